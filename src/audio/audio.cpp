@@ -1,0 +1,166 @@
+#include "audio/audio.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "util/error.h"
+
+namespace murmur::audio {
+
+namespace {
+
+// libsndfile reads an in-memory file through these callbacks (decode() and the HTTP service).
+struct MemoryFile {
+  const std::string* bytes;
+  sf_count_t pos = 0;
+};
+
+sf_count_t mem_len(void* user) { return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes->size()); }
+sf_count_t mem_seek(sf_count_t offset, int whence, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  sf_count_t size = static_cast<sf_count_t>(m->bytes->size());
+  sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : size;
+  m->pos = std::clamp<sf_count_t>(base + offset, 0, size);
+  return m->pos;
+}
+sf_count_t mem_read(void* ptr, sf_count_t count, void* user) {
+  auto* m = static_cast<MemoryFile*>(user);
+  sf_count_t n = std::min(count, static_cast<sf_count_t>(m->bytes->size()) - m->pos);
+  std::memcpy(ptr, m->bytes->data() + m->pos, static_cast<size_t>(n));
+  m->pos += n;
+  return n;
+}
+sf_count_t mem_write(const void*, sf_count_t, void*) { return 0; }
+sf_count_t mem_tell(void* user) { return static_cast<MemoryFile*>(user)->pos; }
+
+// For RIFF/WAVE data, the frame count the header declares (0 if not a plain WAV): libsndfile
+// silently shortens a truncated file's length, and murmur wants to say it was truncated.
+int64_t declared_wav_frames(const std::string& head, int channels, int bytes_per_sample) {
+  if (head.size() < 12 || head.compare(0, 4, "RIFF") != 0 || head.compare(8, 4, "WAVE") != 0) return 0;
+  size_t pos = 12;
+  while (pos + 8 <= head.size()) {
+    uint32_t size;
+    std::memcpy(&size, head.data() + pos + 4, 4);
+    if (head.compare(pos, 4, "data") == 0)
+      return channels > 0 && bytes_per_sample > 0 ? int64_t(size) / (channels * bytes_per_sample) : 0;
+    pos += 8 + size + (size & 1);
+  }
+  return 0;
+}
+
+int bytes_per_sample(int format) {
+  switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: case SF_FORMAT_PCM_U8: return 1;
+    case SF_FORMAT_PCM_16: return 2;
+    case SF_FORMAT_PCM_24: return 3;
+    case SF_FORMAT_PCM_32: case SF_FORMAT_FLOAT: return 4;
+    case SF_FORMAT_DOUBLE: return 8;
+    default: return 0;
+  }
+}
+
+Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::string& head,
+                const LoadConfig& cfg) {
+  struct Closer { SNDFILE* f; ~Closer() { sf_close(f); } } closer{sf};
+  if (info.channels <= 0) throw Error(name + ": has zero channels");
+  if (info.samplerate <= 0) throw Error(name + ": invalid sample rate " + std::to_string(info.samplerate));
+  if (info.frames <= 0) throw Error(name + ": contains no audio frames (empty or truncated file)");
+  if (cfg.max_duration_s > 0 && double(info.frames) / info.samplerate > cfg.max_duration_s)
+    throw Error(name + ": " + std::to_string(double(info.frames) / info.samplerate) +
+                " s is longer than the limit of " + std::to_string(cfg.max_duration_s) + " s");
+  std::vector<float> interleaved(size_t(info.frames) * info.channels);
+  sf_count_t got = sf_readf_float(sf, interleaved.data(), info.frames);
+  int64_t declared = declared_wav_frames(head, info.channels, bytes_per_sample(info.format));
+  if (got < info.frames || (declared > 0 && declared > got + 1))
+    throw Error(name + ": truncated after " + std::to_string(got) + " of " +
+                std::to_string(std::max<int64_t>(declared, info.frames)) + " frames");
+  Audio a;
+  a.source_rate_hz = info.samplerate;
+  a.source_channels = info.channels;
+  a.sample_rate_hz = info.samplerate;
+  a.samples.resize(size_t(got));
+  const int c = info.channels;
+  for (sf_count_t i = 0; i < got; ++i) {
+    float s = 0;
+    for (int k = 0; k < c; ++k) s += interleaved[size_t(i) * c + k];
+    a.samples[size_t(i)] = s / float(c);
+  }
+  validate(a, name, cfg);  // before resampling: NaNs would spread through the filter
+  if (cfg.target_rate_hz > 0 && cfg.target_rate_hz != a.sample_rate_hz) {
+    a.samples = resample(a.samples, a.sample_rate_hz, cfg.target_rate_hz);
+    a.sample_rate_hz = cfg.target_rate_hz;
+  }
+  return a;
+}
+
+std::string describe_open_error(const std::string& name, SNDFILE* sf) {
+  return name + ": not a readable audio file (" + sf_strerror(sf) + "; reads wav, flac, ogg)";
+}
+
+}  // namespace
+
+void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg) {
+  float peak = 0;
+  for (size_t i = 0; i < audio.samples.size(); ++i) {
+    float s = audio.samples[i];
+    if (!std::isfinite(s))
+      throw Error(name + ": sample " + std::to_string(i) + " is " + (std::isnan(s) ? "NaN" : "infinite"));
+    peak = std::max(peak, std::fabs(s));
+  }
+  if (peak == 0) throw Error(name + ": is silent (all samples are zero)");
+  double dur = audio.duration_s();
+  if (dur < cfg.min_duration_s)
+    throw Error(name + ": " + std::to_string(dur) + " s is shorter than the minimum of " +
+                std::to_string(cfg.min_duration_s) + " s");
+}
+
+Audio load(const std::string& path, const LoadConfig& cfg) {
+  if (!std::filesystem::exists(path)) throw Error(path + ": no such file");
+  if (std::filesystem::is_directory(path)) throw Error(path + ": is a folder, not an audio file");
+  if (std::filesystem::file_size(path) == 0) throw Error(path + ": is empty (0 bytes)");
+  std::string head(4096, '\0');
+  {
+    std::ifstream in(path, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
+  }
+  SF_INFO info{};
+  SNDFILE* sf = sf_open(path.c_str(), SFM_READ, &info);
+  if (!sf) throw Error(describe_open_error(path, nullptr));
+  return read_open(sf, info, path, head, cfg);
+}
+
+Audio decode(const std::string& bytes, const std::string& name, const LoadConfig& cfg) {
+  if (bytes.empty()) throw Error(name + ": is empty (0 bytes)");
+  MemoryFile mem{&bytes};
+  SF_VIRTUAL_IO io{mem_len, mem_seek, mem_read, mem_write, mem_tell};
+  SF_INFO info{};
+  SNDFILE* sf = sf_open_virtual(&io, SFM_READ, &info, &mem);
+  if (!sf) throw Error(describe_open_error(name, nullptr));
+  return read_open(sf, info, name, bytes.substr(0, 4096), cfg);
+}
+
+std::vector<float> resample(const std::vector<float>& x, int from_hz, int to_hz) {
+  if (from_hz <= 0 || to_hz <= 0)
+    throw Error("resample: rates must be positive (got " + std::to_string(from_hz) + " -> " +
+                std::to_string(to_hz) + " Hz)");
+  if (from_hz == to_hz) return x;
+  // librosa.resample(res_type='soxr_hq'): output length ceil(n * ratio), zero-padded to it.
+  size_t out_len = size_t(std::ceil(double(x.size()) * to_hz / from_hz));
+  std::vector<float> y(out_len, 0.f);
+  soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+  soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  size_t done = 0;
+  soxr_error_t err = soxr_oneshot(from_hz, to_hz, 1, x.data(), x.size(), nullptr, y.data(), out_len,
+                                  &done, &io, &q, nullptr);
+  if (err) throw Error(std::string("resample: libsoxr failed: ") + err);
+  return y;
+}
+
+}  // namespace murmur::audio

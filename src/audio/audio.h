@@ -1,0 +1,43 @@
+// Audio in: load a recording (WAV/FLAC/OGG via libsndfile), mix to mono float, check it,
+// resample it (libsoxr, HQ recipe: what librosa's default `soxr_hq` loading does).
+//
+//   murmur::audio::LoadConfig cfg;          // keep the file's rate, at least 1 s, no silence
+//   cfg.target_rate_hz = 22050;             // the reference resampled 4 kHz up to 22,050 Hz
+//   murmur::audio::Audio a = murmur::audio::load("AS_005_sit_Aor.wav", cfg);
+//   a.samples                               // mono float in [-1, 1], a.sample_rate_hz
+//
+// Every problem is a murmur::Error naming the file: missing, empty or truncated, not audio,
+// zero channels, NaN/Inf samples, silent (all zero), shorter than min_duration_s.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace murmur::audio {
+
+struct LoadConfig {
+  int target_rate_hz = 0;         // 0 = keep the file's own rate
+  double min_duration_s = 1.0;    // shorter recordings are rejected
+  double max_duration_s = 0;      // 0 = no limit; longer files are rejected (memory bound)
+};
+
+struct Audio {
+  std::vector<float> samples;     // mono, [-1, 1]
+  int sample_rate_hz = 0;
+  int source_rate_hz = 0;         // rate of the file before resampling
+  int source_channels = 0;
+  double duration_s() const { return sample_rate_hz ? double(samples.size()) / sample_rate_hz : 0.0; }
+};
+
+Audio load(const std::string& path, const LoadConfig& cfg = {});
+
+// Decodes an in-memory file (same checks as load; `name` is used in error messages).
+Audio decode(const std::string& bytes, const std::string& name, const LoadConfig& cfg = {});
+
+// Checks the samples of `name`: throws on NaN/Inf, silence, or too short.
+void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg);
+
+// Band-limited resampling with libsoxr's HQ recipe; from_hz == to_hz returns x unchanged.
+std::vector<float> resample(const std::vector<float>& x, int from_hz, int to_hz);
+
+}  // namespace murmur::audio

@@ -1,0 +1,39 @@
+// How a subcommand plugs into the `murmur` CLI: one file per subcommand, thin.
+//
+//   // src/cli/index.cpp
+//   static void setup(CLI::App& app) {
+//     auto* cmd = app.add_subcommand("index", "Describe a data set folder");
+//     ...
+//     cmd->callback([=] { ...; });   // throw murmur::Error on failure
+//   }
+//   static murmur::cli::Registrar registrar("index", setup);
+//
+// main() owns the global flags (--threads, --json), catches murmur::Error once, prints it
+// to stderr and returns a non-zero exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace murmur::cli {
+
+struct GlobalOptions {
+  int threads = 0;    // 0 = all cores
+  bool json = false;  // machine-readable output instead of tables
+  bool quiet = false; // no progress bars
+};
+
+// The options shared by every subcommand, filled in before any callback runs.
+GlobalOptions& global();
+
+using Setup = std::function<void(CLI::App&)>;
+
+struct Registrar {
+  Registrar(const std::string& name, Setup setup);
+};
+
+std::vector<std::pair<std::string, Setup>>& registry();
+
+}  // namespace murmur::cli

@@ -1,0 +1,60 @@
+// murmur: heart-sound (phonocardiogram) classification. See README.md.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "util/error.h"
+
+namespace murmur::cli {
+
+GlobalOptions& global() {
+  static GlobalOptions options;
+  return options;
+}
+
+std::vector<std::pair<std::string, Setup>>& registry() {
+  static std::vector<std::pair<std::string, Setup>> commands;
+  return commands;
+}
+
+Registrar::Registrar(const std::string& name, Setup setup) {
+  registry().emplace_back(name, std::move(setup));
+}
+
+}  // namespace murmur::cli
+
+int main(int argc, char** argv) {
+  using namespace murmur::cli;
+  CLI::App app{"murmur: classify valvular heart disease (N, AS, AR, MS, MR) from heart-sound recordings"};
+  app.set_version_flag("--version", std::string(MURMUR_VERSION) + " (" + MURMUR_GIT_COMMIT + ")");
+  app.require_subcommand(1);
+  auto& g = global();
+  app.add_option("--threads", g.threads, "Worker threads for LibTorch and feature extraction (0 = all cores)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_flag("--json", g.json, "Print machine-readable JSON instead of tables");
+  app.add_flag("-q,--quiet", g.quiet, "No progress output");
+  auto commands = registry();
+  std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  for (auto& [name, setup] : commands) setup(app);
+  app.parse_complete_callback([&] {
+    // LibTorch defaults to one thread on these machines: always set it explicitly.
+    int n = g.threads > 0 ? g.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    g.threads = n;
+    torch::set_num_threads(n);
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const murmur::Error& e) {
+    std::cerr << "murmur: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "murmur: internal error: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,173 @@
+#include "features/log_mel.h"
+
+#include <kiss_fftr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace murmur::features {
+
+namespace {
+
+// Slaney's auditory-toolbox mel scale (librosa htk=False): linear below 1 kHz, log above.
+constexpr double kFSp = 200.0 / 3.0;
+constexpr double kMinLogHz = 1000.0;
+constexpr double kMinLogMel = kMinLogHz / kFSp;  // 15
+const double kLogStep = std::log(6.4) / 27.0;
+
+double hz_to_mel(double hz) {
+  return hz >= kMinLogHz ? kMinLogMel + std::log(hz / kMinLogHz) / kLogStep : hz / kFSp;
+}
+double mel_to_hz(double mel) {
+  return mel >= kMinLogMel ? kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel)) : kFSp * mel;
+}
+
+struct FftrDeleter {
+  void operator()(kiss_fftr_state* s) const { kiss_fftr_free(s); }
+};
+
+// Runs fn(frame_index, spectrum) for every STFT frame of pcm (periodic Hann, centred, zero padded).
+template <typename Fn>
+void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, Fn fn) {
+  const int n_fft = cfg.n_fft;
+  std::vector<float> window(static_cast<size_t>(n_fft));
+  for (int i = 0; i < n_fft; ++i) window[size_t(i)] = float(0.5 - 0.5 * std::cos(2.0 * M_PI * i / n_fft));
+  const long pad = cfg.center ? n_fft / 2 : 0;
+  const long n = long(pcm.size());
+  const long padded = n + 2 * pad;
+  if (padded < n_fft)
+    throw Error("LogMel: signal of " + std::to_string(n) + " samples is shorter than n_fft " +
+                std::to_string(n_fft) + (cfg.center ? " after padding" : ""));
+  const long frames = 1 + (padded - n_fft) / cfg.hop;
+  std::unique_ptr<kiss_fftr_state, FftrDeleter> plan(kiss_fftr_alloc(n_fft, 0, nullptr, nullptr));
+  std::vector<float> buf(static_cast<size_t>(n_fft));
+  std::vector<kiss_fft_cpx> spec(size_t(n_fft / 2 + 1));
+  for (long t = 0; t < frames; ++t) {
+    const long start = t * cfg.hop - pad;  // index into pcm of the frame's first sample
+    for (int i = 0; i < n_fft; ++i) {
+      long j = start + i;
+      buf[size_t(i)] = (j >= 0 && j < n) ? pcm[size_t(j)] * window[size_t(i)] : 0.f;
+    }
+    kiss_fftr(plan.get(), buf.data(), spec.data());
+    fn(int(t), int(frames), spec);
+  }
+}
+
+}  // namespace
+
+void LogMelConfig::validate() const {
+  auto fail = [](const std::string& field, double v, const std::string& why) {
+    throw Error("LogMel: " + field + " " + std::to_string(v) + " " + why);
+  };
+  if (sample_rate_hz <= 0) fail("sample_rate_hz", sample_rate_hz, "must be positive");
+  if (n_fft < 16 || n_fft % 2) fail("n_fft", n_fft, "must be even and at least 16");
+  if (hop <= 0) fail("hop", hop, "must be positive");
+  if (n_mels <= 0) fail("n_mels", n_mels, "must be positive");
+  if (fmin_hz < 0) fail("fmin_hz", fmin_hz, "must not be negative");
+  if (fmax_hz <= fmin_hz) fail("fmax_hz", fmax_hz, "must be above fmin_hz " + std::to_string(fmin_hz));
+  if (fmax_hz > sample_rate_hz / 2.0)
+    fail("fmax_hz", fmax_hz, "is above Nyquist (" + std::to_string(sample_rate_hz / 2) + " Hz)");
+  if (amin <= 0) fail("amin", amin, "must be positive");
+}
+
+void to_json(nlohmann::json& j, const LogMelConfig& c) {
+  j = {{"sample_rate_hz", c.sample_rate_hz}, {"n_fft", c.n_fft}, {"hop", c.hop},
+       {"n_mels", c.n_mels}, {"fmin_hz", c.fmin_hz}, {"fmax_hz", c.fmax_hz},
+       {"center", c.center}, {"amin", c.amin}, {"top_db", c.top_db},
+       {"ref", c.ref == DbRef::kMax ? "max" : "fixed"}};
+}
+
+void from_json(const nlohmann::json& j, LogMelConfig& c) {
+  LogMelConfig d;
+  c.sample_rate_hz = j.value("sample_rate_hz", d.sample_rate_hz);
+  c.n_fft = j.value("n_fft", d.n_fft);
+  c.hop = j.value("hop", d.hop);
+  c.n_mels = j.value("n_mels", d.n_mels);
+  c.fmin_hz = j.value("fmin_hz", d.fmin_hz);
+  c.fmax_hz = j.value("fmax_hz", d.fmax_hz);
+  c.center = j.value("center", d.center);
+  c.amin = j.value("amin", d.amin);
+  c.top_db = j.value("top_db", d.top_db);
+  std::string ref = j.value("ref", std::string("max"));
+  if (ref != "max" && ref != "fixed") throw Error("LogMel: ref '" + ref + "' must be 'max' or 'fixed'");
+  c.ref = ref == "max" ? DbRef::kMax : DbRef::kFixed;
+  c.validate();
+}
+
+Matrix mel_filterbank(const LogMelConfig& cfg) {
+  cfg.validate();
+  const int n_bins = cfg.n_fft / 2 + 1;
+  // librosa.filters.mel: computed in float64, stored as float32.
+  std::vector<double> mel_f(size_t(cfg.n_mels) + 2);
+  const double mlo = hz_to_mel(cfg.fmin_hz), mhi = hz_to_mel(cfg.fmax_hz);
+  for (size_t i = 0; i < mel_f.size(); ++i)
+    mel_f[i] = mel_to_hz(mlo + (mhi - mlo) * double(i) / double(mel_f.size() - 1));
+  Matrix w(cfg.n_mels, n_bins);
+  for (int m = 0; m < cfg.n_mels; ++m) {
+    const double lo = mel_f[size_t(m)], mid = mel_f[size_t(m) + 1], hi = mel_f[size_t(m) + 2];
+    const double enorm = 2.0 / (hi - lo);
+    for (int k = 0; k < n_bins; ++k) {
+      const double f = double(cfg.sample_rate_hz) / 2.0 * k / (n_bins - 1);
+      const double lower = (f - lo) / (mid - lo), upper = (hi - f) / (hi - mid);
+      w.at(m, k) = float(std::max(0.0, std::min(lower, upper)) * enorm);
+    }
+  }
+  return w;
+}
+
+Matrix power_spectrogram(const std::vector<float>& pcm, const LogMelConfig& cfg) {
+  cfg.validate();
+  Matrix p;
+  for_each_frame(pcm, cfg, [&](int t, int frames, const std::vector<kiss_fft_cpx>& spec) {
+    if (p.cols == 0) p = Matrix(int(spec.size()), frames);
+    for (size_t k = 0; k < spec.size(); ++k) p.at(int(k), t) = spec[k].r * spec[k].r + spec[k].i * spec[k].i;
+  });
+  return p;
+}
+
+void power_to_db(Matrix& s, const LogMelConfig& cfg) {
+  float ref = 1.f;
+  if (cfg.ref == DbRef::kMax) ref = *std::max_element(s.data.begin(), s.data.end());
+  const float ref_db = 10.f * std::log10(std::max(cfg.amin, ref));
+  float top = -INFINITY;
+  for (float& v : s.data) {
+    v = 10.f * std::log10(std::max(cfg.amin, v)) - ref_db;
+    top = std::max(top, v);
+  }
+  if (cfg.top_db > 0)
+    for (float& v : s.data) v = std::max(v, top - cfg.top_db);
+}
+
+Matrix log_mel(const std::vector<float>& pcm, const LogMelConfig& cfg) {
+  const Matrix fb = mel_filterbank(cfg);
+  // Only the FFT bins some filter covers are needed: [k_lo, k_hi).
+  int k_lo = fb.cols, k_hi = 0;
+  for (int m = 0; m < fb.rows; ++m)
+    for (int k = 0; k < fb.cols; ++k)
+      if (fb.at(m, k) != 0.f) { k_lo = std::min(k_lo, k); k_hi = std::max(k_hi, k + 1); }
+  if (k_hi <= k_lo) throw Error("LogMel: the mel filterbank is empty (n_fft too small for the band?)");
+  const int width = k_hi - k_lo;
+  std::vector<float> power(static_cast<size_t>(width));
+  Matrix mel;
+  for_each_frame(pcm, cfg, [&](int t, int frames, const std::vector<kiss_fft_cpx>& spec) {
+    if (mel.cols == 0) mel = Matrix(cfg.n_mels, frames);
+    for (int k = 0; k < width; ++k) {
+      const auto& c = spec[size_t(k_lo + k)];
+      power[size_t(k)] = c.r * c.r + c.i * c.i;
+    }
+    for (int m = 0; m < cfg.n_mels; ++m) {
+      const float* w = &fb.data[size_t(m) * fb.cols + k_lo];
+      float acc = 0.f;
+      for (int k = 0; k < width; ++k) acc += w[k] * power[size_t(k)];
+      mel.at(m, t) = acc;
+    }
+  });
+  power_to_db(mel, cfg);
+  return mel;
+}
+
+}  // namespace murmur::features

@@ -1,0 +1,154 @@
+// Audio loading: every bad input gets a clear error naming the file; resampling keeps the signal.
+#include "audio/audio.h"
+
+#include <gtest/gtest.h>
+#include <sndfile.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+using murmur::audio::LoadConfig;
+
+namespace {
+
+void write_wav(const std::string& path, const std::vector<float>& interleaved, int rate, int channels,
+               int format = SF_FORMAT_WAV | SF_FORMAT_PCM_16) {
+  SF_INFO info{};
+  info.samplerate = rate;
+  info.channels = channels;
+  info.format = format;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  ASSERT_NE(f, nullptr) << sf_strerror(nullptr);
+  sf_writef_float(f, interleaved.data(), sf_count_t(interleaved.size() / size_t(channels)));
+  sf_close(f);
+}
+
+std::vector<float> sine(int rate, double freq, double seconds, float amp = 0.5f) {
+  std::vector<float> x(size_t(rate * seconds));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = amp * float(std::sin(2 * M_PI * freq * double(i) / rate));
+  return x;
+}
+
+// Expects load(path) to throw a murmur::Error whose message names the file and contains `what`.
+void expect_error(const std::string& path, const std::string& what, const LoadConfig& cfg = {}) {
+  try {
+    murmur::audio::load(path, cfg);
+    FAIL() << path << ": loaded, expected an error containing '" << what << "'";
+  } catch (const murmur::Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find(what), std::string::npos) << msg;
+  }
+}
+
+}  // namespace
+
+TEST(Audio, LoadsMonoWav) {
+  std::string dir = murmur::test::temp_dir("audio_mono");
+  write_wav(dir + "/a.wav", sine(4000, 100, 2.0), 4000, 1);
+  auto a = murmur::audio::load(dir + "/a.wav");
+  EXPECT_EQ(a.sample_rate_hz, 4000);
+  EXPECT_EQ(a.source_channels, 1);
+  EXPECT_EQ(a.samples.size(), 8000u);
+  EXPECT_NEAR(a.duration_s(), 2.0, 1e-9);
+  EXPECT_NEAR(*std::max_element(a.samples.begin(), a.samples.end()), 0.5f, 1e-3f);
+}
+
+TEST(Audio, MixesStereoToMono) {
+  std::string dir = murmur::test::temp_dir("audio_stereo");
+  auto left = sine(8000, 50, 1.5, 0.4f);
+  std::vector<float> lr(left.size() * 2);
+  for (size_t i = 0; i < left.size(); ++i) { lr[2 * i] = left[i]; lr[2 * i + 1] = 0.f; }
+  write_wav(dir + "/s.flac", lr, 8000, 2, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  auto a = murmur::audio::load(dir + "/s.flac");
+  EXPECT_EQ(a.source_channels, 2);
+  EXPECT_NEAR(*std::max_element(a.samples.begin(), a.samples.end()), 0.2f, 1e-3f);
+}
+
+TEST(Audio, BadInputsNameTheFileAndProblem) {
+  std::string dir = murmur::test::temp_dir("audio_bad");
+  expect_error(dir + "/missing.wav", "no such file");
+  std::ofstream(dir + "/empty.wav").close();
+  expect_error(dir + "/empty.wav", "empty");
+  std::ofstream(dir + "/text.wav") << "this is not a RIFF file at all, just some text\n";
+  expect_error(dir + "/text.wav", "not a readable audio file");
+  write_wav(dir + "/silent.wav", std::vector<float>(8000, 0.f), 4000, 1);
+  expect_error(dir + "/silent.wav", "silent");
+  write_wav(dir + "/short.wav", sine(4000, 100, 0.5), 4000, 1);
+  expect_error(dir + "/short.wav", "shorter than the minimum");
+  auto nan = sine(4000, 100, 2.0);
+  nan[1234] = NAN;
+  write_wav(dir + "/nan.wav", nan, 4000, 1, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_error(dir + "/nan.wav", "NaN");
+  // Truncated: a valid WAV whose data chunk lost its second half.
+  write_wav(dir + "/full.wav", sine(4000, 100, 2.0), 4000, 1);
+  std::string bytes = murmur::util::read_file(dir + "/full.wav");
+  std::ofstream(dir + "/trunc.wav", std::ios::binary).write(bytes.data(), std::streamsize(bytes.size() / 2));
+  expect_error(dir + "/trunc.wav", "truncated after");
+}
+
+// Boundary: exactly min_duration_s loads, one sample less does not.
+TEST(Audio, MinimumDurationBoundary) {
+  std::string dir = murmur::test::temp_dir("audio_min");
+  write_wav(dir + "/ok.wav", sine(4000, 100, 1.0), 4000, 1);
+  EXPECT_NO_THROW(murmur::audio::load(dir + "/ok.wav"));
+  auto x = sine(4000, 100, 1.0);
+  x.pop_back();
+  write_wav(dir + "/short.wav", x, 4000, 1);
+  expect_error(dir + "/short.wav", "shorter");
+}
+
+TEST(Audio, DecodesFromMemory) {
+  std::string dir = murmur::test::temp_dir("audio_mem");
+  write_wav(dir + "/a.wav", sine(4000, 100, 2.0), 4000, 1);
+  auto a = murmur::audio::decode(murmur::util::read_file(dir + "/a.wav"), "upload.wav");
+  EXPECT_EQ(a.samples.size(), 8000u);
+  try {
+    murmur::audio::decode("GIF89a....", "upload.bin");
+    FAIL();
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("upload.bin"), std::string::npos);
+  }
+}
+
+// A 200 Hz sine keeps its frequency and amplitude through 4 kHz -> 22,050 Hz.
+TEST(Audio, ResampleKeepsFrequencyAndAmplitude) {
+  auto x = sine(4000, 200, 2.0, 0.5f);
+  auto y = murmur::audio::resample(x, 4000, 22050);
+  ASSERT_EQ(y.size(), 44100u);  // ceil(8000 * 22050 / 4000)
+  double max_err = 0;
+  for (size_t i = 2000; i < y.size() - 2000; ++i) {  // away from the filter's edges
+    double expected = 0.5 * std::sin(2 * M_PI * 200 * double(i) / 22050);
+    max_err = std::max(max_err, std::fabs(y[i] - expected));
+  }
+  EXPECT_LT(max_err, 1e-3);
+  auto down = murmur::audio::resample(sine(22050, 200, 1.0, 0.5f), 22050, 4000);
+  EXPECT_EQ(down.size(), 4000u);
+}
+
+// Against scipy.signal.resample_poly on a 30-900 Hz chirp (both are good band-limited resamplers).
+TEST(Audio, ResampleAgreesWithScipy) {
+  auto read_f32 = [](const std::string& name) {
+    std::string b = murmur::util::read_file(murmur::test::data_path("log_mel/" + name));
+    std::vector<float> v(b.size() / 4);
+    std::memcpy(v.data(), b.data(), b.size());
+    return v;
+  };
+  auto x = read_f32("chirp_4000.f32");
+  auto scipy = read_f32("resample_chirp.f32");
+  auto y = murmur::audio::resample(x, 4000, 22050);
+  ASSERT_EQ(y.size(), scipy.size());
+  double max_err = 0;
+  for (size_t i = 500; i < y.size() - 500; ++i) max_err = std::max(max_err, double(std::fabs(y[i] - scipy[i])));
+  EXPECT_LT(max_err, 5e-3) << "peak amplitude is 0.7";
+}
+
+TEST(Audio, RejectsBadRates) {
+  EXPECT_THROW(murmur::audio::resample({1, 2, 3}, 0, 22050), murmur::Error);
+}
