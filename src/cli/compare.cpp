@@ -1,0 +1,33 @@
+// murmur compare RUN_A RUN_B: two cv runs side by side with paired tests at patient level.
+#include <iostream>
+
+#include "cli/command.h"
+#include "data/index.h"
+#include "eval/compare.h"
+#include "eval/metrics.h"
+#include "util/error.h"
+
+namespace murmur::cli {
+namespace {
+
+void setup(CLI::App& app) {
+  auto runs = std::make_shared<std::vector<std::string>>();
+  auto* cmd = app.add_subcommand("compare", "Compare two cv runs (paired bootstrap and McNemar at patient level)");
+  cmd->add_option("runs", *runs, "RUN_A RUN_B (cv run folders)")->required()->expected(2);
+  cmd->callback([runs] {
+    std::vector<std::string> names_a, names_b;
+    auto a = eval::read_predictions_csv((*runs)[0] + "/oof_predictions.csv", &names_a);
+    auto b = eval::read_predictions_csv((*runs)[1] + "/oof_predictions.csv", &names_b);
+    if (names_a != names_b) throw Error((*runs)[1] + ": its classes differ from " + (*runs)[0] + "'s");
+    auto c = eval::compare_runs(a, b, names_a);
+    c["run_a"] = (*runs)[0];
+    c["run_b"] = (*runs)[1];
+    if (global().json) std::cout << c.dump(1) << "\n";
+    else std::cout << "A = " << (*runs)[0] << "\nB = " << (*runs)[1] << "\n\n" << eval::format_comparison(c);
+  });
+}
+
+Registrar registrar("compare", setup);
+
+}  // namespace
+}  // namespace murmur::cli

@@ -1,0 +1,96 @@
+// murmur demo: the main job end to end on an embedded default (synthetic recordings), or on a
+// real data set with --data: index, spectrograms, patient-grouped cross-validation with a
+// report, and a prediction with the fold ensemble.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "audio/audio.h"
+#include "cli/command.h"
+#include "data/index.h"
+#include "eval/report.h"
+#include "features/seed_image.h"
+#include "model/preset.h"
+#include "synth/synth.h"
+#include "train/experiment.h"
+#include "util/progress.h"
+
+namespace murmur::cli {
+namespace {
+
+struct DemoArgs {
+  std::string out = "demo-out", data, preset = "native";
+  int patients = 25, folds = 5, epochs = 0;
+  uint64_t seed = 1;
+};
+
+void setup(CLI::App& app) {
+  auto args = std::make_shared<DemoArgs>();
+  auto* cmd = app.add_subcommand("demo", "Synthesise (or use --data), index, draw spectrograms, cross-validate, report, predict");
+  cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
+  cmd->add_option("--data", args->data, "Use this data set instead of synthetic recordings (e.g. ../shared/data/bmd-hs)");
+  cmd->add_option("--patients", args->patients, "Synthetic patients")->capture_default_str()->check(CLI::Range(10, 1000));
+  cmd->add_option("--preset", args->preset, "native or seed")->check(CLI::IsMember({"native", "seed"}))->capture_default_str();
+  cmd->add_option("--folds", args->folds, "Cross-validation folds")->capture_default_str()->check(CLI::Range(2, 20));
+  cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
+  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->callback([args] {
+    auto t0 = std::chrono::steady_clock::now();
+    namespace fs = std::filesystem;
+    std::string data = args->data;
+    if (data.empty()) {
+      data = args->out + "/data";
+      synth::SynthConfig sc;
+      sc.n_patients = args->patients;
+      sc.seed = args->seed;
+      synth::write_synthetic_dataset(data, sc);
+      std::cout << "1. synthesised " << args->patients << " patients x 8 recordings (4 kHz, 20 s) into " << data << "\n";
+    } else {
+      std::cout << "1. data set " << data << "\n";
+    }
+    auto index = data::index_dataset(data);
+    const auto& s = index.summary;
+    std::cout << "2. indexed " << s.n_recordings << " recordings of " << s.n_patients << " patients ("
+              << s.n_single_label_recordings << " single-label recordings of " << s.n_single_label_patients
+              << " patients; " << index.anomalies.size() << " anomalies, see `murmur index`)\n";
+    // The reference's pictures for one recording per class.
+    model::Preset seed = model::Preset::named("seed");
+    std::vector<bool> drawn(data::kClassNames.size(), false);
+    int n_drawn = 0;
+    for (auto& r : index.recordings) {
+      if (r.label < 0 || r.file_class == "MD" || drawn[size_t(r.label)]) continue;
+      auto a = audio::load(r.path, seed.audio);
+      auto img = features::render_seed_image(features::log_mel(a.samples, seed.log_mel), seed.image);
+      features::write_png(args->out + "/spectrograms/" + r.name + ".png", img);
+      drawn[size_t(r.label)] = true;
+      ++n_drawn;
+    }
+    std::cout << "3. drew " << n_drawn << " reference-style spectrograms into " << args->out << "/spectrograms/\n";
+    train::CvOptions o;
+    o.preset = model::Preset::named(args->preset);
+    if (args->epochs > 0) o.preset.train.epochs = args->epochs;
+    o.data = {data, args->out + "/cache", global().quiet, global().threads};
+    o.run_dir = args->out + "/cv-" + args->preset;
+    o.folds = args->folds;
+    o.seed = args->seed;
+    std::cout << "4. cross-validating preset " << args->preset << " by patient (" << args->folds << " folds) ...\n";
+    auto report = train::cv_run(o);
+    std::cout << eval::format_summary(report) << "   report: " << o.run_dir << "/report.html\n";
+    auto predictor = train::Predictor::open(o.run_dir);
+    const auto* first = &index.recordings.front();
+    for (auto& r : index.recordings)
+      if (r.label >= 0 && r.file_class != "MD") { first = &r; break; }
+    auto probs = predictor.predict_file(first->path);
+    int best = int(probs.argmax().item<int64_t>());
+    std::cout << "5. predicted " << first->name << " with the " << predictor.n_models() << "-model fold ensemble: "
+              << predictor.class_names()[size_t(best)] << " (p = " << probs[best].item<double>() << "; true class "
+              << (first->label >= 0 ? data::kClassNames[size_t(first->label)] : "?") << ")\n";
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "done in " << util::Progress::format_seconds(secs) << "\n";
+  });
+}
+
+Registrar registrar("demo", setup);
+
+}  // namespace
+}  // namespace murmur::cli

@@ -1,0 +1,62 @@
+// Two runs side by side, with paired tests on the same patients: is run B really better than A?
+//
+//   auto a = murmur::eval::read_predictions_csv("runA/oof.csv", &classes);
+//   auto b = murmur::eval::read_predictions_csv("runB/oof.csv");
+//   nlohmann::json c = murmur::eval::compare_runs(a, b, classes);
+//   double p = c["paired_bootstrap"]["p_value"];       // patient-level balanced accuracy, B - A
+//   std::cout << murmur::eval::format_comparison(c);
+//
+// Both tests work on PATIENT-level predictions (mean of a patient's recordings, as in metrics.h):
+// - paired bootstrap: resample patients with replacement (same draw for both runs, all repeats of
+//   a drawn patient come along), difference = balanced_accuracy(B) - balanced_accuracy(A) on the
+//   pooled rows; percentile interval; two-sided p = min(1, 2 (m + 1) / (n_resamples + 1)) with m
+//   the number of resamples on the smaller side of 0 (differences equal to 0 count on both sides,
+//   so identical runs give p = 1).
+// - McNemar on per-patient correctness; with several repeats a patient's probabilities are first
+//   averaged over repeats so that each patient counts once. Discordant pairs n01 (only A right)
+//   and n10 (only B right): exact two-sided binomial test if n01 + n10 < exact_below, else
+//   chi-square with continuity correction (|n01 - n10| - 1)^2 / (n01 + n10), 1 degree of freedom.
+// The runs must hold the same patients (per repeat) with the same true classes, else murmur::Error;
+// whether the folds agree too is reported ("same_folds"), not required.
+//
+// JSON ("murmur.eval.compare/1"):
+// {"schema", "class_names", "labels": {"a", "b"}, "n_patients", "n_repeats", "same_folds",
+//  "a": Summary, "b": Summary,                 // Summary = {"recording": {metric: Stat},
+//                                              //            "patient": {metric: Stat}}
+//  "paired_bootstrap": {"metric": "patient balanced_accuracy", "a", "b", "difference",
+//                       "ci_low", "ci_high", "p_value", "n_resamples", "seed", "confidence"},
+//  "mcnemar": {"both_right", "only_a_right", "only_b_right", "both_wrong", "method": "exact"|
+//              "chi2_cc"|"none", "statistic" (chi2 only, else null), "p_value"}}
+// with metric in accuracy, balanced_accuracy, macro_f1, macro_auroc and Stat as in metrics.h.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/metrics.h"
+
+namespace murmur::eval {
+
+struct CompareConfig {
+  std::string label_a = "A", label_b = "B";  // names shown in tables (run folders, say)
+  BootstrapConfig bootstrap;                 // also used for each run's own intervals
+  int exact_below = 25;                      // McNemar: exact binomial below this many discordant pairs
+
+  void validate() const;
+};
+
+nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
+                            const std::vector<std::string>& class_names, const CompareConfig& cfg = {});
+
+// McNemar's test alone: n01 = only A right, n10 = only B right. Returns {statistic or NaN, p}.
+struct McNemarResult {
+  std::string method;  // "exact", "chi2_cc", or "none" (no discordant pair: p = 1)
+  double statistic, p_value;
+};
+McNemarResult mcnemar(int n01, int n10, int exact_below = 25);
+
+// Plain-text side-by-side table of a compare_runs() result, for the CLI.
+std::string format_comparison(const nlohmann::json& comparison);
+
+}  // namespace murmur::eval

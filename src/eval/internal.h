@@ -1,0 +1,49 @@
+// Pieces shared by metrics.cpp, report.cpp and compare.cpp; not part of the public API.
+#pragma once
+
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "eval/metrics.h"
+
+namespace murmur::eval {
+
+// Rows pre-sorted once per class so that a bootstrap resample (a weight per row = how many times
+// its patient was drawn) is scored in O(rows) per class without copying or re-sorting.
+struct RowSet {
+  int k = 0, n = 0;
+  std::vector<int> y, pred;
+  std::vector<double> score;                  // [n, k]
+  std::vector<std::vector<int>> order;        // per class: row indices by descending score
+  std::vector<std::vector<char>> tie_start;   // per class: order[j] starts a new score value
+
+  RowSet(const Predictions& rows, int n_classes);
+  ClassMetrics metrics(const std::vector<int>& weights) const;
+};
+
+// accuracy, balanced_accuracy, macro_f1, macro_auroc, then per class
+// sensitivity, specificity, precision, f1, auroc.
+std::vector<double> scalar_vector(const ClassMetrics& m);
+
+struct Rng {
+  std::mt19937_64 engine;
+  explicit Rng(uint64_t seed) : engine(seed) {}
+  uint64_t below(uint64_t n);  // uniform in [0, n)
+};
+
+// Percentile interval of the non-NaN values; NaNs if fewer than half of n_resamples are defined.
+std::pair<double, double> percentile_interval(std::vector<double> values, double confidence,
+                                              int n_resamples);
+
+// Row indices of each patient (sorted by patient id).
+std::vector<std::vector<int>> patient_groups(const Predictions& rows);
+
+// [resample][scalar_vector index]; empty if n_resamples == 0.
+std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
+                                                   const std::vector<std::vector<int>>& groups,
+                                                   const BootstrapConfig& boot);
+
+nlohmann::json number_or_null(double x);
+
+}  // namespace murmur::eval

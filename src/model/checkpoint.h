@@ -1,0 +1,77 @@
+// Checkpoints that both worlds read: the reference's torch.save files and murmur's own, read and
+// written in C++ with no Python; torch.load reads murmur's files into the same dict shape.
+//
+//   Checkpoint ck = read_checkpoint("seed_model.pth");     // reference or murmur checkpoint
+//   SeedCnn model;
+//   load_into(model, ck.state_dict);                        // strict: same keys, same shapes
+//
+//   ck.state_dict = state_dict(*model);
+//   ck.epoch = 12; ck.preset = "seed"; ck.murmur_config = cfg_json; ck.provenance = {{"seed", 0}};
+//   write_checkpoint("run/model.pth", ck);                  // atomic
+//
+// What torch.load returns for a file write_checkpoint wrote:
+//   {'model_state_dict': {name: tensor}, 'val_acc': float (percent), 'label_to_idx': {label: index},
+//    'epoch': int, 'preset': str, 'murmur_config': str (JSON), 'class_names': [label by index],
+//    'provenance': str (JSON, with murmur_version and murmur_commit added by the writer)}
+// The reference's seed_model.pth has only model_state_dict, val_acc and label_to_idx; the rest
+// then read as epoch -1, empty preset, null JSON, and class_names ordered by label_to_idx.
+//
+// Reading never runs Python code from the file (see pickle.h for the accepted subset); every
+// storage is loaded to CPU whatever device it was saved from (the seed model says "mps").
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/seed_cnn.h"
+
+namespace murmur::model {
+
+// Parameters and buffers by PyTorch state-dict key, in PyTorch's order.
+using StateDict = torch::OrderedDict<std::string, torch::Tensor>;
+
+struct Checkpoint {
+  StateDict state_dict;
+  double val_acc = 0;                            // validation accuracy, percent (reference: 71.14)
+  std::map<std::string, int64_t> label_to_idx;   // {"AR": 0, "AS": 1, "MR": 2, "MS": 3, "N": 4}
+  int64_t epoch = -1;                            // -1: not recorded (the reference's file)
+  std::string preset;                            // murmur preset name; "" if not recorded
+  nlohmann::json murmur_config;                  // complete preprocessing + model config; null if absent
+  std::vector<std::string> class_names;          // label of each output index
+  nlohmann::json provenance;                     // dataset fingerprint, split, seed, threads, ...
+};
+
+// Reads a torch.save / torch::pickle_save zip checkpoint. Throws murmur::Error naming the file
+// (not a zip, missing keys, disallowed globals, truncated records, class names that disagree
+// with label_to_idx, ...).
+Checkpoint read_checkpoint(const std::string& path);
+
+// Writes ck atomically. class_names may be empty (then derived from label_to_idx); otherwise it
+// must agree with label_to_idx. Adds murmur_version and murmur_commit to the provenance object.
+void write_checkpoint(const std::string& path, const Checkpoint& ck);
+
+// The module's parameters and buffers under PyTorch's keys and in PyTorch's order (each module's
+// own parameters, then its buffers, then its children). The tensors share memory with the model.
+StateDict state_dict(const torch::nn::Module& model);
+
+// Copies state_dict into the model. Strict like PyTorch's load_state_dict: throws murmur::Error
+// starting with `source` and listing every missing and unexpected key, or naming the first key
+// whose shape differs.
+void load_into(torch::nn::Module& model, const StateDict& state_dict, const std::string& source = "state dict");
+inline void load_into(SeedCnn& model, const StateDict& sd, const std::string& source = "state dict") {
+  load_into(*model, sd, source);
+}
+
+// A single torch.save'd tensor (e.g. the reference's random_input.pt), and its writer.
+torch::Tensor read_tensor_file(const std::string& path);
+void write_tensor_file(const std::string& path, const torch::Tensor& t);
+
+// The reference's class_names.json: {"0": "AR", "1": "AS", ...} (index -> label, in index order).
+void write_class_names_json(const std::string& path, const std::vector<std::string>& class_names);
+
+}  // namespace murmur::model

@@ -1,0 +1,77 @@
+#include "model/native_net.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace murmur::model {
+
+void NativeNetConfig::validate() const {
+  if (width < 1) throw Error("NativeNet: width " + std::to_string(width) + " must be at least 1");
+  if (dropout < 0 || dropout >= 1) throw Error("NativeNet: dropout " + std::to_string(dropout) + " must be in [0, 1)");
+  if (n_classes < 2) throw Error("NativeNet: n_classes " + std::to_string(n_classes) + " must be at least 2");
+}
+
+void to_json(nlohmann::json& j, const NativeNetConfig& c) {
+  j = {{"width", c.width}, {"dropout", c.dropout}, {"n_classes", c.n_classes}};
+}
+
+void from_json(const nlohmann::json& j, NativeNetConfig& c) {
+  NativeNetConfig d;
+  c.width = j.value("width", d.width);
+  c.dropout = j.value("dropout", d.dropout);
+  c.n_classes = j.value("n_classes", d.n_classes);
+  c.validate();
+}
+
+namespace {
+
+void add_block(torch::nn::Sequential& seq, int in, int out, bool pool) {
+  seq->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+  seq->push_back(torch::nn::BatchNorm2d(out));
+  seq->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
+  if (pool) seq->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+}
+
+}  // namespace
+
+NativeNetImpl::NativeNetImpl(const NativeNetConfig& cfg) : cfg_(cfg) {
+  cfg_.validate();
+  const int w = cfg_.width;
+  torch::nn::Sequential seq;
+  add_block(seq, 1, w, true);
+  add_block(seq, w, 2 * w, true);
+  add_block(seq, 2 * w, 4 * w, true);
+  add_block(seq, 4 * w, 4 * w, false);
+  trunk_ = register_module("trunk", seq);
+  dropout_ = register_module("dropout", torch::nn::Dropout(cfg_.dropout));
+  head_ = register_module("head", torch::nn::Linear(4 * w, cfg_.n_classes));
+}
+
+torch::Tensor NativeNetImpl::trunk(const torch::Tensor& x) {
+  if (x.dim() != 4 || x.size(1) != 1)
+    throw Error("NativeNet: expected input [B, 1, n_mels, frames], got " + std::to_string(x.dim()) + " dims");
+  return trunk_->forward(x);
+}
+
+torch::Tensor NativeNetImpl::forward(const torch::Tensor& x) {
+  auto f = trunk(x).mean({2, 3});
+  return head_->forward(dropout_->forward(f));
+}
+
+torch::Tensor NativeNetImpl::predict_windows(const torch::Tensor& x, int window_frames, int hop_frames) {
+  auto f = trunk(x).mean(2);  // [1, C, T']
+  const int64_t t = f.size(2);
+  const int64_t win = std::max<int64_t>(1, window_frames / kNativeTimeStride);
+  const int64_t hop = std::max<int64_t>(1, hop_frames / kNativeTimeStride);
+  torch::Tensor pooled;
+  if (t <= win) {
+    pooled = f.mean(2);  // [1, C]
+  } else {
+    // avg_pool1d over time = the mean feature of every window.
+    pooled = torch::avg_pool1d(f, {win}, {hop}).squeeze(0).transpose(0, 1);  // [n_windows, C]
+  }
+  return torch::softmax(head_->forward(pooled), 1);
+}
+
+}  // namespace murmur::model

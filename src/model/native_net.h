@@ -1,0 +1,52 @@
+// NativeNet: murmur's own small CNN for heart sounds (preset `native`).
+//
+//   murmur::model::NativeNet net(NativeNetConfig{});          // ~60k parameters at width 16
+//   torch::Tensor logits = net->forward(x);                    // x [B, 1, n_mels, frames] -> [B, 5]
+//   torch::Tensor probs = net->predict_windows(x, win, hop);   // one recording: [n_windows, 5]
+//
+// Four 3x3 conv blocks (Conv -> BatchNorm -> ReLU, max-pooled 2x after the first three),
+// widths w, 2w, 4w, 4w; global average pooling over frequency and time; Dropout; Linear.
+// It is fully convolutional in time, so one pass over a whole recording followed by
+// average pooling per window gives every window's prediction at the cost of one window-free
+// pass (predict_windows), which is what keeps a 20 s recording in milliseconds.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace murmur::model {
+
+struct NativeNetConfig {
+  int width = 16;          // channels of the first block
+  double dropout = 0.3;    // before the linear head
+  int n_classes = 5;
+  void validate() const;
+};
+
+void to_json(nlohmann::json& j, const NativeNetConfig& c);
+void from_json(const nlohmann::json& j, NativeNetConfig& c);
+
+class NativeNetImpl : public torch::nn::Module {
+ public:
+  explicit NativeNetImpl(const NativeNetConfig& cfg = {});
+  torch::Tensor forward(const torch::Tensor& x);  // [B, 1, F, T] -> logits [B, K]
+  // [B, C, F', T'] feature map of the trunk.
+  torch::Tensor trunk(const torch::Tensor& x);
+  // Softmax probabilities of each window of `window_frames` input frames every `hop_frames`,
+  // from one trunk pass over x [1, 1, F, T]: [n_windows, K]. Recordings shorter than one
+  // window give one window over everything.
+  torch::Tensor predict_windows(const torch::Tensor& x, int window_frames, int hop_frames);
+
+ private:
+  NativeNetConfig cfg_;
+  torch::nn::Sequential trunk_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(NativeNet);
+
+// Time downsampling of the trunk (three 2x poolings).
+inline constexpr int kNativeTimeStride = 8;
+
+}  // namespace murmur::model

@@ -1,0 +1,104 @@
+// A small, safe unpickler for the pickles inside PyTorch checkpoints (torch.save, torch::pickle_save).
+//
+//   PickleValue v = unpickle(bytes, "seed_model.pth", [&](const PickleValue& pid) { ... });
+//   const PickleValue& sd = v.at("model_state_dict");        // dict lookup by string key
+//   for (const auto& [k, t] : sd.dict()) use(k.str(), t.tensor());
+//
+// Why our own: LibTorch 1.13's torch::pickle_load rejects the BUILD opcode that restores an
+// OrderedDict's `_metadata` (pytorch#100741), so it cannot read a plain torch.save'd state dict.
+//
+// Supported: protocols 2-5 as far as torch.save and torch::pickle_save use them: PROTO, FRAME, STOP,
+// MARK, NONE, NEWTRUE, NEWFALSE, BININT, BININT1, BININT2, LONG1, BINFLOAT, BINUNICODE,
+// SHORT_BINUNICODE, EMPTY_TUPLE, TUPLE, TUPLE1-3, EMPTY_LIST, APPEND(S), EMPTY_DICT, SETITEM(S),
+// BINPUT, LONG_BINPUT, MEMOIZE, BINGET, LONG_BINGET, GLOBAL, STACK_GLOBAL, REDUCE, BUILD, BINPERSID.
+// Anything else throws murmur::Error naming the opcode and its byte offset.
+//
+// Globals are never executed: only this whitelist is accepted, and any other global is an error
+// that names it:
+//   collections.OrderedDict()            -> empty dict (insertion order is kept for all dicts)
+//   torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, meta])
+//                                        -> tensor viewing the storage (bounds checked)
+//   torch.jit._pickle.restore_type_tag(value, type_name) -> value (torch::pickle_save's type tags)
+//   torch.<Dtype>Storage (Float, Double, Half, BFloat16, Long, Int, Short, Char, Byte, Bool)
+//                                        -> a type marker, only meaningful inside a persistent id
+// BUILD is accepted only on a dict (an OrderedDict's `_metadata`, which is dropped: it only
+// matters to PyTorch's loading of pre-1.0 checkpoints).
+// Persistent ids (BINPERSID) go to the caller's callback, which returns the storage (a 1-D CPU
+// tensor, see storage_dtype()).
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace murmur::model {
+
+class PickleValue;
+using PickleItems = std::vector<PickleValue>;                          // tuple or list
+using PickleDict = std::vector<std::pair<PickleValue, PickleValue>>;   // in insertion order
+
+// One unpickled Python value. Lists and dicts are shared (as in Python), because pickles fill
+// them after memoising them.
+class PickleValue {
+ public:
+  enum class Kind { kNone, kBool, kInt, kFloat, kString, kTuple, kList, kDict, kTensor, kGlobal };
+
+  PickleValue() = default;  // None
+  static PickleValue make_bool(bool b);
+  static PickleValue make_int(int64_t i);
+  static PickleValue make_float(double f);
+  static PickleValue make_string(std::string s);
+  static PickleValue make_tuple(PickleItems items);
+  static PickleValue make_list(PickleItems items = {});
+  static PickleValue make_dict(PickleDict items = {});
+  static PickleValue make_tensor(torch::Tensor t);     // also a storage: 1-D tensor of its dtype
+  static PickleValue make_global(std::string dotted);  // "torch.FloatStorage"
+
+  Kind kind() const { return kind_; }
+  bool is_none() const { return kind_ == Kind::kNone; }
+  // Typed access; each throws murmur::Error("pickle: expected <kind>, got <kind>") on a mismatch.
+  bool as_bool() const;
+  int64_t as_int() const;
+  double as_double() const;                    // int or float
+  const std::string& str() const;           // string, or a global's dotted name
+  const PickleItems& items() const;         // tuple or list
+  PickleItems& mutable_list();
+  const PickleDict& dict() const;
+  PickleDict& mutable_dict();
+  const torch::Tensor& tensor() const;
+
+  // Dict lookup by string key: nullptr (find) or murmur::Error naming the key (at) if absent.
+  const PickleValue* find(const std::string& key) const;
+  const PickleValue& at(const std::string& key) const;
+
+  static const char* kind_name(Kind k);
+
+ private:
+  Kind kind_ = Kind::kNone;
+  bool b_ = false;
+  int64_t i_ = 0;
+  double f_ = 0;
+  std::string s_;
+  std::shared_ptr<PickleItems> items_;
+  std::shared_ptr<PickleDict> dict_;
+  torch::Tensor tensor_;
+};
+
+// Called for each persistent id (a tuple; for PyTorch ('storage', <Dtype>Storage global, key,
+// location, numel)); returns the loaded value.
+using PersistentLoad = std::function<PickleValue(const PickleValue& pid)>;
+
+// Unpickles bytes. `source` starts every error message (e.g. "seed_model.pth"). Without a
+// persistent_load callback, BINPERSID is an error.
+PickleValue unpickle(const std::string& bytes, const std::string& source,
+                     const PersistentLoad& persistent_load = nullptr);
+
+// Dtype of a whitelisted storage global ("torch.FloatStorage" -> kFloat); throws otherwise.
+torch::Dtype storage_dtype(const std::string& dotted_name);
+
+}  // namespace murmur::model

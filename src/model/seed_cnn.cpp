@@ -1,0 +1,45 @@
+#include "model/seed_cnn.h"
+
+#include "util/error.h"
+
+namespace murmur::model {
+
+namespace {
+
+// Appends one Conv2d(3x3, pad 1) -> BatchNorm2d -> ReLU -> MaxPool2d(2) -> Dropout2d block, as the
+// reference's block(); Sequential names its layers "0", "1", ... exactly as nn.Sequential does.
+void add_block(torch::nn::Sequential& seq, int64_t in_channels, int64_t out_channels, double dropout) {
+  seq->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 3).padding(1)));
+  seq->push_back(torch::nn::BatchNorm2d(out_channels));
+  seq->push_back(torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)));
+  seq->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2).stride(2)));
+  seq->push_back(torch::nn::Dropout2d(dropout));
+}
+
+}  // namespace
+
+SeedCnnImpl::SeedCnnImpl(int64_t n_classes) : n_classes_(n_classes) {
+  if (n_classes < 2) throw Error("SeedCnn: n_classes: " + std::to_string(n_classes) + ": needs at least 2");
+  torch::nn::Sequential features;
+  add_block(features, 3, 32, 0.1);
+  add_block(features, 32, 64, 0.1);
+  add_block(features, 64, 128, 0.2);
+  add_block(features, 128, 256, 0.2);
+  features_ = register_module("features", features);
+  avgpool_ = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
+  classifier_ = register_module(
+      "classifier",
+      torch::nn::Sequential(torch::nn::Dropout(0.5), torch::nn::Linear(256, 128),
+                            torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)), torch::nn::Dropout(0.3),
+                            torch::nn::Linear(128, 64), torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
+                            torch::nn::Dropout(0.2), torch::nn::Linear(64, n_classes)));
+}
+
+torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
+  if (x.dim() != 4 || x.size(1) != 3 || x.size(2) < 16 || x.size(3) < 16)
+    throw Error("SeedCnn: input shape " + c10::str(x.sizes()) + ": expected [N, 3, H, W] with H, W >= 16");
+  x = avgpool_->forward(features_->forward(x));
+  return classifier_->forward(torch::flatten(x, /*start_dim=*/1));
+}
+
+}  // namespace murmur::model

@@ -1,0 +1,385 @@
+#include "train/experiment.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "data/cache.h"
+#include "data/splits.h"
+#include "eval/report.h"
+#include "model/checkpoint.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/progress.h"
+
+namespace murmur::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("MURMUR_CACHE_DIR")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/murmur";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/murmur";
+  return "";
+}
+
+std::vector<data::Item> items_of(const LoadedSet& set) {
+  std::vector<data::Item> items;
+  for (auto& r : set.recordings) items.push_back({r.patient_id, r.label});
+  return items;
+}
+
+// One training example: a recording's view (-1: all of its views).
+struct ViewRef {
+  int recording;
+  int view;
+};
+
+std::vector<ViewRef> all_views(const std::vector<int>& recordings) {
+  std::vector<ViewRef> v;
+  for (int r : recordings) v.push_back({r, -1});
+  return v;
+}
+
+Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const model::Preset& preset) {
+  std::vector<torch::Tensor> xs;
+  std::vector<int64_t> ys;
+  for (auto& ref : refs) {
+    auto v = preset.train_views(set.stored[size_t(ref.recording)]);
+    if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
+    xs.push_back(v);
+    for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(set.recordings[size_t(ref.recording)].label);
+  }
+  if (xs.empty()) return {};
+  return {torch::cat(xs), torch::tensor(ys, torch::kLong)};
+}
+
+eval::Prediction predict_one(const model::Classifier& c, const LoadedSet& set, int i, int fold, int repeat) {
+  const auto& r = set.recordings[size_t(i)];
+  auto probs = c.recording_probs(set.stored[size_t(i)]).contiguous();
+  eval::Prediction p;
+  p.file = r.name;
+  p.patient = r.patient_id;
+  p.site = r.site;
+  p.position = r.position;
+  p.fold = fold;
+  p.repeat = repeat;
+  p.true_class = r.label;
+  p.probs.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+  return p;
+}
+
+model::Checkpoint make_checkpoint(const model::Classifier& c, const FitResult& fit, const nlohmann::json& provenance) {
+  model::Checkpoint ck;
+  ck.state_dict = model::state_dict(*c.module);
+  ck.val_acc = 100.0 * fit.best_val_acc;
+  for (size_t i = 0; i < data::kClassNames.size(); ++i) ck.label_to_idx[data::kClassNames[i]] = int64_t(i);
+  ck.class_names = data::kClassNames;
+  ck.epoch = fit.best_epoch;
+  ck.preset = c.preset.name;
+  ck.murmur_config = c.preset;
+  ck.provenance = provenance;
+  return ck;
+}
+
+nlohmann::json machine_json(int threads) {
+  return {{"cores", std::thread::hardware_concurrency()}, {"threads", threads},
+          {"murmur_version", MURMUR_VERSION}, {"murmur_commit", MURMUR_GIT_COMMIT}};
+}
+
+std::string epoch_note(const EpochLog& e, int epochs) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "epoch %d/%d loss %.3f val_loss %.3f val_acc %.3f lr %.1e (%.1fs)", e.epoch, epochs,
+                e.train_loss, e.val_loss, e.val_acc, e.lr, e.seconds);
+  return buf;
+}
+
+}  // namespace
+
+LoadedSet load_dataset(const DataOptions& options, const model::Preset& preset) {
+  preset.validate();
+  data::DatasetIndex index = data::index_dataset(options.data_dir);
+  LoadedSet set;
+  set.fingerprint = index.fingerprint;
+  set.n_indexed = int(index.recordings.size());
+  for (auto& a : index.anomalies)
+    if (a.kind == data::AnomalyKind::kUnreadableAudio || a.kind == data::AnomalyKind::kBadFileName)
+      set.skipped.push_back(a.where + ": " + a.message);
+  std::vector<data::Recording> chosen;
+  for (auto& r : index.recordings)
+    if (r.label >= 0 && r.file_class != "MD") chosen.push_back(r);
+  data::FeatureCache cache(options.cache_dir.empty() ? default_cache_dir() : options.cache_dir);
+  std::vector<torch::Tensor> stored(chosen.size());
+  std::vector<std::string> errors(chosen.size());
+  util::Progress bar("features (" + preset.name + ")", long(chosen.size()), options.quiet);
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < chosen.size();) {
+      try {
+        stored[i] = cache.get_or_compute(chosen[i].path, preset.feature_json(), [&] {
+          return preset.features(audio::load(chosen[i].path, preset.audio));
+        });
+      } catch (const Error& e) {
+        errors[i] = e.what();
+      }
+      bar.tick();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, options.threads); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  bar.done();
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (!errors[i].empty()) {
+      set.skipped.push_back(errors[i]);
+      continue;
+    }
+    set.recordings.push_back(chosen[i]);
+    set.stored.push_back(stored[i]);
+  }
+  for (auto& s : set.skipped) std::cerr << "murmur: skipped " << s << "\n";
+  if (set.recordings.empty()) throw Error(options.data_dir + ": no usable single-label recordings (N, AS, AR, MR, MS)");
+  return set;
+}
+
+nlohmann::json train_run(const TrainRunOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  LoadedSet set = load_dataset(o.data, o.preset);
+  auto items = items_of(set);
+  std::vector<ViewRef> train_refs, val_refs, test_refs;
+  std::vector<int> test_recordings;
+  if (o.split == "recording") {
+    std::cerr << "murmur: WARNING: --split recording is the reference's split: it puts one patient's recordings "
+                 "(and a recording's time-reversed twin) on both sides, so its accuracy overstates how well the "
+                 "model does on new patients. Use --split patient (the default) for an honest estimate.\n";
+    // The reference split images at random: for the seed preset each view is an item of its own.
+    const int views = int(o.preset.train_views(set.stored[0]).size(0));
+    std::vector<data::Item> view_items;
+    for (auto& it : items)
+      for (int v = 0; v < views; ++v) view_items.push_back(it);
+    data::Split s = data::recording_split(view_items, 0.2, 0.2, o.seed);
+    auto refs = [&](const std::vector<int>& idx) {
+      std::vector<ViewRef> r;
+      for (int i : idx) r.push_back({i / views, views > 1 ? i % views : -1});
+      return r;
+    };
+    train_refs = refs(s.train);
+    val_refs = refs(s.val);
+    test_refs = refs(s.test);
+    for (auto& r : test_refs) test_recordings.push_back(r.recording);
+    std::sort(test_recordings.begin(), test_recordings.end());
+    test_recordings.erase(std::unique(test_recordings.begin(), test_recordings.end()), test_recordings.end());
+  } else if (o.split == "patient") {
+    data::Split s = data::patient_split(items, 0.2, 0.2, o.seed);
+    data::check_no_leak(items, s);
+    train_refs = all_views(s.train);
+    val_refs = all_views(s.val);
+    test_refs = all_views(s.test);
+    test_recordings = s.test;
+  } else {
+    throw Error("--split '" + o.split + "' is unknown (patient or recording)");
+  }
+  model::Classifier c = make_classifier(o.preset);
+  model::Preset preset = o.preset;
+  preset.train.seed = o.seed;
+  Batchable train = make_set(set, train_refs, preset), val = make_set(set, val_refs, preset);
+  util::Progress bar("train " + preset.name, preset.train.epochs, o.data.quiet);
+  FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
+                             [&](const torch::Tensor& x) { return preset.augment(x); },
+                             [&](const EpochLog& e) { bar.set_note(epoch_note(e, preset.train.epochs)); bar.tick(); });
+  bar.done();
+  // Test: the reference's image-level accuracy, and recording / patient level.
+  Batchable test = make_set(set, test_refs, preset);
+  Evaluation test_eval = evaluate(*c.module, c.forward, test, torch::ones({int(data::kClassNames.size())}), 64);
+  eval::Predictions preds;
+  for (int i : test_recordings) preds.push_back(predict_one(c, set, i, 0, 0));
+  nlohmann::json metrics = eval::evaluate(preds, data::kClassNames, eval::BootstrapConfig{});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
+                               {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
+                               {"n_train_examples", train.size()}, {"n_val_examples", val.size()},
+                               {"stop_reason", fit_result.stop_reason}, {"wall_time_s", seconds}};
+  model::write_checkpoint(o.out_dir + "/model.pth", make_checkpoint(c, fit_result, provenance));
+  model::write_class_names_json(o.out_dir + "/class_names.json", data::kClassNames);
+  nlohmann::json history = nlohmann::json::array();
+  for (auto& e : fit_result.history) history.push_back(e);
+  nlohmann::json summary = {{"preset", preset.name}, {"split", o.split}, {"seed", o.seed},
+                            {"best_epoch", fit_result.best_epoch}, {"best_val_acc", fit_result.best_val_acc},
+                            {"stop_reason", fit_result.stop_reason},
+                            {"test_view_accuracy", test_eval.acc}, {"test_view_count", test.size()},
+                            {"test", metrics}, {"history", history}, {"skipped", set.skipped},
+                            {"provenance", provenance}, {"machine", machine_json(o.data.threads)},
+                            {"wall_time_s", seconds}};
+  util::write_file_atomic(o.out_dir + "/metrics.json", summary.dump(1));
+  return summary;
+}
+
+nlohmann::json cv_run(const CvOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json config = {{"preset", o.preset}, {"folds", o.folds}, {"repeats", o.repeats}, {"seed", o.seed},
+                           {"val_fraction", o.val_fraction}, {"bootstrap", o.bootstrap}};
+  const std::string config_path = o.run_dir + "/config.json";
+  if (fs::exists(config_path)) {
+    auto old = nlohmann::json::parse(util::read_file(config_path));
+    if (old != config)
+      throw Error(o.run_dir + ": holds a run with a different configuration (config.json); choose another "
+                  "--output folder or delete it");
+  } else {
+    util::write_file_atomic(config_path, config.dump(1));
+  }
+  LoadedSet set = load_dataset(o.data, o.preset);
+  auto items = items_of(set);
+  const int total = o.folds * o.repeats;
+  int finished = 0, ran = 0;
+  double fold_seconds = 0;
+  for (int r = 0; r < o.repeats; ++r) {
+    auto folds = data::stratified_group_kfold(items, o.folds, o.seed + 1000003ULL * uint64_t(r));
+    for (int f = 0; f < o.folds; ++f) {
+      const std::string dir = o.run_dir + "/repeat" + std::to_string(r) + "/fold" + std::to_string(f);
+      if (fs::exists(dir + "/done.json")) { ++finished; continue; }
+      if (o.only_fold >= 0 && f != o.only_fold) continue;
+      auto f0 = std::chrono::steady_clock::now();
+      data::Split split = folds[size_t(f)];
+      data::carve_validation(items, split, o.val_fraction, o.seed + uint64_t(1000 * r + f));
+      data::check_no_leak(items, split);
+      model::Preset preset = o.preset;
+      preset.train.seed = o.seed + uint64_t(1000 * r + f);
+      model::Classifier c = make_classifier(preset);
+      Batchable train = make_set(set, all_views(split.train), preset), val = make_set(set, all_views(split.val), preset);
+      std::string label = "cv " + preset.name + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +
+                          " fold " + std::to_string(f + 1) + "/" + std::to_string(o.folds);
+      util::Progress bar(label, preset.train.epochs, o.data.quiet);
+      FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
+                                 [&](const torch::Tensor& x) { return preset.augment(x); },
+                                 [&](const EpochLog& e) {
+                                   std::string eta;
+                                   if (ran > 0) eta = "  run ETA " + util::Progress::format_seconds(fold_seconds / ran * (total - finished - ran));
+                                   bar.set_note(epoch_note(e, preset.train.epochs) + eta);
+                                   bar.tick();
+                                 });
+      bar.done();
+      eval::Predictions preds;
+      for (int i : split.test) preds.push_back(predict_one(c, set, i, f, r));
+      nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
+                                   {"split", "cv"}, {"repeat", r}, {"fold", f}, {"seed", preset.train.seed},
+                                   {"threads", o.data.threads}, {"stop_reason", fit_result.stop_reason}};
+      model::write_checkpoint(dir + "/model.pth", make_checkpoint(c, fit_result, provenance));
+      eval::write_predictions_csv(dir + "/predictions.csv", preds, data::kClassNames);
+      nlohmann::json history = nlohmann::json::array();
+      for (auto& e : fit_result.history) history.push_back(e);
+      std::vector<std::string> test_patients, val_patients;
+      for (int i : split.test) test_patients.push_back(items[size_t(i)].group);
+      for (int i : split.val) val_patients.push_back(items[size_t(i)].group);
+      for (auto* v : {&test_patients, &val_patients}) v->erase(std::unique(v->begin(), v->end()), v->end());
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+      util::write_file_atomic(dir + "/done.json",
+                              nlohmann::json{{"history", history}, {"best_epoch", fit_result.best_epoch},
+                                             {"best_val_acc", fit_result.best_val_acc},
+                                             {"stop_reason", fit_result.stop_reason},
+                                             {"test_patients", test_patients}, {"val_patients", val_patients},
+                                             {"seconds", secs}}.dump(1));
+      fold_seconds += secs;
+      ++ran;
+    }
+  }
+  if (finished + ran < total) {
+    return {{"status", "partial"}, {"folds_done", finished + ran}, {"folds_total", total}, {"run_dir", o.run_dir}};
+  }
+  // Every fold is done: gather out-of-fold predictions and curves, write the report.
+  eval::Predictions oof;
+  eval::Curves curves;
+  double train_seconds = 0;
+  for (int r = 0; r < o.repeats; ++r)
+    for (int f = 0; f < o.folds; ++f) {
+      const std::string dir = o.run_dir + "/repeat" + std::to_string(r) + "/fold" + std::to_string(f);
+      auto preds = eval::read_predictions_csv(dir + "/predictions.csv");
+      oof.insert(oof.end(), preds.begin(), preds.end());
+      auto done = nlohmann::json::parse(util::read_file(dir + "/done.json"));
+      eval::Curve c;
+      c.fold = f;
+      c.repeat = r;
+      for (auto& e : done["history"]) {
+        c.train_loss.push_back(e["train_loss"].get<float>());
+        c.val_loss.push_back(e["val_loss"].get<float>());
+        c.val_acc.push_back(e["val_acc"].get<float>());
+      }
+      curves.push_back(c);
+      train_seconds += done.value("seconds", 0.0);
+    }
+  eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, data::kClassNames);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json meta = {{"title", "murmur cross-validation: preset " + o.preset.name},
+                         {"config", config}, {"data_dir", o.data.data_dir},
+                         {"dataset_fingerprint", set.fingerprint}, {"skipped", set.skipped},
+                         {"machine", machine_json(o.data.threads)},
+                         {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
+  nlohmann::json report = eval::build_report(oof, curves, data::kClassNames, meta, o.bootstrap);
+  eval::write_report(o.run_dir, report);
+  return report;
+}
+
+Predictor Predictor::open(const std::string& path) {
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (auto& e : fs::recursive_directory_iterator(path))
+      if (e.path().filename() == "model.pth") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw Error(path + ": no model.pth inside (expected a model file or a cv run folder)");
+  } else {
+    files.push_back(path);
+  }
+  Predictor p;
+  for (auto& file : files) {
+    model::Checkpoint ck = model::read_checkpoint(file);
+    model::Preset preset;
+    if (ck.murmur_config.is_object()) {
+      preset = ck.murmur_config.get<model::Preset>();
+    } else {
+      preset = model::Preset::named("seed");  // the reference's own checkpoint carries no config
+    }
+    model::Classifier c = make_classifier(preset);
+    model::load_into(*c.module, ck.state_dict, file);
+    c.module->eval();
+    if (!p.models_.empty() && p.models_.front().preset.feature_json() != preset.feature_json())
+      throw Error(file + ": preprocessing differs from " + files.front() + "; an ensemble needs one preset");
+    p.class_names_ = ck.class_names;
+    p.models_.push_back(std::move(c));
+    p.info_["models"].push_back({{"path", file}, {"preset", preset.name}, {"epoch", ck.epoch},
+                                 {"val_acc", ck.val_acc}, {"provenance", ck.provenance}});
+  }
+  p.info_["preset"] = p.models_.front().preset;
+  p.info_["class_names"] = p.class_names_;
+  p.info_["n_models"] = p.models_.size();
+  return p;
+}
+
+torch::Tensor Predictor::predict_stored(const torch::Tensor& stored) const {
+  torch::Tensor sum;
+  for (auto& m : models_) {
+    auto probs = m.recording_probs(stored);
+    sum = sum.defined() ? sum + probs : probs;
+  }
+  return sum / double(models_.size());
+}
+
+torch::Tensor Predictor::predict_audio(const audio::Audio& a) const {
+  const auto& p = preset();
+  if (a.sample_rate_hz == p.audio.target_rate_hz) return predict_stored(p.features(a));
+  audio::Audio resampled = a;
+  resampled.samples = audio::resample(a.samples, a.sample_rate_hz, p.audio.target_rate_hz);
+  resampled.sample_rate_hz = p.audio.target_rate_hz;
+  return predict_stored(p.features(resampled));
+}
+
+torch::Tensor Predictor::predict_file(const std::string& audio_path) const {
+  return predict_stored(preset().features(audio::load(audio_path, preset().audio)));
+}
+
+}  // namespace murmur::train
