@@ -10,6 +10,7 @@ namespace {
 
 struct CvArgs {
   std::string preset = "native";
+  std::vector<std::string> overrides;
   std::string data, out = "runs/cv", cache;
   int folds = 5, repeats = 1, fold = -1, epochs = 0, bootstrap = 1000;
   uint64_t seed = 0;
@@ -26,11 +27,13 @@ void setup(CLI::App& app) {
   cmd->add_option("--fold", args->fold, "Run only this fold (0-based) of every repeat, into the same run folder");
   cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
+  cmd->add_option("--set", args->overrides, "Override a preset setting: section.field=value (repeatable), e.g. native.time_reverse=false");
   cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
     train::CvOptions o;
     o.preset = model::Preset::named(args->preset);
+    o.preset = model::with_overrides(o.preset, args->overrides);
     if (args->epochs > 0) o.preset.train.epochs = args->epochs;
     o.data = {args->data, args->cache, global().quiet, global().threads};
     o.run_dir = args->out;

@@ -10,6 +10,7 @@ namespace {
 
 struct TrainArgs {
   std::string preset = "native";
+  std::vector<std::string> overrides;
   std::string data, out = "model", split = "patient", cache;
   uint64_t seed = 0;
   int epochs = 0;
@@ -25,11 +26,13 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"patient", "recording"}))->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, batches)")->capture_default_str();
   cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
+  cmd->add_option("--set", args->overrides, "Override a preset setting: section.field=value (repeatable), e.g. native.time_reverse=false");
   cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->callback([args] {
     train::TrainRunOptions o;
     o.preset = model::Preset::named(args->preset);
+    o.preset = model::with_overrides(o.preset, args->overrides);
     if (args->epochs > 0) o.preset.train.epochs = args->epochs;
     o.data = {args->data, args->cache, global().quiet, global().threads};
     o.out_dir = args->out;

@@ -16,13 +16,14 @@ void NativeFeatureConfig::validate() const {
   if (train_s < window_s) fail("train_s", train_s, "must be at least window_s");
   if (freq_masks < 0 || time_masks < 0) fail("masks", std::min(freq_masks, time_masks), "must not be negative");
   if (gain_db < 0) fail("gain_db", gain_db, "must not be negative");
+  if (crops_per_epoch < 1) fail("crops_per_epoch", crops_per_epoch, "must be at least 1");
 }
 
 void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
   j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
        {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
        {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
-       {"train_s", c.train_s}};
+       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}};
 }
 
 void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
@@ -37,6 +38,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.time_mask_frames = j.value("time_mask_frames", d.time_mask_frames);
   c.gain_db = j.value("gain_db", d.gain_db);
   c.train_s = j.value("train_s", d.train_s);
+  c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
   c.validate();
 }
 
@@ -119,6 +121,26 @@ void from_json(const nlohmann::json& j, Preset& p) {
   p.validate();
 }
 
+Preset with_overrides(const Preset& p, const std::vector<std::string>& overrides) {
+  nlohmann::json j = p;
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    auto dot = o.find('.');
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+      throw Error("--set '" + o + "': expected section.field=value (e.g. native.time_reverse=false)");
+    std::string section = o.substr(0, dot), field = o.substr(dot + 1, eq - dot - 1), text = o.substr(eq + 1);
+    if (!j.contains(section) || !j[section].is_object() || !j[section].contains(field))
+      throw Error("--set '" + o + "': preset " + p.name + " has no setting " + section + "." + field);
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    j[section][field] = value.is_discarded() ? nlohmann::json(text) : value;
+  }
+  try {
+    return j.get<Preset>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("--set: ") + e.what());
+  }
+}
+
 namespace {
 
 // An RGB(A) picture -> uint8 [H, W, 3] tensor resized like PIL to size x size.
@@ -176,6 +198,8 @@ torch::Tensor fit_frames(const torch::Tensor& s, int frames) {
 }
 
 }  // namespace
+
+int Preset::examples_per_recording() const { return name == "native" ? native.crops_per_epoch : 1; }
 
 torch::Tensor Preset::train_views(const torch::Tensor& stored) const {
   if (name == "seed") return normalise_seed(stored, image);

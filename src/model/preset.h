@@ -41,6 +41,7 @@ struct NativeFeatureConfig {
   int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
   double gain_db = 0;               // random gain (a no-op under standardisation; kept for ablation)
   double train_s = 20.0;            // training uses (up to) this much of each recording
+  int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
   void validate() const;
 };
 
@@ -75,10 +76,15 @@ struct Preset {
   torch::Tensor augment(const torch::Tensor& batch) const;
   int frames_per_window() const;    // native: window_s in feature frames
   int train_frames() const;         // native: recordings are cut or padded to this for training
+  int examples_per_recording() const;  // training examples per recording per epoch (native: crops_per_epoch)
 };
 
 void to_json(nlohmann::json& j, const Preset& p);
 void from_json(const nlohmann::json& j, Preset& p);
+
+// Applies "section.field=value" overrides (value parsed as JSON, else taken as a string), e.g.
+// "native.time_reverse=false", "train.epochs=20", "log_mel.n_mels=48"; validates the result.
+Preset with_overrides(const Preset& p, const std::vector<std::string>& overrides);
 
 // A model of either preset behind one interface.
 struct Classifier {

@@ -48,12 +48,14 @@ std::vector<ViewRef> all_views(const std::vector<int>& recordings) {
   return v;
 }
 
-Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const model::Preset& preset) {
+// `copies` > 1 repeats each example (native: several random windows per recording per epoch).
+Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const model::Preset& preset, int copies = 1) {
   std::vector<torch::Tensor> xs;
   std::vector<int64_t> ys;
   for (auto& ref : refs) {
     auto v = preset.train_views(set.stored[size_t(ref.recording)]);
     if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
+    if (copies > 1) v = v.repeat_interleave(copies, 0);
     xs.push_back(v);
     for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(set.recordings[size_t(ref.recording)].label);
   }
@@ -189,7 +191,8 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   model::Classifier c = make_classifier(o.preset);
   model::Preset preset = o.preset;
   preset.train.seed = o.seed;
-  Batchable train = make_set(set, train_refs, preset), val = make_set(set, val_refs, preset);
+  Batchable train = make_set(set, train_refs, preset, preset.examples_per_recording());
+  Batchable val = make_set(set, val_refs, preset);
   util::Progress bar("train " + preset.name, preset.train.epochs, o.data.quiet);
   FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
                              [&](const torch::Tensor& x) { return preset.augment(x); },
@@ -252,7 +255,8 @@ nlohmann::json cv_run(const CvOptions& o) {
       model::Preset preset = o.preset;
       preset.train.seed = o.seed + uint64_t(1000 * r + f);
       model::Classifier c = make_classifier(preset);
-      Batchable train = make_set(set, all_views(split.train), preset), val = make_set(set, all_views(split.val), preset);
+      Batchable train = make_set(set, all_views(split.train), preset, preset.examples_per_recording());
+      Batchable val = make_set(set, all_views(split.val), preset);
       std::string label = "cv " + preset.name + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +
                           " fold " + std::to_string(f + 1) + "/" + std::to_string(o.folds);
       util::Progress bar(label, preset.train.epochs, o.data.quiet);

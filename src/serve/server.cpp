@@ -1,0 +1,373 @@
+#include "serve/server.h"
+
+#include <httplib.h>
+#include <png.h>
+
+#include <algorithm>
+#include <cstring>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "features/colormap.h"
+#include "serve/stream.h"
+#include "train/experiment.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace murmur::serve {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void check(bool ok, const std::string& field, const std::string& value, const std::string& problem) {
+  if (!ok) throw Error("serve: " + field + ": " + value + ": " + problem);
+}
+
+// An error a request caused: its HTTP status and a message naming the upload and the problem.
+struct RequestError {
+  int status;
+  std::string message;
+};
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", message}, {"status", status}});
+}
+
+// A request takes one model instance and gives it back, so each instance is used by one thread
+// at a time (Classifier::recording_probs flips the module to eval mode: not safe to share).
+class ModelPool {
+ public:
+  ModelPool(const std::string& path, int copies) {
+    for (int i = 0; i < copies; ++i) models_.push_back(std::make_unique<train::Predictor>(train::Predictor::open(path)));
+    for (auto& m : models_) free_.push_back(m.get());
+  }
+  const train::Predictor& any() const { return *models_.front(); }
+
+  template <class F>
+  auto with(F&& f) {
+    train::Predictor* p;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return !free_.empty(); });
+      p = free_.back();
+      free_.pop_back();
+    }
+    struct Return {
+      ModelPool& pool;
+      train::Predictor* p;
+      ~Return() {
+        { std::lock_guard<std::mutex> lock(pool.mutex_); pool.free_.push_back(p); }
+        pool.cv_.notify_one();
+      }
+    } give_back{*this, p};
+    return f(*p);
+  }
+
+ private:
+  std::vector<std::unique_ptr<train::Predictor>> models_;
+  std::vector<train::Predictor*> free_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+};
+
+std::string basename_of(const std::string& path) {
+  fs::path p(path);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.filename().string();
+}
+
+nlohmann::json build_model_info(const std::string& path, const train::Predictor& predictor) {
+  nlohmann::json info = predictor.info();
+  // Paths inside the model folder are reported relative to it: the server's own layout is none
+  // of a client's business.
+  for (auto& m : info["models"]) {
+    fs::path file = m.value("path", "");
+    std::error_code ec;
+    auto rel = fs::is_directory(path) ? fs::relative(file, path, ec) : file.filename();
+    m["path"] = ec ? file.filename().string() : rel.string();
+  }
+  info["model"] = basename_of(path);
+  fs::path report = fs::path(path) / "report.json";
+  if (fs::is_directory(path) && fs::exists(report)) {
+    try {
+      auto r = nlohmann::json::parse(util::read_file(report.string()));
+      nlohmann::json headline;
+      for (const char* level : {"recording", "patient"})
+        for (const char* key : {"accuracy", "balanced_accuracy", "macro_f1", "macro_auroc"})
+          if (r["metrics"].contains(level) && r["metrics"][level].contains(key))
+            headline[level][key] = r["metrics"][level][key];
+      info["cv"] = {{"title", r.value("title", "")}, {"created_utc", r["run"].value("created_utc", "")},
+                    {"headline", headline}};
+    } catch (const std::exception& e) {
+      info["cv"] = {{"error", std::string("report.json: ") + e.what()}};
+    }
+  }
+  return info;
+}
+
+// Decodes an uploaded body (raw or multipart field "file") in memory, or throws RequestError.
+audio::Audio decode_upload(const httplib::Request& req, const ServerConfig& cfg, double min_duration_s,
+                           std::string* name_out) {
+  const std::string* bytes = &req.body;
+  std::string name = "upload";
+  if (req.is_multipart_form_data()) {
+    if (!req.has_file("file"))
+      throw RequestError{400, "multipart upload: no field named \"file\" (send the recording as file=@x.wav)"};
+    const auto& f = req.get_file_value("file");
+    bytes = &f.content;
+    if (!f.filename.empty()) name = basename_of(f.filename);
+  }
+  if (bytes->empty())
+    throw RequestError{415, name + ": empty body (send a WAV, FLAC or OGG file)"};
+  audio::LoadConfig load;
+  load.min_duration_s = 0;           // checked below, to answer 422 rather than 415
+  load.max_duration_s = cfg.max_duration_s;
+  audio::Audio a;
+  try {
+    a = audio::decode(*bytes, name, load);
+  } catch (const Error& e) {
+    std::string m = e.what();
+    // libsndfile opened it, but the samples are unusable: a decodable file with a problem.
+    bool unusable = m.find("silent") != std::string::npos || m.find("NaN") != std::string::npos ||
+                    m.find("infinite") != std::string::npos || m.find("longer") != std::string::npos;
+    throw RequestError{unusable ? 422 : 415, m};
+  }
+  if (a.duration_s() < min_duration_s)
+    throw RequestError{422, name + ": " + std::to_string(a.duration_s()) + " s is shorter than the model's minimum of " +
+                                std::to_string(min_duration_s) + " s"};
+  if (cfg.max_duration_s > 0 && a.duration_s() > cfg.max_duration_s)
+    throw RequestError{422, name + ": " + std::to_string(a.duration_s()) + " s is longer than the server's maximum of " +
+                                std::to_string(cfg.max_duration_s) + " s"};
+  *name_out = name;
+  return a;
+}
+
+audio::Audio at_rate(audio::Audio a, int rate_hz) {
+  if (a.sample_rate_hz == rate_hz) return a;
+  a.samples = audio::resample(a.samples, a.sample_rate_hz, rate_hz);
+  a.sample_rate_hz = rate_hz;
+  return a;
+}
+
+void png_write_to_string(png_structp png, png_bytep data, png_size_t n) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
+}
+
+void png_flush_nothing(png_structp) {}
+
+}  // namespace
+
+void ServerConfig::validate() const {
+  check(!host.empty(), "host", "\"\"", "must name an interface (127.0.0.1 for loopback only)");
+  check(port >= 0 && port <= 65535, "port", std::to_string(port), "must be in [0, 65535]");
+  check(workers >= 1 && workers <= 256, "workers", std::to_string(workers), "must be in [1, 256]");
+  check(model_copies >= 1 && model_copies <= 64, "model_copies", std::to_string(model_copies), "must be in [1, 64]");
+  check(max_upload_mb > 0 && max_upload_mb <= 4096, "max_upload_mb", std::to_string(max_upload_mb),
+        "must be in (0, 4096]");
+  check(max_duration_s >= 0, "max_duration_s", std::to_string(max_duration_s), "must be >= 0 (0 = no limit)");
+}
+
+void to_json(nlohmann::json& j, const ServerConfig& c) {
+  j = {{"host", c.host}, {"port", c.port}, {"workers", c.workers}, {"model_copies", c.model_copies},
+       {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s}};
+}
+
+features::Image feature_picture(const model::Preset& preset, const torch::Tensor& stored, int row_px) {
+  if (preset.name == "seed") {
+    auto pic = stored[0].contiguous().to(torch::kUInt8);
+    features::Image im(int(pic.size(1)), int(pic.size(0)), 3);
+    std::memcpy(im.pixels.data(), pic.data_ptr<uint8_t>(), im.pixels.size());
+    return im;
+  }
+  auto m = stored.reshape({stored.size(-2), stored.size(-1)}).to(torch::kFloat).contiguous();
+  const int bands = int(m.size(0)), frames = int(m.size(1));
+  row_px = std::max(1, row_px);
+  float lo = m.min().item<float>(), hi = m.max().item<float>();
+  float scale = hi > lo ? 1.f / (hi - lo) : 0.f;
+  const auto& lut = features::viridis_lut();
+  auto acc = m.accessor<float, 2>();
+  features::Image im(frames, bands * row_px, 3);
+  for (int b = 0; b < bands; ++b)
+    for (int t = 0; t < frames; ++t) {
+      const auto& rgb = lut[size_t(features::colormap_index((acc[b][t] - lo) * scale))];
+      for (int r = 0; r < row_px; ++r) {
+        int y = (bands - 1 - b) * row_px + r;  // band 0 (lowest frequency) at the bottom
+        for (int c = 0; c < 3; ++c) im.at(t, y, c) = uint8_t(std::lround(rgb[size_t(c)] * 255));
+      }
+    }
+  return im;
+}
+
+std::string encode_png(const features::Image& image) {
+  if (image.width <= 0 || image.height <= 0 || image.channels < 1 || image.channels > 4 ||
+      image.pixels.size() != size_t(image.width) * image.height * image.channels)
+    throw Error("encode_png: bad image " + std::to_string(image.width) + "x" + std::to_string(image.height) + "x" +
+                std::to_string(image.channels));
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!info) {
+    png_destroy_write_struct(&png, nullptr);
+    throw Error("encode_png: libpng could not start");
+  }
+  std::string out;
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    throw Error("encode_png: libpng failed");
+  }
+  static const int kColorType[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                                   PNG_COLOR_TYPE_RGB_ALPHA};
+  png_set_write_fn(png, &out, png_write_to_string, png_flush_nothing);
+  png_set_IHDR(png, info, png_uint_32(image.width), png_uint_32(image.height), 8, kColorType[image.channels],
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, 3);  // fast: these pictures go straight to a browser
+  png_write_info(png, info);
+  for (int y = 0; y < image.height; ++y)
+    png_write_row(png, const_cast<png_bytep>(image.pixels.data() + size_t(y) * image.width * image.channels));
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+struct Server::Impl {
+  ServerConfig cfg;
+  std::string model_path;
+  ModelPool pool;
+  nlohmann::json info;
+  httplib::Server http;
+  std::thread thread;
+  int port = -1;
+
+  Impl(const std::string& path, const ServerConfig& c)
+      : cfg(c), model_path(path), pool(path, c.model_copies), info(build_model_info(path, pool.any())) {
+    info["server"] = cfg;
+    const int workers = cfg.workers;
+    http.new_task_queue = [workers] { return new httplib::ThreadPool(size_t(workers)); };
+    http.set_payload_max_length(size_t(cfg.max_upload_mb * 1024 * 1024));
+    http.set_read_timeout(10);
+    http.set_write_timeout(10);
+    // Fills in a JSON body for the errors httplib answers itself (413, 404, 400 bad request).
+    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+      std::string m = res.status == 413 ? "request body is larger than the server's upload limit"
+                    : res.status == 404 ? req.path + ": no such endpoint (see GET /v1/model, POST /v1/predict)"
+                                        : "bad request";
+      send_error(res, res.status, m);
+      return httplib::Server::HandlerResponse::Handled;
+    }));
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string m = "internal error";
+      try {
+        if (ep) std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        m += std::string(": ") + e.what();
+      } catch (...) {
+      }
+      send_error(res, 500, m);
+    });
+    routes();
+  }
+
+  // Runs a handler, mapping what it throws to a JSON error: nothing escapes to httplib.
+  template <class F>
+  static void guarded(httplib::Response& res, F&& f) {
+    try {
+      f();
+    } catch (const RequestError& e) {
+      send_error(res, e.status, e.message);
+    } catch (const Error& e) {
+      send_error(res, 422, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      send_error(res, 500, "internal error");
+    }
+  }
+
+  void routes() {
+    http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(index_html(), "text/html; charset=utf-8");
+    });
+    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      send_json(res, 200, {{"status", "ok"}, {"model", info["model"]}});
+    });
+    http.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) { send_json(res, 200, info); });
+    http.Post("/v1/predict", [this](const httplib::Request& req, httplib::Response& res) {
+      guarded(res, [&] {
+        auto t0 = std::chrono::steady_clock::now();
+        const auto& preset = pool.any().preset();
+        std::string name;
+        audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
+        torch::Tensor probs = pool.with([&](const train::Predictor& p) { return p.predict_audio(a); });
+        probs = probs.to(torch::kDouble).contiguous();
+        const auto& names = pool.any().class_names();
+        nlohmann::json pj = nlohmann::json::object();
+        for (size_t k = 0; k < names.size(); ++k) pj[names[k]] = probs[int64_t(k)].item<double>();
+        Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        send_json(res, 200,
+                  {{"file", name}, {"class", names[size_t(probs.argmax().item<int64_t>())]}, {"probabilities", pj},
+                   {"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
+                   {"channels", a.source_channels}, {"model", info["model"]}, {"preset", preset.name},
+                   {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
+                                {"high_band_fraction", q.high_band_fraction}}},
+                   {"elapsed_ms", ms}});
+      });
+    });
+    http.Post("/v1/spectrogram", [this](const httplib::Request& req, httplib::Response& res) {
+      guarded(res, [&] {
+        const auto& preset = pool.any().preset();
+        std::string name;
+        audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
+        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.log_mel.sample_rate_hz));
+        res.status = 200;
+        res.set_content(encode_png(feature_picture(preset, stored)), "image/png");
+      });
+    });
+  }
+
+  int bind() {
+    port = cfg.port == 0 ? http.bind_to_any_port(cfg.host) : (http.bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
+    if (port < 0)
+      throw Error("serve: cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
+                  " (in use, or not an address of this machine)");
+    return port;
+  }
+};
+
+Server::Server(const std::string& model_path, const ServerConfig& cfg) {
+  cfg.validate();
+  impl_ = std::make_unique<Impl>(model_path, cfg);
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  impl_->bind();
+  impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
+  // listen_after_bind sets is_running as it enters its accept loop; the socket already accepts
+  // (connections queue in the backlog), so this wait only makes stop() safe straight away.
+  for (int i = 0; i < 2000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void Server::stop() {
+  if (!impl_) return;
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int Server::port() const { return impl_->port; }
+
+std::string Server::url() const { return "http://" + impl_->cfg.host + ":" + std::to_string(impl_->port); }
+
+const nlohmann::json& Server::model_info() const { return impl_->info; }
+
+}  // namespace murmur::serve
