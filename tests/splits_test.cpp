@@ -106,3 +106,18 @@ TEST(Splits, RejectsMixedClassPatientAndTooFewPatients) {
   EXPECT_THROW(stratified_group_kfold(few, 3, 0), murmur::Error);
   EXPECT_NO_THROW(stratified_group_kfold(few, 2, 0));
 }
+
+// Boundary: one patient per class leaves nothing to carve; two in one class gives that class's spare.
+TEST(Splits, TinyDataStillGetsAValidationPatient) {
+  std::vector<Item> items{{"A1", 0}, {"B1", 1}, {"C1", 2}, {"C2", 2}};
+  Split s;
+  s.train = {0, 1, 2, 3};
+  carve_validation(items, s, 0.2, 1);
+  ASSERT_EQ(s.val.size(), 1u);
+  EXPECT_EQ(items[size_t(s.val[0])].label, 2);
+  std::vector<Item> singles{{"A1", 0}, {"B1", 1}};
+  Split t;
+  t.train = {0, 1};
+  carve_validation(singles, t, 0.2, 1);
+  EXPECT_TRUE(t.val.empty());
+}

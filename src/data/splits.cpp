@@ -87,6 +87,14 @@ void carve_validation(const std::vector<Item>& items, Split& split, double fract
     if (n == 0 && shuffled.size() >= 2) n = 1;
     for (size_t i = 0; i < n; ++i) to_val.insert(shuffled[i]);
   }
+  // Tiny data sets: rounding per class can leave the side empty; then take one patient from the
+  // class with the most patients (if it has two or more, so it keeps one for training).
+  if (to_val.empty()) {
+    const std::vector<std::string>* largest = nullptr;
+    for (auto& [label, groups] : g.by_label)
+      if (!largest || groups.size() > largest->size()) largest = &groups;
+    if (largest && largest->size() >= 2) to_val.insert((*largest)[size_t(rng() % largest->size())]);
+  }
   std::vector<int> train;
   for (int i : split.train) (to_val.count(items[size_t(i)].group) ? split.val : train).push_back(i);
   split.train = train;

@@ -23,7 +23,7 @@ const std::string& index_html() {
   button.secondary { background: #fff; color: #1f77b4; }
   input[type=file] { display: none; }
   canvas, img { width: 100%; display: block; border-radius: .3rem; background: #f4f4f4; }
-  img { image-rendering: pixelated; }
+  img { image-rendering: pixelated; height: 14rem; }
   h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
   #verdict { font-size: 1.3rem; font-weight: 600; }
   .bar { display: grid; grid-template-columns: 3.5rem 1fr 4rem; align-items: center; gap: .5rem; margin: .25rem 0; }

@@ -4,6 +4,7 @@
 #include <png.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <chrono>
 #include <condition_variable>
@@ -119,12 +120,13 @@ audio::Audio decode_upload(const httplib::Request& req, const ServerConfig& cfg,
                            std::string* name_out) {
   const std::string* bytes = &req.body;
   std::string name = "upload";
+  httplib::MultipartFormData part;  // get_file_value returns a copy: keep it alive here
   if (req.is_multipart_form_data()) {
     if (!req.has_file("file"))
       throw RequestError{400, "multipart upload: no field named \"file\" (send the recording as file=@x.wav)"};
-    const auto& f = req.get_file_value("file");
-    bytes = &f.content;
-    if (!f.filename.empty()) name = basename_of(f.filename);
+    part = req.get_file_value("file");
+    bytes = &part.content;
+    if (!part.filename.empty()) name = basename_of(part.filename);
   }
   if (bytes->empty())
     throw RequestError{415, name + ": empty body (send a WAV, FLAC or OGG file)"};
@@ -239,27 +241,46 @@ std::string encode_png(const features::Image& image) {
 
 struct Server::Impl {
   ServerConfig cfg;
-  std::string model_path;
   ModelPool pool;
   nlohmann::json info;
   httplib::Server http;
   std::thread thread;
   int port = -1;
+  socket_t listen_fd = -1;
 
   Impl(const std::string& path, const ServerConfig& c)
-      : cfg(c), model_path(path), pool(path, c.model_copies), info(build_model_info(path, pool.any())) {
+      : cfg(c), pool(path, c.model_copies), info(build_model_info(path, pool.any())) {
     info["server"] = cfg;
     const int workers = cfg.workers;
     http.new_task_queue = [workers] { return new httplib::ThreadPool(size_t(workers)); };
-    http.set_payload_max_length(size_t(cfg.max_upload_mb * 1024 * 1024));
+    const size_t max_bytes = size_t(cfg.max_upload_mb * 1024 * 1024);
+    http.set_payload_max_length(max_bytes);
+    // httplib's default also sets SO_REUSEPORT, which lets a second server share a busy port
+    // and silently split its traffic; SO_REUSEADDR alone still allows quick restarts.
+    http.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd = sock;
+    });
     http.set_read_timeout(10);
     http.set_write_timeout(10);
     // Fills in a JSON body for the errors httplib answers itself (413, 404, 400 bad request).
-    http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    http.set_error_handler(httplib::Server::HandlerWithResponse([max_bytes](const httplib::Request& req,
+                                                                            httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      std::string m = res.status == 413 ? "request body is larger than the server's upload limit"
-                    : res.status == 404 ? req.path + ": no such endpoint (see GET /v1/model, POST /v1/predict)"
+      std::string m = res.status == 404 ? req.path + ": no such endpoint (see GET /v1/model, POST /v1/predict)"
                                         : "bad request";
+      if (res.status == 413) {
+        m = "request body is larger than the server's upload limit of " + std::to_string(max_bytes) + " bytes";
+        // httplib parses form-urlencoded bodies as text and caps them at 8 KB: what `curl
+        // --data-binary @x.wav` sends without a Content-Type. Name the real problem.
+        if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+            std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= max_bytes) {
+          res.status = 415;
+          m = "upload: sent as application/x-www-form-urlencoded; send the recording with Content-Type "
+              "audio/wav (or audio/flac, audio/ogg, application/octet-stream) or as multipart field \"file\"";
+        }
+      }
       send_error(res, res.status, m);
       return httplib::Server::HandlerResponse::Handled;
     }));
@@ -306,17 +327,22 @@ struct Server::Impl {
         const auto& preset = pool.any().preset();
         std::string name;
         audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
-        torch::Tensor probs = pool.with([&](const train::Predictor& p) { return p.predict_audio(a); });
+        const double duration_s = a.duration_s();
+        const int rate_hz = a.sample_rate_hz, channels = a.source_channels;
+        Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
+        // Features outside the pool (thread-safe, so workers overlap); only the network waits
+        // for a model instance. Same steps as Predictor::predict_audio.
+        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.audio.target_rate_hz));
+        torch::Tensor probs = pool.with([&](const train::Predictor& p) { return p.predict_stored(stored); });
         probs = probs.to(torch::kDouble).contiguous();
         const auto& names = pool.any().class_names();
         nlohmann::json pj = nlohmann::json::object();
         for (size_t k = 0; k < names.size(); ++k) pj[names[k]] = probs[int64_t(k)].item<double>();
-        Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         send_json(res, 200,
                   {{"file", name}, {"class", names[size_t(probs.argmax().item<int64_t>())]}, {"probabilities", pj},
-                   {"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
-                   {"channels", a.source_channels}, {"model", info["model"]}, {"preset", preset.name},
+                   {"duration_s", duration_s}, {"sample_rate_hz", rate_hz},
+                   {"channels", channels}, {"model", info["model"]}, {"preset", preset.name},
                    {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
                                 {"high_band_fraction", q.high_band_fraction}}},
                    {"elapsed_ms", ms}});
@@ -327,7 +353,7 @@ struct Server::Impl {
         const auto& preset = pool.any().preset();
         std::string name;
         audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
-        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.log_mel.sample_rate_hz));
+        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.audio.target_rate_hz));
         res.status = 200;
         res.set_content(encode_png(feature_picture(preset, stored)), "image/png");
       });
@@ -339,6 +365,10 @@ struct Server::Impl {
     if (port < 0)
       throw Error("serve: cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
                   " (in use, or not an address of this machine)");
+    // Debian's libcpp-httplib 0.11 listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is
+    // compiled into the shared library): a burst of 16 connects overflows it and the kernel
+    // drops SYNs, which clients retry after 1 s. Linux lets listen() be called again to widen it.
+    if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
     return port;
   }
 };

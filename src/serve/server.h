@@ -18,8 +18,9 @@
 //                           quality, elapsed_ms}
 //   POST /v1/spectrogram   same body -> image/png: the model's input features (native: the
 //                          standardised log-mel, low bands at the bottom, viridis; seed: its picture)
-// Status codes: 413 body over max_upload_mb; 415 not audio / undecodable; 422 decodable but
-// unusable (too short, too long, silent, NaN); 400 multipart without "file"; 500 never expected.
+// Status codes: 413 body over max_upload_mb; 415 not audio / undecodable / sent as a
+// form-urlencoded body; 422 decodable but unusable (too short, too long, silent, NaN); 400
+// multipart without "file"; 404 unknown path; 500 never expected.
 #pragma once
 
 #include <torch/torch.h>

@@ -34,8 +34,8 @@ std::string argmax_name(const std::vector<double>& p, const std::vector<std::str
   return names[size_t(std::max_element(p.begin(), p.end()) - p.begin())];
 }
 
-nlohmann::json named(const std::vector<double>& p, const std::vector<std::string>& names) {
-  nlohmann::json j = nlohmann::json::object();
+nlohmann::ordered_json named(const std::vector<double>& p, const std::vector<std::string>& names) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (size_t k = 0; k < p.size() && k < names.size(); ++k) j[names[k]] = p[k];
   return j;
 }
@@ -80,8 +80,8 @@ Quality assess_quality(const std::vector<float>& window, int rate_hz, const Stre
   return q;
 }
 
-nlohmann::json HopResult::to_json(const std::vector<std::string>& names) const {
-  nlohmann::json j = {{"time_s", time_s}, {"quality", quality.status}, {"rms", quality.rms},
+nlohmann::ordered_json HopResult::to_json(const std::vector<std::string>& names) const {
+  nlohmann::ordered_json j = {{"time_s", time_s}, {"quality", quality.status}, {"rms", quality.rms},
                       {"clipped_fraction", quality.clipped_fraction},
                       {"high_band_fraction", quality.high_band_fraction}};
   if (probabilities) {
@@ -91,7 +91,7 @@ nlohmann::json HopResult::to_json(const std::vector<std::string>& names) const {
     j["class"] = nullptr;
     j["probabilities"] = nullptr;
   }
-  nlohmann::json patient = {{"n_hops", n_ok_hops}};
+  nlohmann::ordered_json patient;
   if (patient_probabilities.empty()) {
     patient["class"] = nullptr;
     patient["probabilities"] = nullptr;
@@ -99,6 +99,7 @@ nlohmann::json HopResult::to_json(const std::vector<std::string>& names) const {
     patient["class"] = argmax_name(patient_probabilities, names);
     patient["probabilities"] = named(patient_probabilities, names);
   }
+  patient["n_hops"] = n_ok_hops;
   j["patient"] = patient;
   j["latency_ms"] = latency_ms;
   return j;
@@ -166,9 +167,9 @@ HopResult StreamEngine::run_hop() {
   return hop;
 }
 
-nlohmann::json StreamEngine::summary() const {
+nlohmann::ordered_json StreamEngine::summary() const {
   const auto& names = predictor_.class_names();
-  nlohmann::json j = {{"summary", true}, {"duration_s", duration_s()}, {"n_hops", n_hops_},
+  nlohmann::ordered_json j = {{"summary", true}, {"duration_s", duration_s()}, {"n_hops", n_hops_},
                       {"n_ok_hops", n_ok_hops_}, {"quality_counts", quality_counts_}};
   if (n_ok_hops_ > 0) {
     std::vector<double> p;

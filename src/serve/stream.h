@@ -71,7 +71,7 @@ struct HopResult {
   double latency_ms = 0;                      // compute time of this hop
   // {"time_s", "quality", "rms", "clipped_fraction", "high_band_fraction", "class",
   //  "probabilities" (null when not ok), "patient": {"class", "probabilities", "n_hops"}, "latency_ms"}
-  nlohmann::json to_json(const std::vector<std::string>& class_names) const;
+  nlohmann::ordered_json to_json(const std::vector<std::string>& class_names) const;  // keys in this order
 };
 
 class StreamEngine {
@@ -85,7 +85,7 @@ class StreamEngine {
   // The final line: {"summary": true, "duration_s", "n_hops", "n_ok_hops", "quality_counts",
   // "class", "probabilities" (patient estimate; null if no hop was ok), "mean_latency_ms",
   // "max_latency_ms", "compute_s", "real_time_factor" (audio seconds per compute second)}.
-  nlohmann::json summary() const;
+  nlohmann::ordered_json summary() const;
 
   const std::vector<std::string>& class_names() const { return predictor_.class_names(); }
   size_t buffer_capacity() const { return ring_.size(); }   // samples: one window, fixed

@@ -158,9 +158,10 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   std::vector<ViewRef> train_refs, val_refs, test_refs;
   std::vector<int> test_recordings;
   if (o.split == "recording") {
-    std::cerr << "murmur: WARNING: --split recording is the reference's split: it puts one patient's recordings "
-                 "(and a recording's time-reversed twin) on both sides, so its accuracy overstates how well the "
-                 "model does on new patients. Use --split patient (the default) for an honest estimate.\n";
+    std::cerr << "murmur: WARNING: --split recording leaks patients: it is the reference's split, which puts one "
+                 "patient's recordings (and a recording's time-reversed twin) on both sides, so its accuracy "
+                 "overstates how well the model does on new patients. Use --split patient (the default) for an "
+                 "honest estimate.\n";
     // The reference split images at random: for the seed preset each view is an item of its own.
     const int views = int(o.preset.train_views(set.stored[0]).size(0));
     std::vector<data::Item> view_items;

@@ -1,0 +1,112 @@
+// google-benchmark of the feature stages on one 20 s recording (a real BMD-HS file if ../shared
+// is present, else a synthetic one), one thread:
+//   load (4 kHz WAV), resample 4 kHz -> 22,050 Hz, reference log-mel (2048-point FFT, 862 frames),
+//   seed picture (1500x600) and the whole WAV -> 3x224x224 seed tensor; the native features and a
+//   native-model prediction of the same recording.
+// The Python side-by-side (bench/side_by_side.py) prints the ratios against the reference.
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "audio/audio.h"
+#include "features/log_mel.h"
+#include "features/seed_image.h"
+#include "model/preset.h"
+#include "synth/synth.h"
+
+namespace {
+
+std::string recording_path() {
+  static std::string path = [] {
+    std::string real = std::string(MURMUR_SOURCE_DIR) + "/../shared/data/bmd-hs/train/AS_005_sit_Aor.wav";
+    if (std::filesystem::exists(real)) return real;
+    std::string dir = (std::filesystem::temp_directory_path() / "murmur_bench_synth").string();
+    murmur::synth::SynthConfig cfg;
+    cfg.n_patients = 5;
+    murmur::synth::write_synthetic_dataset(dir, cfg);
+    for (auto& e : std::filesystem::directory_iterator(dir + "/train")) return e.path().string();
+    return std::string();
+  }();
+  return path;
+}
+
+void BM_Load(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(murmur::audio::load(recording_path()));
+}
+BENCHMARK(BM_Load)->Unit(benchmark::kMillisecond);
+
+void BM_Resample4kTo22k(benchmark::State& state) {
+  auto a = murmur::audio::load(recording_path());
+  for (auto _ : state) benchmark::DoNotOptimize(murmur::audio::resample(a.samples, a.sample_rate_hz, 22050));
+}
+BENCHMARK(BM_Resample4kTo22k)->Unit(benchmark::kMillisecond);
+
+void BM_LogMelReference(benchmark::State& state) {
+  murmur::audio::LoadConfig lc;
+  lc.target_rate_hz = 22050;
+  auto a = murmur::audio::load(recording_path(), lc);
+  murmur::features::LogMelConfig cfg;
+  for (auto _ : state) benchmark::DoNotOptimize(murmur::features::log_mel(a.samples, cfg));
+}
+BENCHMARK(BM_LogMelReference)->Unit(benchmark::kMillisecond);
+
+void BM_SeedPicture(benchmark::State& state) {
+  murmur::audio::LoadConfig lc;
+  lc.target_rate_hz = 22050;
+  auto a = murmur::audio::load(recording_path(), lc);
+  auto db = murmur::features::log_mel(a.samples, murmur::features::LogMelConfig{});
+  murmur::features::SeedImageConfig cfg;
+  for (auto _ : state) benchmark::DoNotOptimize(murmur::features::render_seed_image(db, cfg));
+}
+BENCHMARK(BM_SeedPicture)->Unit(benchmark::kMillisecond);
+
+void BM_WavToSeedTensor(benchmark::State& state) {
+  auto preset = murmur::model::Preset::named("seed");
+  for (auto _ : state) {
+    auto a = murmur::audio::load(recording_path(), preset.audio);
+    benchmark::DoNotOptimize(preset.eval_views(preset.features(a)));
+  }
+}
+BENCHMARK(BM_WavToSeedTensor)->Unit(benchmark::kMillisecond);
+
+void BM_WavToNativeFeatures(benchmark::State& state) {
+  auto preset = murmur::model::Preset::named("native");
+  for (auto _ : state) {
+    auto a = murmur::audio::load(recording_path(), preset.audio);
+    benchmark::DoNotOptimize(preset.features(a));
+  }
+}
+BENCHMARK(BM_WavToNativeFeatures)->Unit(benchmark::kMillisecond);
+
+// Whole prediction of one 20 s recording with an (untrained) native model: WAV -> probabilities.
+void BM_NativePredict(benchmark::State& state) {
+  auto preset = murmur::model::Preset::named("native");
+  auto clf = murmur::model::make_classifier(preset);
+  clf.module->eval();
+  for (auto _ : state) {
+    auto a = murmur::audio::load(recording_path(), preset.audio);
+    benchmark::DoNotOptimize(clf.recording_probs(preset.features(a)));
+  }
+}
+BENCHMARK(BM_NativePredict)->Unit(benchmark::kMillisecond);
+
+void BM_SeedPredict(benchmark::State& state) {
+  auto preset = murmur::model::Preset::named("seed");
+  auto clf = murmur::model::make_classifier(preset);
+  clf.module->eval();
+  for (auto _ : state) {
+    auto a = murmur::audio::load(recording_path(), preset.audio);
+    benchmark::DoNotOptimize(clf.recording_probs(preset.features(a)));
+  }
+}
+BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  torch::set_num_threads(1);  // the targets are for one core
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}

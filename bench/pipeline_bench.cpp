@@ -1,0 +1,41 @@
+// murmur's half of the side-by-side (bench/side_by_side.py runs the Python reference on the
+// same files in the same run): WAV -> 3x224x224 seed tensor, and WAV -> native features, for
+// every file given, one thread. Prints one JSON object with ms per recording.
+//   build/pipeline_bench FILE.wav...
+#include <torch/torch.h>
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "audio/audio.h"
+#include "model/preset.h"
+
+int main(int argc, char** argv) {
+  torch::set_num_threads(1);
+  std::vector<std::string> files(argv + 1, argv + argc);
+  if (files.empty()) {
+    std::cerr << "usage: pipeline_bench FILE.wav...\n";
+    return 2;
+  }
+  auto time_ms = [&](const murmur::model::Preset& p) {
+    auto t0 = std::chrono::steady_clock::now();
+    double checksum = 0;
+    for (auto& f : files) {
+      auto x = p.eval_views(p.features(murmur::audio::load(f, p.audio)));
+      checksum += x.sum().item<double>();
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return std::make_pair(ms / double(files.size()), checksum);
+  };
+  auto seed = murmur::model::Preset::named("seed");
+  auto native = murmur::model::Preset::named("native");
+  time_ms(seed);  // warm-up: page cache, allocator
+  auto [seed_ms, seed_sum] = time_ms(seed);
+  auto [native_ms, native_sum] = time_ms(native);
+  std::cout << nlohmann::json{{"files", files.size()}, {"seed_tensor_ms", seed_ms}, {"native_features_ms", native_ms},
+                              {"checksum", seed_sum + native_sum}}
+                   .dump()
+            << "\n";
+  return 0;
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every benchmark: google-benchmark timings of the stages, then the side-by-side with the
+# Python reference pipeline (needs ../shared/data/bmd-hs; skipped with a message otherwise).
+#   bash bench/run_all.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+echo "== feature stages (one thread)"
+"$BUILD/features_bench" --benchmark_min_time=0.5
+echo
+echo "== side by side with the reference's Python pipeline"
+/usr/bin/python3 bench/side_by_side.py "$BUILD" 50
+for extra in bench/*_load.sh; do
+  [ -f "$extra" ] && { echo; echo "== $extra"; bash "$extra" "$BUILD"; }
+done

@@ -1,0 +1,141 @@
+// End-to-end: the murmur binary on a small synthetic data set, and on the reference's files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace {
+
+struct CliRun {
+  int code;
+  std::string out;  // stdout and stderr
+};
+
+CliRun run_murmur(const std::string& args) {
+  std::string cmd = std::string(MURMUR_BINARY) + " -q --threads 2 " + args + " 2>&1";
+  CliRun r{0, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+// One synthetic data set (15 patients, 120 recordings) for the whole test binary.
+const std::string& work_dir() {
+  static const std::string dir = [] {
+    std::string d = murmur::test::temp_dir("cli");
+    CliRun r = run_murmur("synth -o " + d + "/data --patients 15 --seed 3");
+    if (r.code != 0) ADD_FAILURE() << r.out;
+    return d;
+  }();
+  return dir;
+}
+
+}  // namespace
+
+TEST(Cli, IndexSynthetic) {
+  CliRun r = run_murmur("--json index " + work_dir() + "/data");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["summary"]["n_recordings"], 120);
+  EXPECT_EQ(j["summary"]["n_patients"], 15);
+}
+
+TEST(Cli, SpectrogramOneFileAndBadInput) {
+  std::string wav = work_dir() + "/data/train/N_001_sit_Aor.wav";
+  ASSERT_TRUE(std::filesystem::exists(wav));
+  CliRun r = run_murmur("spectrogram " + wav + " -o " + work_dir() + "/n.png");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(work_dir() + "/n.png"));
+  CliRun bad = run_murmur("spectrogram " + work_dir() + "/nope.wav -o " + work_dir() + "/x.png");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(contains(bad.out, "nope.wav: no such file")) << bad.out;
+}
+
+// Train, predict (with a bad file in the batch), cross-validate twice, compare, resume.
+TEST(Cli, TrainPredictCvCompare) {
+  const std::string d = work_dir();
+  CliRun t = run_murmur("train --preset native --data " + d + "/data --epochs 2 -o " + d + "/model");
+  ASSERT_EQ(t.code, 0) << t.out;
+  for (auto f : {"model.pth", "class_names.json", "metrics.json"})
+    EXPECT_TRUE(std::filesystem::exists(d + "/model/" + f)) << f;
+  std::ofstream(d + "/corrupt.wav") << "RIFF....WAVEfmt garbage";
+  CliRun p = run_murmur("--json predict --model " + d + "/model/model.pth " + d + "/data/train/AS_002_sit_Aor.wav " + d +
+                 "/corrupt.wav " + d + "/data/train/AS_002_sup_Mit.wav");
+  ASSERT_EQ(p.code, 0) << p.out;
+  auto json_start = p.out.find('{');
+  auto j = nlohmann::json::parse(p.out.substr(json_start));
+  EXPECT_EQ(j["recordings"].size(), 2u);
+  EXPECT_EQ(j["skipped"].size(), 1u);
+  EXPECT_TRUE(contains(j["skipped"][0].get<std::string>(), "corrupt.wav")) << p.out;
+  EXPECT_EQ(j["patients"][0]["patient"], "AS_002");
+
+  CliRun a = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
+  ASSERT_EQ(a.code, 0) << a.out;
+  for (auto f : {"report.json", "report.html", "oof_predictions.csv", "repeat0/fold1/model.pth"})
+    EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + f)) << f;
+  // Re-running finds every fold done and only rebuilds the report.
+  CliRun again = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
+  ASSERT_EQ(again.code, 0) << again.out;
+  // A different configuration must not be mixed into the same run folder.
+  CliRun clash = run_murmur("cv --preset native --data " + d + "/data --folds 3 --epochs 1 -o " + d + "/cv_a");
+  EXPECT_NE(clash.code, 0);
+  EXPECT_TRUE(contains(clash.out, "different configuration")) << clash.out;
+  // One fold at a time into a second run, then the rest.
+  std::string b_args = "cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 --set native.time_reverse=false -o " + d + "/cv_b";
+  CliRun b0 = run_murmur(b_args + " --fold 0");
+  ASSERT_EQ(b0.code, 0) << b0.out;
+  EXPECT_TRUE(contains(b0.out, "folds done: 1 of 2")) << b0.out;
+  CliRun b1 = run_murmur(b_args);
+  ASSERT_EQ(b1.code, 0) << b1.out;
+  CliRun c = run_murmur("--json compare " + d + "/cv_a " + d + "/cv_b");
+  ASSERT_EQ(c.code, 0) << c.out;
+  auto cj = nlohmann::json::parse(c.out);
+  EXPECT_TRUE(cj.contains("mcnemar")) << c.out;
+  // The fold ensemble predicts too.
+  CliRun e = run_murmur("predict --model " + d + "/cv_a " + d + "/data/train/N_001_sit_Aor.wav");
+  ASSERT_EQ(e.code, 0) << e.out;
+}
+
+TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
+  const std::string d = work_dir();
+  CliRun t = run_murmur("train --preset seed --split recording --data " + d + "/data --epochs 1 -o " + d + "/seed");
+  ASSERT_EQ(t.code, 0) << t.out;
+  EXPECT_TRUE(contains(t.out, "leaks patients")) << "the leaky split must warn";
+  auto m = nlohmann::json::parse(std::ifstream(d + "/seed/metrics.json"));
+  EXPECT_EQ(m["preset"], "seed");
+  EXPECT_EQ(m["history"].size(), 1u);
+}
+
+// The reference's own checkpoint classifies the reference's recordings as golden.json says.
+TEST(Cli, PredictWithReferenceCheckpoint) {
+  MURMUR_REQUIRE_BMDHS();
+  std::string s = murmur::test::shared_dir();
+  CliRun r = run_murmur("--json predict --model " + s + "/reference/seed_model.pth " + s + "/data/bmd-hs/train/AS_005_sit_Aor.wav");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  auto golden = nlohmann::json::parse(std::ifstream(s + "/reference/golden.json"));
+  // The recording's probability is the mean over the picture and its twin; the picture alone
+  // (golden) says AS with 0.78.
+  EXPECT_EQ(j["recordings"][0]["class"], "AS") << r.out;
+  EXPECT_EQ(j["preset"], "seed");
+}
+
+TEST(Cli, ErrorsAreClear) {
+  CliRun r = run_murmur("cv --preset native --data /nonexistent/folder -o " + work_dir() + "/x");
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "/nonexistent/folder")) << r.out;
+  CliRun m = run_murmur("predict --model " + work_dir() + "/data/train.csv " + work_dir() + "/data/train/N_001_sit_Aor.wav");
+  EXPECT_NE(m.code, 0);
+  EXPECT_TRUE(contains(m.out, "train.csv")) << m.out;
+}

@@ -1,0 +1,130 @@
+// Presets: configs round-trip, features have the documented shapes, overrides are checked, and
+// the native pipeline accepts recordings from other stethoscopes (rates, lengths, channels).
+#include "model/preset.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "data/cache.h"
+#include "test_util.h"
+#include "util/error.h"
+
+using murmur::model::Preset;
+
+namespace {
+
+murmur::audio::Audio tone_audio(int rate, double seconds) {
+  murmur::audio::Audio a;
+  a.sample_rate_hz = rate;
+  a.samples.resize(size_t(rate * seconds));
+  for (size_t i = 0; i < a.samples.size(); ++i)
+    a.samples[i] = 0.3f * float(std::sin(2 * M_PI * 60 * double(i) / rate)) * (i % rate < size_t(rate / 8) ? 1.f : 0.1f);
+  return a;
+}
+
+}  // namespace
+
+TEST(Preset, NamedPresetsValidateAndRoundTrip) {
+  for (auto& name : Preset::names()) {
+    Preset p = Preset::named(name);
+    EXPECT_NO_THROW(p.validate()) << name;
+    nlohmann::json j = p;
+    Preset back = j.get<Preset>();
+    EXPECT_EQ(nlohmann::json(back), j) << name;
+  }
+  EXPECT_THROW(Preset::named("resnet"), murmur::Error);
+}
+
+TEST(Preset, SeedIsTheReferenceRecipe) {
+  Preset p = Preset::named("seed");
+  EXPECT_EQ(p.audio.target_rate_hz, 22050);
+  EXPECT_EQ(p.log_mel.n_mels, 30);
+  EXPECT_EQ(p.log_mel.n_fft, 2048);
+  EXPECT_EQ(p.log_mel.hop, 512);
+  EXPECT_EQ(p.train.batch_size, 16);
+  EXPECT_EQ(p.train.epochs, 30);
+  EXPECT_DOUBLE_EQ(p.train.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(p.train.weight_decay, 0.01);
+  EXPECT_DOUBLE_EQ(p.train.stop_at_val_acc, 0.75);
+}
+
+TEST(Preset, SeedFeaturesArePictureAndTwin) {
+  Preset p = Preset::named("seed");
+  auto stored = p.features(tone_audio(22050, 20.0));
+  ASSERT_EQ(stored.sizes(), (std::vector<int64_t>{2, 224, 224, 3}));
+  EXPECT_EQ(stored.scalar_type(), torch::kUInt8);
+  // The twin is the mirror image (up to PIL's resampling of the mirrored picture).
+  auto diff = (stored[0].flip({1}).to(torch::kFloat) - stored[1].to(torch::kFloat)).abs().mean().item<double>();
+  EXPECT_LT(diff, 0.5);
+  auto views = p.eval_views(stored);
+  EXPECT_EQ(views.sizes(), (std::vector<int64_t>{2, 3, 224, 224}));
+}
+
+TEST(Preset, NativeFeaturesAreStandardised) {
+  Preset p = Preset::named("native");
+  auto stored = p.features(tone_audio(4000, 20.0));
+  ASSERT_EQ(stored.dim(), 3);
+  EXPECT_EQ(stored.size(1), 32);
+  EXPECT_EQ(stored.size(2), 1 + 80000 / 128);
+  EXPECT_NEAR(stored.mean().item<double>(), 0.0, 1e-4);
+  EXPECT_NEAR(stored.std().item<double>(), 1.0, 1e-3);
+  // Training crops are window_s long.
+  auto batch = p.augment(torch::stack({p.train_views(stored)[0], p.train_views(stored)[0]}));
+  EXPECT_EQ(batch.size(3), p.frames_per_window());
+}
+
+// Other stethoscopes: any rate from 2 kHz, 1 s to 10 minutes, mono or stereo all classify.
+TEST(Preset, NativeAcceptsOtherRatesAndLengths) {
+  Preset p = Preset::named("native");
+  auto clf = murmur::model::make_classifier(p);
+  for (int rate : {2000, 4000, 8000, 44100}) {
+    for (double seconds : {1.0, 20.0}) {
+      auto a = tone_audio(rate, seconds);
+      a.samples = murmur::audio::resample(a.samples, rate, p.audio.target_rate_hz);
+      a.sample_rate_hz = p.audio.target_rate_hz;
+      auto probs = clf.recording_probs(p.features(a));
+      ASSERT_EQ(probs.numel(), 5) << rate << " Hz, " << seconds << " s";
+      EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5);
+      EXPECT_TRUE(torch::isfinite(probs).all().item<bool>());
+    }
+  }
+  auto ten_minutes = tone_audio(4000, 600.0);
+  auto probs = clf.recording_probs(p.features(ten_minutes));
+  EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5);
+}
+
+TEST(Preset, OverridesAreCheckedAndApplied) {
+  Preset p = Preset::named("native");
+  Preset q = murmur::model::with_overrides(p, {"native.time_reverse=false", "train.epochs=7", "log_mel.n_mels=48"});
+  EXPECT_FALSE(q.native.time_reverse);
+  EXPECT_EQ(q.train.epochs, 7);
+  EXPECT_EQ(q.log_mel.n_mels, 48);
+  EXPECT_THROW(murmur::model::with_overrides(p, {"native.no_such_field=1"}), murmur::Error);
+  EXPECT_THROW(murmur::model::with_overrides(p, {"epochs=7"}), murmur::Error);
+  EXPECT_THROW(murmur::model::with_overrides(p, {"log_mel.fmax_hz=3000"}), murmur::Error);  // above Nyquist
+}
+
+TEST(FeatureCache, ComputesOnceAndKeysOnContentAndConfig) {
+  std::string dir = murmur::test::temp_dir("cache");
+  std::string wav = murmur::test::data_path("log_mel/synth_chirp.wav");
+  murmur::data::FeatureCache cache(dir + "/cache");
+  int calls = 0;
+  auto compute = [&] { ++calls; return torch::arange(6, torch::kFloat).reshape({2, 3}); };
+  auto a = cache.get_or_compute(wav, {{"k", 1}}, compute);
+  auto b = cache.get_or_compute(wav, {{"k", 1}}, compute);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(a.equal(b));
+  cache.get_or_compute(wav, {{"k", 2}}, compute);
+  EXPECT_EQ(calls, 2) << "a different config must not read the cached entry";
+}
+
+TEST(FeatureCache, RawTensorRoundTripAndCorruption) {
+  std::string dir = murmur::test::temp_dir("rawtensor");
+  auto t = torch::randint(0, 255, {2, 5, 3}).to(torch::kUInt8);
+  murmur::data::write_tensor_raw(dir + "/t.mt", t);
+  EXPECT_TRUE(murmur::data::read_tensor_raw(dir + "/t.mt").equal(t));
+  std::ofstream(dir + "/bad.mt") << "MURMTEN1garbage";
+  EXPECT_THROW(murmur::data::read_tensor_raw(dir + "/bad.mt"), murmur::Error);
+}
