@@ -23,7 +23,8 @@ void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
   j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
        {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
        {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
-       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}};
+       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch},
+       {"md_training", c.md_training}};
 }
 
 void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
@@ -39,6 +40,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.gain_db = j.value("gain_db", d.gain_db);
   c.train_s = j.value("train_s", d.train_s);
   c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
+  c.md_training = j.value("md_training", d.md_training);
   c.validate();
 }
 

@@ -42,6 +42,7 @@ struct NativeFeatureConfig {
   double gain_db = 0;               // random gain (a no-op under standardisation; kept for ablation)
   double train_s = 20.0;            // training uses (up to) this much of each recording
   int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
+  bool md_training = true;          // multi-disease patients as extra training data (soft targets; never tested)
   void validate() const;
 };
 

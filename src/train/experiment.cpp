@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -60,7 +61,29 @@ Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const
     for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(set.recordings[size_t(ref.recording)].label);
   }
   if (xs.empty()) return {};
-  return {torch::cat(xs), torch::tensor(ys, torch::kLong)};
+  return {torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
+}
+
+// The training set: make_set's examples plus, if the data set loaded any, the multi-disease
+// recordings with even target distributions over their diseases (then every example has one).
+Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const model::Preset& preset) {
+  const int copies = preset.examples_per_recording();
+  Batchable b = make_set(set, refs, preset, copies);
+  if (set.extra.empty()) return b;
+  const int64_t k = int64_t(data::kClassNames.size());
+  std::vector<torch::Tensor> xs{b.x}, softs{torch::one_hot(b.y, k).to(torch::kFloat)};
+  std::vector<int64_t> ys(size_t(b.size()), 0);
+  std::memcpy(ys.data(), b.y.data_ptr<int64_t>(), ys.size() * sizeof(int64_t));
+  for (size_t i = 0; i < set.extra.size(); ++i) {
+    auto v = preset.train_views(set.extra_stored[i]);
+    if (copies > 1) v = v.repeat_interleave(copies, 0);
+    auto target = torch::zeros({k});
+    for (int label : set.extra[i].labels) target[label] = 1.0 / double(set.extra[i].labels.size());
+    xs.push_back(v);
+    softs.push_back(target.unsqueeze(0).expand({v.size(0), k}));
+    for (int64_t j = 0; j < v.size(0); ++j) ys.push_back(-1);
+  }
+  return {torch::cat(xs), torch::tensor(ys, torch::kLong), torch::cat(softs)};
 }
 
 eval::Prediction predict_one(const model::Classifier& c, const LoadedSet& set, int i, int fold, int repeat) {
@@ -117,6 +140,10 @@ LoadedSet load_dataset(const DataOptions& options, const model::Preset& preset) 
   std::vector<data::Recording> chosen;
   for (auto& r : index.recordings)
     if (r.label >= 0 && r.file_class != "MD") chosen.push_back(r);
+  const size_t n_single = chosen.size();
+  if (preset.name == "native" && preset.native.md_training)
+    for (auto& r : index.recordings)
+      if (r.file_class == "MD" && !r.labels.empty()) chosen.push_back(r);
   data::FeatureCache cache(options.cache_dir.empty() ? default_cache_dir() : options.cache_dir);
   std::vector<torch::Tensor> stored(chosen.size());
   std::vector<std::string> errors(chosen.size());
@@ -143,8 +170,8 @@ LoadedSet load_dataset(const DataOptions& options, const model::Preset& preset) 
       set.skipped.push_back(errors[i]);
       continue;
     }
-    set.recordings.push_back(chosen[i]);
-    set.stored.push_back(stored[i]);
+    (i < n_single ? set.recordings : set.extra).push_back(chosen[i]);
+    (i < n_single ? set.stored : set.extra_stored).push_back(stored[i]);
   }
   for (auto& s : set.skipped) std::cerr << "murmur: skipped " << s << "\n";
   if (set.recordings.empty()) throw Error(options.data_dir + ": no usable single-label recordings (N, AS, AR, MR, MS)");
@@ -192,7 +219,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   model::Classifier c = make_classifier(o.preset);
   model::Preset preset = o.preset;
   preset.train.seed = o.seed;
-  Batchable train = make_set(set, train_refs, preset, preset.examples_per_recording());
+  Batchable train = make_train_set(set, train_refs, preset);
   Batchable val = make_set(set, val_refs, preset);
   util::Progress bar("train " + preset.name, preset.train.epochs, o.data.quiet);
   FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
@@ -256,7 +283,7 @@ nlohmann::json cv_run(const CvOptions& o) {
       model::Preset preset = o.preset;
       preset.train.seed = o.seed + uint64_t(1000 * r + f);
       model::Classifier c = make_classifier(preset);
-      Batchable train = make_set(set, all_views(split.train), preset, preset.examples_per_recording());
+      Batchable train = make_train_set(set, all_views(split.train), preset);
       Batchable val = make_set(set, all_views(split.val), preset);
       std::string label = "cv " + preset.name + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +
                           " fold " + std::to_string(f + 1) + "/" + std::to_string(o.folds);

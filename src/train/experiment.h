@@ -29,6 +29,10 @@ struct LoadedSet {
   std::vector<data::Recording> recordings;  // the usable single-label (N/AS/AR/MR/MS) recordings
   std::vector<torch::Tensor> stored;        // their cached features, same order
   std::vector<std::string> skipped;         // "file: problem" for each recording left out
+  // Multi-disease (MD) patients' recordings with known labels: extra training data only, with
+  // the patient's diseases as an even target distribution (preset native.md_training).
+  std::vector<data::Recording> extra;
+  std::vector<torch::Tensor> extra_stored;
   std::string fingerprint;                  // the data set's (data::DatasetIndex::fingerprint)
   int n_indexed = 0;
 };
@@ -41,7 +45,8 @@ struct DataOptions {
 };
 
 // Indexes data_dir, keeps the single-label recordings of N/AS/AR/MR/MS patients (MD patients
-// are left out of the 5-class task), and computes (or reads from the cache) their features.
+// are left out of the 5-class task, and enter only as extra training data when the preset asks),
+// and computes (or reads from the cache) their features.
 LoadedSet load_dataset(const DataOptions& data, const model::Preset& preset);
 
 struct TrainRunOptions {

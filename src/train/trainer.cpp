@@ -52,6 +52,17 @@ torch::Tensor class_weights(const torch::Tensor& y, int n_classes) {
   return torch::where(counts > 0, w, torch::zeros_like(w));
 }
 
+torch::Tensor class_weights_soft(const torch::Tensor& targets) {
+  auto counts = targets.sum(0).to(torch::kFloat);
+  auto w = float(targets.size(0)) / (float(targets.size(1)) * counts);
+  return torch::where(counts > 0, w, torch::zeros_like(w));
+}
+
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& weights) {
+  auto wt = targets * weights.view({1, -1});
+  return -(wt * torch::log_softmax(logits, 1)).sum() / wt.sum();
+}
+
 torch::Tensor random_hflip(const torch::Tensor& batch, double p) {
   auto flip = torch::rand({batch.size(0)}) < p;
   if (!flip.any().item<bool>()) return batch;
@@ -114,7 +125,10 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   if (train.size() == 0) throw Error("Train: the training set is empty");
   if (val.size() == 0) throw Error("Train: the validation set is empty (it drives the schedule and model choice)");
   torch::manual_seed(cfg.seed);
-  auto weights = cfg.class_weighted ? class_weights(train.y, n_classes) : torch::ones({n_classes});
+  const bool soft = train.soft.defined();
+  auto weights = !cfg.class_weighted ? torch::ones({n_classes})
+                 : soft              ? class_weights_soft(train.soft)
+                                     : class_weights(train.y, n_classes);
   auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().weight(weights);
   torch::optim::AdamW opt(model.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
   Plateau plateau(cfg.plateau);
@@ -135,18 +149,19 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       if (augment) x = augment(x);
       opt.zero_grad();
       auto z = forward(x);
-      auto loss = torch::nn::functional::cross_entropy(z, y, loss_options);
+      auto loss = soft ? soft_cross_entropy(z, train.soft.index({idx}), weights)
+                       : torch::nn::functional::cross_entropy(z, y, loss_options);
       loss.backward();
       if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
       opt.step();
       loss_sum += loss.item<double>() * double(idx.size(0));
-      correct += z.argmax(1).eq(y).sum().item<int64_t>();
+      correct += z.argmax(1).eq(y).sum().item<int64_t>();  // examples with y = -1 never count
     }
     EpochLog log;
     log.epoch = epoch;
     log.lr = lr;
     log.train_loss = loss_sum / double(train.size());
-    log.train_acc = double(correct) / double(train.size());
+    log.train_acc = double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
     Evaluation ev = evaluate(model, forward, val, weights, std::max(cfg.batch_size, 64));
     log.val_loss = ev.loss;
     log.val_acc = ev.acc;

@@ -42,8 +42,9 @@ void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 
 struct Batchable {
-  torch::Tensor x;  // [N, ...] float
-  torch::Tensor y;  // [N] int64 class indices
+  torch::Tensor x;     // [N, ...] float
+  torch::Tensor y;     // [N] int64 class indices; -1 where only `soft` describes the example
+  torch::Tensor soft;  // optional [N, K] target distributions (e.g. multi-disease patients)
   int64_t size() const { return y.defined() ? y.size(0) : 0; }
 };
 
@@ -68,6 +69,12 @@ using OnEpoch = std::function<void(const EpochLog&)>;
 
 // weight_c = n / (K * n_c) over the labels y (classes absent from y get weight 0).
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
+// The same from target distributions [N, K]: n_c = sum of column c.
+torch::Tensor class_weights_soft(const torch::Tensor& targets);
+
+// Class-weighted cross-entropy with target distributions: sum_n sum_k w_k t_nk (-log p_nk) /
+// sum_n sum_k w_k t_nk, which for one-hot targets equals PyTorch's CrossEntropyLoss(weight).
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& weights);
 
 // Mean loss, accuracy and predictions of `forward` on `data` in eval mode, batched.
 struct Evaluation {

@@ -1,0 +1,52 @@
+// murmur serve --model M --port P: the web service and page (murmur::serve::Server).
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "serve/server.h"
+
+namespace murmur::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+void setup(CLI::App& app) {
+  auto model = std::make_shared<std::string>();
+  auto cfg = std::make_shared<serve::ServerConfig>();
+  auto* cmd = app.add_subcommand("serve", "Serve a model over HTTP: JSON API and a web page (GET /)");
+  cmd->add_option("-m,--model", *model, "model.pth or a cv run folder")->required();
+  cmd->add_option("--host", cfg->host, "Interface to listen on (0.0.0.0 exposes it to the network: no authentication)")
+      ->capture_default_str();
+  cmd->add_option("-p,--port", cfg->port, "TCP port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--workers", cfg->workers, "HTTP worker threads")->capture_default_str();
+  cmd->add_option("--model-copies", cfg->model_copies, "Model instances shared by the workers")->capture_default_str();
+  cmd->add_option("--max-upload-mb", cfg->max_upload_mb, "Largest accepted upload (MB); larger get 413")
+      ->capture_default_str();
+  cmd->add_option("--max-duration-s", cfg->max_duration_s, "Longest accepted recording (s); longer get 422")
+      ->capture_default_str();
+  cmd->callback([model, cfg] {
+    serve::Server server(*model, *cfg);
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;  // the handler only sets a flag; this thread stops the server
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    server.start();
+    std::cerr << "murmur: serving " << *model << " on " << server.url() << " with " << cfg->workers << " workers, "
+              << cfg->model_copies << " model cop" << (cfg->model_copies == 1 ? "y" : "ies")
+              << (cfg->host == "127.0.0.1" ? " (loopback only)" : "") << "; Ctrl-C stops" << std::endl;
+    while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+    std::cerr << "murmur: stopped" << std::endl;
+  });
+}
+
+Registrar registrar("serve", setup);
+
+}  // namespace
+}  // namespace murmur::cli

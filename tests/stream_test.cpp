@@ -1,0 +1,229 @@
+// murmur::serve::StreamEngine and `murmur stream`: hop timing, JSON lines, the quality gate
+// (silence, clipping, noise), the patient estimate, bounded memory, clean end on EOF and SIGINT.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "serve/stream.h"
+#include "serve_test_util.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace ms = murmur::serve;
+namespace mt = murmur::test;
+
+namespace {
+
+const murmur::train::Predictor& predictor() {
+  static murmur::train::Predictor p = murmur::train::Predictor::open(mt::tiny_model_path());
+  return p;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    out.push_back(text.substr(start, nl - start));
+  return out;
+}
+
+std::string run_capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  for (size_t n; p && (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  if (p) pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST(Stream, QualityFlagsEachBadContact) {
+  ms::StreamConfig cfg;
+  auto heart = mt::synth_heart(5);
+  EXPECT_EQ(ms::assess_quality(heart, 4000, cfg).status, "ok");
+  EXPECT_LT(ms::assess_quality(heart, 4000, cfg).high_band_fraction, 0.05);
+
+  std::vector<float> quiet(heart.size());
+  for (size_t i = 0; i < heart.size(); ++i) quiet[i] = heart[i] * 1e-4f;
+  EXPECT_EQ(ms::assess_quality(quiet, 4000, cfg).status, "silence");
+  EXPECT_EQ(ms::assess_quality(std::vector<float>(20000, 0.f), 4000, cfg).status, "silence");
+
+  // Clipping: both sides of the 1 % boundary.
+  std::vector<float> clipped = heart;
+  for (size_t i = 0; i < clipped.size() / 100 - 10; ++i) clipped[i * 100] = 1.f;   // just under 1 %
+  EXPECT_EQ(ms::assess_quality(clipped, 4000, cfg).status, "ok");
+  for (size_t i = 0; i < 30; ++i) clipped[i * 100 + 50] = -1.f;                    // just over
+  EXPECT_EQ(ms::assess_quality(clipped, 4000, cfg).status, "clipping");
+
+  std::mt19937 rng(3);
+  std::normal_distribution<float> n01(0, 0.1f);
+  std::vector<float> hiss(heart.size());
+  for (auto& v : hiss) v = n01(rng);
+  auto q = ms::assess_quality(hiss, 4000, cfg);
+  EXPECT_EQ(q.status, "noisy");
+  EXPECT_NEAR(q.high_band_fraction, 0.7, 0.1);  // white noise: (2000 - 600) / 2000 of the band
+}
+
+TEST(Stream, HopsQualityAndPatientEstimate) {
+  // 12 s of heart sounds, 6 s of silence, 6 s of a saturated contact: 24 s, hops at 5, 6, ... 24 s.
+  std::vector<float> pcm = mt::synth_heart(12);
+  pcm.resize(18 * 4000, 0.f);
+  auto loud = mt::synth_heart(6);
+  for (float v : loud) pcm.push_back(std::max(-1.f, std::min(1.f, v * 50)));
+  ms::StreamEngine engine(predictor(), 4000);
+  const size_t capacity = engine.buffer_capacity();
+  EXPECT_EQ(capacity, 20000u);
+
+  std::vector<ms::HopResult> hops;
+  for (size_t i = 0; i < pcm.size(); i += 333) {  // odd chunks: hops must not depend on them
+    auto got = engine.push(pcm.data() + i, std::min<size_t>(333, pcm.size() - i));
+    hops.insert(hops.end(), got.begin(), got.end());
+  }
+  ASSERT_EQ(hops.size(), 20u);
+  EXPECT_EQ(engine.buffer_capacity(), capacity);
+  int n_ok = 0;
+  for (size_t h = 0; h < hops.size(); ++h) {
+    double t = 5.0 + double(h);
+    EXPECT_NEAR(hops[h].time_s, t, 1e-9);
+    // Windows [t-5, t] inside the heart sounds or overlapping them: ok; all silent: t = 17, 18;
+    // any second of the clipped stretch (t >= 19): clipping.
+    std::string want = t <= 16 ? "ok" : t <= 18 ? "silence" : "clipping";
+    EXPECT_EQ(hops[h].quality.status, want) << "hop at " << t << " s";
+    EXPECT_EQ(hops[h].probabilities.has_value(), want == "ok");
+    if (hops[h].probabilities) {
+      ++n_ok;
+      double sum = 0;
+      for (double p : *hops[h].probabilities) sum += p;
+      EXPECT_NEAR(sum, 1.0, 1e-4);
+    }
+    EXPECT_EQ(hops[h].n_ok_hops, n_ok);
+  }
+  EXPECT_EQ(n_ok, 12);
+
+  // The patient estimate is the mean of the ok hops' probabilities.
+  std::vector<double> mean(5, 0.0);
+  for (auto& h : hops)
+    if (h.probabilities)
+      for (size_t k = 0; k < 5; ++k) mean[k] += (*h.probabilities)[k] / n_ok;
+  for (size_t k = 0; k < 5; ++k) EXPECT_NEAR(hops.back().patient_probabilities[k], mean[k], 1e-9);
+
+  auto line = hops.back().to_json(engine.class_names());
+  for (const char* key : {"time_s", "quality", "rms", "clipped_fraction", "high_band_fraction", "class",
+                          "probabilities", "patient", "latency_ms"})
+    EXPECT_TRUE(line.contains(key)) << key;
+  EXPECT_TRUE(line["class"].is_null());
+  EXPECT_TRUE(line["probabilities"].is_null());
+  EXPECT_EQ(line["patient"]["n_hops"], 12);
+  EXPECT_TRUE(line["patient"]["class"].is_string());
+  auto ok_line = hops[0].to_json(engine.class_names());
+  EXPECT_EQ(ok_line["probabilities"].size(), 5u);
+
+  auto s = engine.summary();
+  EXPECT_EQ(s["n_hops"], 20);
+  EXPECT_EQ(s["n_ok_hops"], 12);
+  EXPECT_EQ(s["quality_counts"]["ok"], 12);
+  EXPECT_EQ(s["quality_counts"]["silence"], 2);
+  EXPECT_EQ(s["quality_counts"]["clipping"], 6);
+  EXPECT_NEAR(s["duration_s"].get<double>(), 24.0, 1e-9);
+  EXPECT_GT(s["real_time_factor"].get<double>(), 1.0);
+}
+
+TEST(Stream, MemoryStaysBoundedOnLongStreams) {
+  // An hour of 8 kHz silence in 10 ms chunks: 3596 hops, the ring never grows.
+  ms::StreamEngine engine(predictor(), 8000);
+  const size_t capacity = engine.buffer_capacity();
+  std::vector<float> chunk(80, 0.f);
+  size_t n_hops = 0;
+  for (int i = 0; i < 360000; ++i) n_hops += engine.push(chunk.data(), chunk.size()).size();
+  EXPECT_EQ(n_hops, 3596u);
+  EXPECT_EQ(engine.buffer_capacity(), capacity);
+  EXPECT_EQ(capacity, 40000u);
+  EXPECT_TRUE(engine.summary()["class"].is_null());  // nothing was ok: no patient estimate
+}
+
+TEST(Stream, RejectsBadSettings) {
+  ms::StreamConfig cfg;
+  cfg.hop_s = 6;  // longer than the window
+  EXPECT_THROW(ms::StreamEngine(predictor(), 4000, cfg), murmur::Error);
+  EXPECT_THROW(ms::StreamEngine(predictor(), 0, ms::StreamConfig{}), murmur::Error);
+}
+
+TEST(Stream, CliReadsStdinAndFiles) {
+  std::string dir = mt::temp_dir("stream_cli");
+  // stdin: 8 s of 16-bit stereo silence at 8 kHz -> hops at 5..8 s, all "silence", then the summary.
+  std::string cmd = "head -c " + std::to_string(8 * 8000 * 2 * 2) + " /dev/zero | " + MURMUR_BINARY +
+                    " --threads 1 stream --model " + mt::tiny_model_path() + " --rate 8000 --channels 2";
+  auto lines = lines_of(run_capture(cmd));
+  ASSERT_EQ(lines.size(), 5u);
+  for (int i = 0; i < 4; ++i) {
+    auto j = nlohmann::json::parse(lines[size_t(i)]);
+    EXPECT_NEAR(j["time_s"].get<double>(), 5.0 + i, 1e-9);
+    EXPECT_EQ(j["quality"], "silence");
+  }
+  auto summary = nlohmann::json::parse(lines.back());
+  EXPECT_EQ(summary["summary"], true);
+  EXPECT_EQ(summary["stopped_by"], "end_of_input");
+
+  // --file: a 9 s heart recording, 2 s hops over 4 s windows -> hops at 4, 6, 8 s, all ok.
+  murmur::util::write_file_atomic(dir + "/heart.wav", mt::wav_bytes(mt::synth_heart(9), 4000));
+  lines = lines_of(run_capture(std::string(MURMUR_BINARY) + " stream --model " + mt::tiny_model_path() + " --file " +
+                               dir + "/heart.wav --window-s 4 --hop-s 2"));
+  ASSERT_EQ(lines.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    auto j = nlohmann::json::parse(lines[size_t(i)]);
+    EXPECT_EQ(j["quality"], "ok");
+    EXPECT_TRUE(j["class"].is_string());
+  }
+  EXPECT_EQ(nlohmann::json::parse(lines.back())["n_ok_hops"], 3);
+}
+
+TEST(Stream, CliStopsCleanlyOnSigint) {
+  int in[2], out[2];
+  ASSERT_EQ(pipe(in), 0);
+  ASSERT_EQ(pipe(out), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    execl(MURMUR_BINARY, MURMUR_BINARY, "stream", "--model", mt::tiny_model_path().c_str(), "--rate", "4000",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  // 6 s of heart sounds -> one hop line; then the stream stays open until SIGINT.
+  auto pcm = mt::synth_heart(6);
+  std::string bytes;
+  for (float v : pcm) {
+    int16_t q = int16_t(std::lround(v * 32767));
+    bytes.append(reinterpret_cast<const char*>(&q), 2);
+  }
+  ASSERT_EQ(write(in[1], bytes.data(), bytes.size()), ssize_t(bytes.size()));
+  std::string got;
+  char buf[4096];
+  while (std::count(got.begin(), got.end(), '\n') < 2) {  // both hops: all input consumed
+    ssize_t n = read(out[0], buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    got.append(buf, size_t(n));
+  }
+  kill(pid, SIGINT);
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) got.append(buf, size_t(n));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(in[1]);
+  close(out[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  auto lines = lines_of(got);
+  ASSERT_EQ(lines.size(), 3u) << got;  // hops at 5 and 6 s, then the summary
+  auto summary = nlohmann::json::parse(lines.back());
+  EXPECT_EQ(summary["stopped_by"], "signal");
+  EXPECT_EQ(summary["n_hops"], 2);
+}
