@@ -308,3 +308,24 @@ TEST(Metrics, CsvErrorsNameFileAndLine) {
   EXPECT_THROW(me::predictions_from_csv("a,b\n", "run.csv"), murmur::Error);
   EXPECT_EQ(me::predictions_from_csv(head, "run.csv").size(), 0u);
 }
+
+// Geometric fusion favours the class no recording rules out; mean fusion averages it away.
+TEST(Metrics, GeometricPatientFusion) {
+  using namespace murmur::eval;
+  Prediction a, b;
+  a.file = "P_1_sit_Aor", b.file = "P_1_sit_Mit";
+  a.patient = b.patient = "P_1";
+  a.true_class = b.true_class = 2;
+  a.probs = {0.7f, 0.0001f, 0.2999f};
+  b.probs = {0.0001f, 0.7f, 0.2999f};
+  auto mean = aggregate_patients({a, b}, nullptr, "mean");
+  auto geo = aggregate_patients({a, b}, nullptr, "geometric");
+  ASSERT_EQ(mean.size(), 1u);
+  EXPECT_NEAR(mean[0].probs[2], 0.2999, 1e-6);
+  EXPECT_EQ(predicted_class(geo[0].probs), 2);
+  double sum = 0;
+  for (float p : geo[0].probs) sum += p;
+  EXPECT_NEAR(sum, 1.0, 1e-6);
+  EXPECT_NEAR(geo[0].probs[2] / geo[0].probs[0], 0.2999 / std::sqrt(0.7 * 0.0001), 1e-3 * 0.2999 / std::sqrt(0.7 * 0.0001));
+  EXPECT_THROW(aggregate_patients({a, b}, nullptr, "median"), murmur::Error);
+}

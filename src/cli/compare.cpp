@@ -1,4 +1,5 @@
 // murmur compare RUN_A RUN_B: two cv runs side by side with paired tests at patient level.
+#include <fstream>
 #include <iostream>
 
 #include "cli/command.h"
@@ -19,7 +20,20 @@ void setup(CLI::App& app) {
     auto a = eval::read_predictions_csv((*runs)[0] + "/oof_predictions.csv", &names_a);
     auto b = eval::read_predictions_csv((*runs)[1] + "/oof_predictions.csv", &names_b);
     if (names_a != names_b) throw Error((*runs)[1] + ": its classes differ from " + (*runs)[0] + "'s");
-    auto c = eval::compare_runs(a, b, names_a);
+    // Each run's patients are fused as its own report says (older reports: mean).
+    auto fusion_of = [](const std::string& run) -> std::string {
+      std::ifstream in(run + "/report.json");
+      if (!in) return "mean";
+      auto r = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+      if (r.is_discarded()) throw Error(run + "/report.json: not valid JSON");
+      return r["metrics"]["bootstrap"].value("patient_fusion", "mean");
+    };
+    eval::CompareConfig cfg;
+    cfg.label_a = (*runs)[0];
+    cfg.label_b = (*runs)[1];
+    cfg.fusion_a = fusion_of((*runs)[0]);
+    cfg.fusion_b = fusion_of((*runs)[1]);
+    auto c = eval::compare_runs(a, b, names_a, cfg);
     c["run_a"] = (*runs)[0];
     c["run_b"] = (*runs)[1];
     if (global().json) std::cout << c.dump(1) << "\n";

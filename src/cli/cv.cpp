@@ -11,7 +11,7 @@ namespace {
 struct CvArgs {
   std::string preset = "native";
   std::vector<std::string> overrides;
-  std::string data, out = "runs/cv", cache;
+  std::string data, out = "runs/cv", cache, fusion;
   int folds = 5, repeats = 1, fold = -1, epochs = 0, bootstrap = 1000;
   uint64_t seed = 0;
 };
@@ -28,6 +28,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
   cmd->add_option("--set", args->overrides, "Override a preset setting: section.field=value (repeatable), e.g. native.time_reverse=false");
+  cmd->add_option("--fusion", args->fusion, "Patient fusion: mean or geometric (default: the preset's; native geometric, seed mean)")
+      ->check(CLI::IsMember({"mean", "geometric"}));
   cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
@@ -42,6 +44,7 @@ void setup(CLI::App& app) {
     o.seed = args->seed;
     o.only_fold = args->fold;
     o.bootstrap.n_resamples = args->bootstrap;
+    o.bootstrap.patient_fusion = args->fusion.empty() ? train::default_fusion(o.preset) : args->fusion;
     auto report = train::cv_run(o);
     if (global().json) {
       std::cout << report.dump(1) << "\n";

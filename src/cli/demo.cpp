@@ -73,6 +73,7 @@ void setup(CLI::App& app) {
     o.run_dir = args->out + "/cv-" + args->preset;
     o.folds = args->folds;
     o.seed = args->seed;
+    o.bootstrap.patient_fusion = train::default_fusion(o.preset);
     std::cout << "4. cross-validating preset " << args->preset << " by patient (" << args->folds << " folds) ...\n";
     auto report = train::cv_run(o);
     std::cout << eval::format_summary(report) << "   report: " << o.run_dir << "/report.html\n";

@@ -89,7 +89,9 @@ nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
   cfg.validate();
   const int k = static_cast<int>(class_names.size());
   if (a.empty() || b.empty()) throw Error("compare: run " + std::string(a.empty() ? cfg.label_a : cfg.label_b) + " has no predictions");
-  Predictions pa = aggregate_patients(a), pb = aggregate_patients(b);
+  // Each run is fused its own way (a run's report says how); default: the bootstrap setting.
+  Predictions pa = aggregate_patients(a, nullptr, cfg.fusion_a.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_a);
+  Predictions pb = aggregate_patients(b, nullptr, cfg.fusion_b.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_b);
 
   // Same patients (per repeat), same true classes.
   std::map<std::pair<int, std::string>, const Prediction*> ka, kb;
@@ -127,6 +129,8 @@ nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
   j["n_patients"] = patient_groups(pa).size();
   j["n_repeats"] = repeats.size();
   j["same_folds"] = same_folds;
+  j["fusion_a"] = cfg.fusion_a.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_a;
+  j["fusion_b"] = cfg.fusion_b.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_b;
   j["a"] = summary(a, pa, class_names, cfg.bootstrap);
   j["b"] = summary(b, pb, class_names, cfg.bootstrap);
 

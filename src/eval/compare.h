@@ -42,6 +42,7 @@ struct CompareConfig {
   std::string label_a = "A", label_b = "B";  // names shown in tables (run folders, say)
   BootstrapConfig bootstrap;                 // also used for each run's own intervals
   int exact_below = 25;                      // McNemar: exact binomial below this many discordant pairs
+  std::string fusion_a, fusion_b;            // patient fusion of each run ("" = bootstrap.patient_fusion)
 
   void validate() const;
 };

@@ -235,10 +235,13 @@ void BootstrapConfig::validate() const {
     throw Error("bootstrap.n_resamples: " + std::to_string(n_resamples) + ": must be >= 0");
   if (!(confidence > 0 && confidence < 1))
     throw Error("bootstrap.confidence: " + std::to_string(confidence) + ": must be in (0, 1)");
+  if (patient_fusion != "mean" && patient_fusion != "geometric")
+    throw Error("bootstrap.patient_fusion: " + patient_fusion + ": must be mean or geometric");
 }
 
 void to_json(nlohmann::json& j, const BootstrapConfig& c) {
-  j = {{"n_resamples", c.n_resamples}, {"seed", c.seed}, {"confidence", c.confidence}};
+  j = {{"n_resamples", c.n_resamples}, {"seed", c.seed}, {"confidence", c.confidence},
+       {"patient_fusion", c.patient_fusion}};
 }
 
 void from_json(const nlohmann::json& j, BootstrapConfig& c) {
@@ -246,6 +249,8 @@ void from_json(const nlohmann::json& j, BootstrapConfig& c) {
   c.n_resamples = j.value("n_resamples", d.n_resamples);
   c.seed = j.value("seed", d.seed);
   c.confidence = j.value("confidence", d.confidence);
+  c.patient_fusion = j.value("patient_fusion", d.patient_fusion);
+  c.validate();
 }
 
 int predicted_class(const std::vector<float>& probs) {
@@ -313,7 +318,11 @@ RocCurve roc_curve(const std::vector<bool>& is_positive, const std::vector<doubl
   return r;
 }
 
-Predictions aggregate_patients(const Predictions& recordings, std::vector<std::string>* warnings) {
+Predictions aggregate_patients(const Predictions& recordings, std::vector<std::string>* warnings,
+                               const std::string& fusion) {
+  if (fusion != "mean" && fusion != "geometric")
+    throw Error("patient fusion '" + fusion + "' is unknown (mean or geometric)");
+  const bool geometric = fusion == "geometric";
   std::map<std::pair<int, std::string>, std::vector<const Prediction*>> groups;
   for (const auto& r : recordings) {
     if (r.patient.empty()) throw Error("predictions: " + r.file + ": empty patient id");
@@ -336,7 +345,7 @@ Predictions aggregate_patients(const Predictions& recordings, std::vector<std::s
         throw Error("predictions: " + r->file + ": " + std::to_string(r->probs.size()) +
                     " probabilities, expected " + std::to_string(k));
       if (r->fold != p.fold) mixed_folds = true;
-      for (size_t c = 0; c < k; ++c) sum[c] += r->probs[c];
+      for (size_t c = 0; c < k; ++c) sum[c] += geometric ? std::log(double(r->probs[c]) + 1e-7) : r->probs[c];
     }
     if (mixed_folds) {
       p.fold = -1;
@@ -345,7 +354,13 @@ Predictions aggregate_patients(const Predictions& recordings, std::vector<std::s
                             "): recordings in different folds (split not grouped by patient?)");
     }
     p.probs.resize(k);
-    for (size_t c = 0; c < k; ++c) p.probs[c] = static_cast<float>(sum[c] / rows.size());
+    if (geometric) {
+      double top = *std::max_element(sum.begin(), sum.end()), total = 0;
+      for (size_t c = 0; c < k; ++c) total += std::exp((sum[c] - top) / double(rows.size()));
+      for (size_t c = 0; c < k; ++c) p.probs[c] = static_cast<float>(std::exp((sum[c] - top) / double(rows.size())) / total);
+    } else {
+      for (size_t c = 0; c < k; ++c) p.probs[c] = static_cast<float>(sum[c] / rows.size());
+    }
     out.push_back(std::move(p));
   }
   return out;
@@ -443,7 +458,7 @@ nlohmann::json evaluate(const Predictions& recordings, const std::vector<std::st
     repeats.insert(r.repeat), folds.insert(r.fold), files.insert(r.file);
   }
   std::vector<std::string> warnings;
-  Predictions patients = aggregate_patients(recordings, &warnings);
+  Predictions patients = aggregate_patients(recordings, &warnings, boot.patient_fusion);
 
   nlohmann::json j;
   j["schema"] = "murmur.eval.metrics/1";

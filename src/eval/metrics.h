@@ -88,6 +88,10 @@ struct BootstrapConfig {
   int n_resamples = 1000;     // 0 disables intervals (ci_low/ci_high null)
   uint64_t seed = 42;
   double confidence = 0.95;   // two-sided percentile interval
+  // How a patient's recordings are fused (an evaluation setting carried here so that every
+  // caller of evaluate/build_report/compare passes it along): "mean" of the probabilities, or
+  // "geometric" (normalised geometric mean: mean of log-probabilities, a product of experts).
+  std::string patient_fusion = "mean";
 
   void validate() const;      // throws murmur::Error naming the field, value and problem
 };
@@ -124,7 +128,8 @@ int predicted_class(const std::vector<float>& probs);
 // (repeat, patient); file/site/position are empty. `warnings` (optional) receives a line per
 // patient whose recordings sit in different folds.
 Predictions aggregate_patients(const Predictions& recordings,
-                               std::vector<std::string>* warnings = nullptr);
+                               std::vector<std::string>* warnings = nullptr,
+                               const std::string& fusion = "mean");
 
 // Everything above as JSON (schema at the top of this file). Deterministic for a given seed.
 nlohmann::json evaluate(const Predictions& recordings, const std::vector<std::string>& class_names,

@@ -254,11 +254,13 @@ nlohmann::json train_run(const TrainRunOptions& o) {
 
 nlohmann::json cv_run(const CvOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  // What decides the trained folds; report-time settings (bootstrap, fusion) may differ on resume.
   nlohmann::json config = {{"preset", o.preset}, {"folds", o.folds}, {"repeats", o.repeats}, {"seed", o.seed},
-                           {"val_fraction", o.val_fraction}, {"bootstrap", o.bootstrap}};
+                           {"val_fraction", o.val_fraction}};
   const std::string config_path = o.run_dir + "/config.json";
   if (fs::exists(config_path)) {
     auto old = nlohmann::json::parse(util::read_file(config_path));
+    old.erase("bootstrap");  // written by earlier versions
     if (old != config)
       throw Error(o.run_dir + ": holds a run with a different configuration (config.json); choose another "
                   "--output folder or delete it");
@@ -348,7 +350,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, data::kClassNames);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json meta = {{"title", "murmur cross-validation: preset " + o.preset.name},
-                         {"config", config}, {"data_dir", o.data.data_dir},
+                         {"config", config}, {"bootstrap", o.bootstrap}, {"data_dir", o.data.data_dir},
                          {"dataset_fingerprint", set.fingerprint}, {"skipped", set.skipped},
                          {"machine", machine_json(o.data.threads)},
                          {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
@@ -356,6 +358,8 @@ nlohmann::json cv_run(const CvOptions& o) {
   eval::write_report(o.run_dir, report);
   return report;
 }
+
+std::string default_fusion(const model::Preset& preset) { return preset.name == "native" ? "geometric" : "mean"; }
 
 Predictor Predictor::open(const std::string& path) {
   std::vector<std::string> files;

@@ -68,8 +68,12 @@ struct CvOptions {
   uint64_t seed = 0;
   int only_fold = -1;              // >= 0: run just this fold (of every repeat) and stop
   double val_fraction = 0.2;       // of the training patients, for schedule and model choice
-  eval::BootstrapConfig bootstrap;
+  eval::BootstrapConfig bootstrap;  // intervals and patient fusion: report-time settings, may change on resume
 };
+
+// The patient fusion a preset is evaluated with: "geometric" for native (chosen on development
+// runs, see docs/RESULTS.md), "mean" for seed (the protocol's plain average).
+std::string default_fusion(const model::Preset& preset);
 
 // Runs (or resumes) the cross-validation and writes RUN_DIR/report.json, report.html and
 // oof_predictions.csv once every fold is done. Returns the report (or a progress summary when
