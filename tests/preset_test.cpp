@@ -128,3 +128,13 @@ TEST(FeatureCache, RawTensorRoundTripAndCorruption) {
   std::ofstream(dir + "/bad.mt") << "MURMTEN1garbage";
   EXPECT_THROW(murmur::data::read_tensor_raw(dir + "/bad.mt"), murmur::Error);
 }
+
+// An unwritable cache folder must not lose the features (nor the recording).
+TEST(FeatureCache, UnwritableCacheStillComputes) {
+  std::string dir = murmur::test::temp_dir("cache_ro");
+  std::ofstream(dir + "/file") << "a file where the cache folder should be";
+  murmur::data::FeatureCache cache(dir + "/file/cache");
+  auto t = cache.get_or_compute(murmur::test::data_path("log_mel/synth_chirp.wav"), {{"k", 1}},
+                                [] { return torch::ones({2}); });
+  EXPECT_TRUE(t.equal(torch::ones({2})));
+}

@@ -2,42 +2,35 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/preset_options.h"
 #include "eval/report.h"
 #include "train/experiment.h"
 
 namespace murmur::cli {
 namespace {
 
-struct CvArgs {
-  std::string preset = "native";
-  std::vector<std::string> overrides;
-  std::string data, out = "runs/cv", cache, fusion;
-  int folds = 5, repeats = 1, fold = -1, epochs = 0, bootstrap = 1000;
+struct CvArgs : PresetOptions {
+  std::string out = "runs/cv", fusion;
+  int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
   uint64_t seed = 0;
 };
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<CvArgs>();
   auto* cmd = app.add_subcommand("cv", "Cross-validate by patient; writes RUN_DIR/report.json, report.html, oof_predictions.csv");
-  cmd->add_option("--preset", args->preset, "native or seed")->check(CLI::IsMember({"native", "seed"}))->capture_default_str();
-  cmd->add_option("--data", args->data, "Data set folder")->required();
+  add_preset_options(cmd, *args);
   cmd->add_option("--folds", args->folds, "Folds (patients stratified by class)")->capture_default_str()->check(CLI::Range(2, 100));
   cmd->add_option("--repeats", args->repeats, "Repeats with different fold assignments")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   cmd->add_option("--fold", args->fold, "Run only this fold (0-based) of every repeat, into the same run folder");
-  cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
-  cmd->add_option("--set", args->overrides, "Override a preset setting: section.field=value (repeatable), e.g. native.time_reverse=false");
   cmd->add_option("--fusion", args->fusion, "Patient fusion: mean or geometric (default: the preset's; native geometric, seed mean)")
       ->check(CLI::IsMember({"mean", "geometric"}));
-  cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
     train::CvOptions o;
-    o.preset = model::Preset::named(args->preset);
-    o.preset = model::with_overrides(o.preset, args->overrides);
-    if (args->epochs > 0) o.preset.train.epochs = args->epochs;
-    o.data = {args->data, args->cache, global().quiet, global().threads};
+    o.preset = args->preset_config();
+    o.data = args->data_options();
     o.run_dir = args->out;
     o.folds = args->folds;
     o.repeats = args->repeats;

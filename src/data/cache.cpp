@@ -3,6 +3,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <mutex>
 
 #include "util/error.h"
 #include "util/fs.h"
@@ -73,7 +75,13 @@ torch::Tensor FeatureCache::get_or_compute(const std::string& audio_path, const 
     }
   }
   torch::Tensor t = compute();
-  write_tensor_raw(path, t);
+  try {
+    write_tensor_raw(path, t);
+  } catch (const Error& e) {
+    // A cache that cannot be written (read-only home, full disk) costs speed, never a recording.
+    static std::once_flag warned;
+    std::call_once(warned, [&] { std::cerr << "murmur: warning: feature cache disabled: " << e.what() << "\n"; });
+  }
   return t;
 }
 

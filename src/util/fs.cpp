@@ -15,7 +15,11 @@ namespace fs = std::filesystem;
 
 void write_atomic(const std::string& path, const std::function<void(const std::string&)>& write) {
   fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  if (target.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw Error(path + ": cannot create its folder (" + ec.message() + ")");
+  }
   // Same folder as the target so that rename() is atomic (same file system).
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
