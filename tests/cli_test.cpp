@@ -79,6 +79,18 @@ TEST(Cli, TrainPredictCvCompare) {
   EXPECT_EQ(j["skipped"].size(), 1u);
   EXPECT_TRUE(contains(j["skipped"][0].get<std::string>(), "corrupt.wav")) << p.out;
   EXPECT_EQ(j["patients"][0]["patient"], "AS_002");
+  // Evaluate reads the split from the checkpoint; the epoch log sits next to it.
+  CliRun ev = run_murmur("--json evaluate --model " + d + "/model/model.pth --data " + d + "/data");
+  ASSERT_EQ(ev.code, 0) << ev.out;
+  auto ej = nlohmann::json::parse(ev.out.substr(ev.out.find('{')));
+  EXPECT_EQ(ej["split"], "patient");
+  EXPECT_GT(ej["metrics"]["n_recordings"].get<int>(), 0);
+  EXPECT_LT(ej["metrics"]["n_recordings"].get<int>(), 120) << "only the test side";
+  std::ifstream epochs(d + "/model/epochs.jsonl");
+  std::string line;
+  int n_lines = 0;
+  while (std::getline(epochs, line)) n_lines += nlohmann::json::parse(line).contains("val_acc");
+  EXPECT_EQ(n_lines, 2);
 
   CliRun a = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
   ASSERT_EQ(a.code, 0) << a.out;
@@ -129,6 +141,15 @@ TEST(Cli, PredictWithReferenceCheckpoint) {
   // (golden) says AS with 0.78.
   EXPECT_EQ(j["recordings"][0]["class"], "AS") << r.out;
   EXPECT_EQ(j["preset"], "seed");
+  // The reference's own picture: its eval transform alone reproduces golden.json's probabilities.
+  CliRun png = run_murmur("--json predict --model " + s + "/reference/seed_model.pth " + s +
+                          "/reference/seed_spectrograms/AS_005_sit_Aor.png");
+  ASSERT_EQ(png.code, 0) << png.out;
+  auto pj = nlohmann::json::parse(png.out.substr(png.out.find('{')));
+  auto golden_probs = golden["images"]["AS_005_sit_Aor.png"]["probs"];
+  const char* names[5] = {"AR", "AS", "MR", "MS", "N"};
+  for (int k = 0; k < 5; ++k)
+    EXPECT_NEAR(pj["recordings"][0]["probabilities"][names[k]].get<double>(), golden_probs[k].get<double>(), 1e-4) << names[k];
 }
 
 TEST(Cli, ErrorsAreClear) {

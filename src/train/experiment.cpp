@@ -13,6 +13,7 @@
 #include "data/cache.h"
 #include "data/splits.h"
 #include "eval/report.h"
+#include "features/seed_image.h"
 #include "model/checkpoint.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -126,6 +127,47 @@ std::string epoch_note(const EpochLog& e, int epochs) {
   return buf;
 }
 
+// train_run's split of a loaded set: "recording" (the reference's, per view) or "patient".
+struct SplitRefs {
+  std::vector<ViewRef> train, val, test;
+  std::vector<int> test_recordings;  // sorted, unique
+};
+
+SplitRefs split_refs(const LoadedSet& set, const model::Preset& preset, const std::string& split, uint64_t seed) {
+  auto items = items_of(set);
+  SplitRefs out;
+  if (split == "recording") {
+    // The reference split images at random: for the seed preset each view is an item of its own.
+    const int views = int(preset.train_views(set.stored[0]).size(0));
+    std::vector<data::Item> view_items;
+    for (auto& it : items)
+      for (int v = 0; v < views; ++v) view_items.push_back(it);
+    data::Split s = data::recording_split(view_items, 0.2, 0.2, seed);
+    auto refs = [&](const std::vector<int>& idx) {
+      std::vector<ViewRef> r;
+      for (int i : idx) r.push_back({i / views, views > 1 ? i % views : -1});
+      return r;
+    };
+    out.train = refs(s.train);
+    out.val = refs(s.val);
+    out.test = refs(s.test);
+    for (auto& r : out.test) out.test_recordings.push_back(r.recording);
+    std::sort(out.test_recordings.begin(), out.test_recordings.end());
+    out.test_recordings.erase(std::unique(out.test_recordings.begin(), out.test_recordings.end()),
+                              out.test_recordings.end());
+  } else if (split == "patient") {
+    data::Split s = data::patient_split(items, 0.2, 0.2, seed);
+    data::check_no_leak(items, s);
+    out.train = all_views(s.train);
+    out.val = all_views(s.val);
+    out.test = all_views(s.test);
+    out.test_recordings = s.test;
+  } else {
+    throw Error("--split '" + split + "' is unknown (patient or recording)");
+  }
+  return out;
+}
+
 }  // namespace
 
 LoadedSet load_dataset(const DataOptions& options, const model::Preset& preset) {
@@ -182,49 +224,32 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   LoadedSet set = load_dataset(o.data, o.preset);
   auto items = items_of(set);
-  std::vector<ViewRef> train_refs, val_refs, test_refs;
-  std::vector<int> test_recordings;
-  if (o.split == "recording") {
+  if (o.split == "recording")
     std::cerr << "murmur: WARNING: --split recording leaks patients: it is the reference's split, which puts one "
                  "patient's recordings (and a recording's time-reversed twin) on both sides, so its accuracy "
                  "overstates how well the model does on new patients. Use --split patient (the default) for an "
                  "honest estimate.\n";
-    // The reference split images at random: for the seed preset each view is an item of its own.
-    const int views = int(o.preset.train_views(set.stored[0]).size(0));
-    std::vector<data::Item> view_items;
-    for (auto& it : items)
-      for (int v = 0; v < views; ++v) view_items.push_back(it);
-    data::Split s = data::recording_split(view_items, 0.2, 0.2, o.seed);
-    auto refs = [&](const std::vector<int>& idx) {
-      std::vector<ViewRef> r;
-      for (int i : idx) r.push_back({i / views, views > 1 ? i % views : -1});
-      return r;
-    };
-    train_refs = refs(s.train);
-    val_refs = refs(s.val);
-    test_refs = refs(s.test);
-    for (auto& r : test_refs) test_recordings.push_back(r.recording);
-    std::sort(test_recordings.begin(), test_recordings.end());
-    test_recordings.erase(std::unique(test_recordings.begin(), test_recordings.end()), test_recordings.end());
-  } else if (o.split == "patient") {
-    data::Split s = data::patient_split(items, 0.2, 0.2, o.seed);
-    data::check_no_leak(items, s);
-    train_refs = all_views(s.train);
-    val_refs = all_views(s.val);
-    test_refs = all_views(s.test);
-    test_recordings = s.test;
-  } else {
-    throw Error("--split '" + o.split + "' is unknown (patient or recording)");
-  }
+  SplitRefs refs = split_refs(set, o.preset, o.split, o.seed);
+  const auto& train_refs = refs.train;
+  const auto& val_refs = refs.val;
+  const auto& test_refs = refs.test;
+  const auto& test_recordings = refs.test_recordings;
   model::Classifier c = make_classifier(o.preset);
   model::Preset preset = o.preset;
   preset.train.seed = o.seed;
   Batchable train = make_train_set(set, train_refs, preset);
   Batchable val = make_set(set, val_refs, preset);
   util::Progress bar("train " + preset.name, preset.train.epochs, o.data.quiet);
+  std::string epoch_lines;
   FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
                              [&](const torch::Tensor& x) { return preset.augment(x); },
-                             [&](const EpochLog& e) { bar.set_note(epoch_note(e, preset.train.epochs)); bar.tick(); });
+                             [&](const EpochLog& e) {
+                               // One JSON line per epoch next to the checkpoint (rewritten whole, atomically).
+                               epoch_lines += nlohmann::json(e).dump() + "\n";
+                               util::write_file_atomic(o.out_dir + "/epochs.jsonl", epoch_lines);
+                               bar.set_note(epoch_note(e, preset.train.epochs));
+                               bar.tick();
+                             });
   bar.done();
   // Test: the reference's image-level accuracy, and recording / patient level.
   Batchable test = make_set(set, test_refs, preset);
@@ -359,6 +384,43 @@ nlohmann::json cv_run(const CvOptions& o) {
   return report;
 }
 
+nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split_override) {
+  if (std::filesystem::is_directory(model_path))
+    throw Error(model_path + ": evaluate takes one model file (a cv run folder has its own report.json)");
+  Predictor predictor = Predictor::open(model_path);
+  const model::Preset& preset = predictor.preset();
+  LoadedSet set = load_dataset(data, preset);
+  const nlohmann::json& prov = predictor.info()["models"][0]["provenance"];
+  const bool has_split = prov.is_object() && prov.contains("split") && prov["split"] != "cv";
+  std::string split = !split_override.empty() ? split_override : has_split ? prov["split"].get<std::string>() : "all";
+  uint64_t seed = has_split ? prov.value("seed", uint64_t(0)) : 0;
+  nlohmann::json out = {{"model", model_path}, {"preset", preset.name}, {"split", split}, {"seed", seed},
+                        {"warnings", nlohmann::json::array()}};
+  if (has_split && prov.value("dataset_fingerprint", "") != set.fingerprint)
+    out["warnings"].push_back("the data set differs from the one the model was trained on: the test side is "
+                              "recomputed on this data and may include training recordings");
+  std::vector<int> which;
+  if (split == "all") {
+    for (size_t i = 0; i < set.recordings.size(); ++i) which.push_back(int(i));
+    if (!has_split) out["warnings"].push_back("no training split recorded in the model: evaluated on every recording");
+  } else {
+    which = split_refs(set, preset, split, seed).test_recordings;
+  }
+  eval::Predictions preds;
+  for (int i : which) {
+    const auto& r = set.recordings[size_t(i)];
+    auto probs = predictor.predict_stored(set.stored[size_t(i)]).contiguous();
+    eval::Prediction p{r.name, r.patient_id, r.site, r.position, 0, 0, r.label,
+                       std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel())};
+    preds.push_back(std::move(p));
+  }
+  eval::BootstrapConfig boot;
+  boot.patient_fusion = default_fusion(preset);
+  out["metrics"] = eval::evaluate(preds, predictor.class_names(), boot);
+  out["skipped"] = set.skipped;
+  return out;
+}
+
 std::string default_fusion(const model::Preset& preset) { return preset.name == "native" ? "geometric" : "mean"; }
 
 Predictor Predictor::open(const std::string& path) {
@@ -414,8 +476,24 @@ torch::Tensor Predictor::predict_audio(const audio::Audio& a) const {
   return predict_stored(p.features(resampled));
 }
 
-torch::Tensor Predictor::predict_file(const std::string& audio_path) const {
-  return predict_stored(preset().features(audio::load(audio_path, preset().audio)));
+torch::Tensor Predictor::predict_file(const std::string& path) const {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".png" || ext == ".PNG") {
+    // One of the reference's spectrogram pictures: its own eval transform, no twin.
+    if (preset().name != "seed") throw Error(path + ": a picture needs a seed-preset model (this one is " + preset().name + ")");
+    auto x = features::image_to_input(features::read_png(path), preset().image);
+    const int s = preset().image.input_size_px;
+    auto input = torch::from_blob(x.data(), {1, 3, s, s}, torch::kFloat).clone();
+    torch::NoGradGuard no_grad;
+    torch::Tensor sum;
+    for (auto& m : models_) {
+      m.module->eval();
+      auto probs = torch::softmax(m.forward(input), 1)[0];
+      sum = sum.defined() ? sum + probs : probs;
+    }
+    return sum / double(models_.size());
+  }
+  return predict_stored(preset().features(audio::load(path, preset().audio)));
 }
 
 }  // namespace murmur::train

@@ -57,7 +57,12 @@ struct TrainRunOptions {
   uint64_t seed = 0;
 };
 
+// Writes OUT/model.pth, class_names.json, metrics.json and epochs.jsonl (one line per epoch).
 nlohmann::json train_run(const TrainRunOptions& options);
+
+// A trained model (model.pth from train_run) on the test side of the split it was trained with
+// (split and seed read from its provenance), or on every usable recording with split "all".
+nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split = "");
 
 struct CvOptions {
   model::Preset preset = model::Preset::named("native");
@@ -84,7 +89,8 @@ nlohmann::json cv_run(const CvOptions& options);
 class Predictor {
  public:
   static Predictor open(const std::string& path);
-  torch::Tensor predict_file(const std::string& audio_path) const;       // [K] probabilities
+  // [K] probabilities of a recording, or (seed models) of one of the reference's PNG pictures.
+  torch::Tensor predict_file(const std::string& path) const;
   torch::Tensor predict_audio(const audio::Audio& audio) const;          // audio at any rate
   torch::Tensor predict_stored(const torch::Tensor& stored) const;
   const model::Preset& preset() const { return models_.front().preset; }

@@ -1,0 +1,39 @@
+// murmur evaluate --model M --data DIR: a trained model on the split it was not trained on.
+#include <iostream>
+
+#include "cli/command.h"
+#include "eval/report.h"
+#include "train/experiment.h"
+
+namespace murmur::cli {
+namespace {
+
+struct EvaluateArgs {
+  std::string model, data, split, cache;
+};
+
+void setup(CLI::App& app) {
+  auto args = std::make_shared<EvaluateArgs>();
+  auto* cmd = app.add_subcommand("evaluate", "Evaluate a model on the test side of the split it was trained with (read from the checkpoint)");
+  cmd->add_option("-m,--model", args->model, "model.pth (murmur's, or the reference's: then every recording)")->required();
+  cmd->add_option("--data", args->data, "Data set folder")->required();
+  cmd->add_option("--split", args->split, "Override: patient, recording (the checkpoint's seed) or all")
+      ->check(CLI::IsMember({"patient", "recording", "all"}));
+  cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
+  cmd->callback([args] {
+    auto out = train::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split);
+    if (global().json) {
+      std::cout << out.dump(1) << "\n";
+      return;
+    }
+    for (auto& w : out["warnings"]) std::cerr << "murmur: warning: " << w.get<std::string>() << "\n";
+    std::cout << "model " << args->model << " (preset " << out["preset"].get<std::string>() << "), split "
+              << out["split"].get<std::string>() << " (seed " << out["seed"] << "), test side\n\n"
+              << eval::format_summary(out["metrics"]);
+  });
+}
+
+Registrar registrar("evaluate", setup);
+
+}  // namespace
+}  // namespace murmur::cli
