@@ -458,13 +458,17 @@ Predictor Predictor::open(const std::string& path) {
   return p;
 }
 
-torch::Tensor Predictor::predict_stored(const torch::Tensor& stored) const {
+torch::Tensor Predictor::mean_over_models(const std::function<torch::Tensor(const model::Classifier&)>& probs) const {
   torch::Tensor sum;
   for (auto& m : models_) {
-    auto probs = m.recording_probs(stored);
-    sum = sum.defined() ? sum + probs : probs;
+    auto p = probs(m);
+    sum = sum.defined() ? sum + p : p;
   }
   return sum / double(models_.size());
+}
+
+torch::Tensor Predictor::predict_stored(const torch::Tensor& stored) const {
+  return mean_over_models([&](const model::Classifier& m) { return m.recording_probs(stored); });
 }
 
 torch::Tensor Predictor::predict_audio(const audio::Audio& a) const {
@@ -485,13 +489,10 @@ torch::Tensor Predictor::predict_file(const std::string& path) const {
     const int s = preset().image.input_size_px;
     auto input = torch::from_blob(x.data(), {1, 3, s, s}, torch::kFloat).clone();
     torch::NoGradGuard no_grad;
-    torch::Tensor sum;
-    for (auto& m : models_) {
+    return mean_over_models([&](const model::Classifier& m) {
       m.module->eval();
-      auto probs = torch::softmax(m.forward(input), 1)[0];
-      sum = sum.defined() ? sum + probs : probs;
-    }
-    return sum / double(models_.size());
+      return torch::softmax(m.forward(input), 1)[0];
+    });
   }
   return predict_stored(preset().features(audio::load(path, preset().audio)));
 }

@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -99,6 +100,8 @@ class Predictor {
   const nlohmann::json& info() const { return info_; }
 
  private:
+  // The ensemble's answer: the mean of probs(model) over its models.
+  torch::Tensor mean_over_models(const std::function<torch::Tensor(const model::Classifier&)>& probs) const;
   std::vector<model::Classifier> models_;
   std::vector<std::string> class_names_;
   nlohmann::json info_;
