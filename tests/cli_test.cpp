@@ -1,6 +1,8 @@
 // End-to-end: the murmur binary on a small synthetic data set, and on the reference's files.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -127,6 +129,47 @@ TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
   auto m = nlohmann::json::parse(std::ifstream(d + "/seed/metrics.json"));
   EXPECT_EQ(m["preset"], "seed");
   EXPECT_EQ(m["history"].size(), 1u);
+}
+
+// `murmur train` killed (SIGKILL) mid-run and started again with --resume ends exactly as an
+// uninterrupted run: same epochs, same test metrics.
+TEST(Cli, TrainResumesAfterBeingKilled) {
+  const std::string d = work_dir();
+  const std::string args = "train --preset native --data " + d + "/data --epochs 4 --seed 4 -o ";
+  CliRun whole = run_murmur(args + d + "/resume_whole");
+  ASSERT_EQ(whole.code, 0) << whole.out;
+  const std::string out = d + "/resume_killed";
+  const std::string pid_file = d + "/resume.pid";
+  std::string start = std::string(MURMUR_BINARY) + " -q --threads 2 " + args + out + " > " + d +
+                      "/resume.log 2>&1 & echo $! > " + pid_file;
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  pid_t pid = 0;
+  for (int i = 0; i < 200 && pid == 0; ++i) {
+    std::ifstream(pid_file) >> pid;
+    if (pid == 0) usleep(10000);
+  }
+  ASSERT_GT(pid, 0);
+  // Kill it once the first epoch checkpoint exists (and well before its last epoch).
+  bool saw_state = false;
+  for (int i = 0; i < 12000 && !saw_state; ++i) {
+    saw_state = std::filesystem::exists(out + "/train_state.pt");
+    if (!saw_state) usleep(5000);
+  }
+  kill(pid, SIGKILL);
+  ASSERT_TRUE(saw_state) << "no epoch checkpoint appeared";
+  ASSERT_FALSE(std::filesystem::exists(out + "/metrics.json")) << "the run finished before it could be killed";
+  CliRun resumed = run_murmur(args + out + " --resume");
+  ASSERT_EQ(resumed.code, 0) << resumed.out;
+  EXPECT_FALSE(std::filesystem::exists(out + "/train_state.pt")) << "the state is removed once the run ends";
+  auto a = nlohmann::json::parse(std::ifstream(d + "/resume_whole/metrics.json"));
+  auto b = nlohmann::json::parse(std::ifstream(out + "/metrics.json"));
+  EXPECT_TRUE(b["provenance"]["resumed"].get<bool>());
+  ASSERT_EQ(a["history"].size(), b["history"].size());
+  for (size_t i = 0; i < a["history"].size(); ++i)
+    for (auto key : {"train_loss", "val_loss", "val_acc", "lr"})
+      EXPECT_EQ(a["history"][i][key], b["history"][i][key]) << "epoch " << i + 1 << " " << key;
+  EXPECT_EQ(a["test"]["recording"], b["test"]["recording"]);
+  EXPECT_EQ(a["test"]["patient"], b["test"]["patient"]);
 }
 
 // The reference's own checkpoint classifies the reference's recordings as golden.json says.

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "test_util.h"
 #include "util/error.h"
 
 using namespace murmur::train;
@@ -92,4 +95,129 @@ TEST(Trainer, RejectsEmptySets) {
   auto train = blobs(5, 2, 0);
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
   EXPECT_THROW(fit(*net, fwd, train, empty, 2, TrainConfig{}), murmur::Error);
+}
+
+namespace {
+
+// A small net with the random parts of the real ones: dropout, batch norm, a random augmentation.
+struct TinyRun {
+  torch::nn::Sequential net{torch::nn::Linear(4, 16), torch::nn::BatchNorm1d(16), torch::nn::ReLU(),
+                            torch::nn::Dropout(0.3), torch::nn::Linear(16, 3)};
+  Forward forward() {
+    return [this](const torch::Tensor& x) { return net->forward(x); };
+  }
+  static Augment noise() {
+    return [](const torch::Tensor& x) { return x + 0.5 * torch::randn_like(x); };
+  }
+};
+
+// Validation labels shifted by one class: its loss rises as training learns, so the plateau
+// schedule must act within a few epochs.
+Batchable mislabelled_val() {
+  auto val = blobs(10, 3, 2);
+  val.y = (val.y + 1) % 3;
+  return val;
+}
+
+TrainConfig tiny_recipe() {
+  TrainConfig cfg;
+  cfg.epochs = 8;
+  cfg.stop_at_val_acc = 1.01;  // run every epoch
+  cfg.collapse_after_epoch = 0;
+  cfg.plateau.patience = 1;  // so the schedule's state matters too
+  cfg.seed = 11;
+  return cfg;
+}
+
+std::vector<torch::Tensor> weights_of(torch::nn::Module& m) {
+  std::vector<torch::Tensor> w;
+  for (auto& p : m.parameters()) w.push_back(p.detach().clone());
+  for (auto& b : m.buffers()) w.push_back(b.detach().clone());
+  return w;
+}
+
+void expect_same_run(const FitResult& a, const FitResult& b) {
+  ASSERT_EQ(a.history.size(), b.history.size());
+  for (size_t i = 0; i < a.history.size(); ++i) {
+    EXPECT_EQ(a.history[i].train_loss, b.history[i].train_loss) << "epoch " << i + 1;
+    EXPECT_EQ(a.history[i].val_loss, b.history[i].val_loss) << "epoch " << i + 1;
+    EXPECT_EQ(a.history[i].val_acc, b.history[i].val_acc) << "epoch " << i + 1;
+    EXPECT_EQ(a.history[i].lr, b.history[i].lr) << "epoch " << i + 1;
+  }
+  EXPECT_EQ(a.best_epoch, b.best_epoch);
+  EXPECT_EQ(a.stop_reason, b.stop_reason);
+}
+
+void expect_same_weights(torch::nn::Module& a, torch::nn::Module& b) {
+  auto wa = weights_of(a), wb = weights_of(b);
+  ASSERT_EQ(wa.size(), wb.size());
+  for (size_t i = 0; i < wa.size(); ++i) EXPECT_TRUE(wa[i].equal(wb[i])) << "tensor " << i;
+}
+
+}  // namespace
+
+// Same seed, same machine, same thread count: the very same numbers, bit for bit.
+TEST(Trainer, SameSeedGivesIdenticalNumbers) {
+  torch::set_num_threads(2);
+  auto train = blobs(30, 3, 1), val = mislabelled_val();
+  torch::manual_seed(5);
+  TinyRun a;
+  torch::manual_seed(5);
+  TinyRun b;
+  auto ra = fit(*a.net, a.forward(), train, val, 3, tiny_recipe(), TinyRun::noise());
+  auto rb = fit(*b.net, b.forward(), train, val, 3, tiny_recipe(), TinyRun::noise());
+  expect_same_run(ra, rb);
+  expect_same_weights(*a.net, *b.net);
+  EXPECT_LT(ra.history.back().lr, tiny_recipe().lr) << "the schedule should have reduced the rate at least once";
+  // A different seed gives a different run (the test above is not vacuous).
+  torch::manual_seed(5);
+  TinyRun c;
+  auto other = tiny_recipe();
+  other.seed = 12;
+  auto rc = fit(*c.net, c.forward(), train, val, 3, other, TinyRun::noise());
+  EXPECT_NE(rc.history.front().train_loss, ra.history.front().train_loss);
+}
+
+// Killed after epoch 3, resumed from the epoch checkpoint: ends exactly as the uninterrupted run.
+TEST(Trainer, ResumeFromEpochCheckpointEqualsUninterruptedRun) {
+  torch::set_num_threads(2);
+  const std::string state = murmur::test::temp_dir("resume") + "/train_state.pt";
+  auto train = blobs(30, 3, 1), val = mislabelled_val();
+  torch::manual_seed(5);
+  TinyRun whole;
+  auto expected = fit(*whole.net, whole.forward(), train, val, 3, tiny_recipe(), TinyRun::noise());
+
+  struct Killed {};
+  torch::manual_seed(5);
+  TinyRun first;
+  EXPECT_THROW(fit(*first.net, first.forward(), train, val, 3, tiny_recipe(), TinyRun::noise(),
+                   [](const EpochLog& e) {
+                     if (e.epoch == 3) throw Killed{};
+                   },
+                   EpochCheckpoint{state, false}),
+               Killed);
+  ASSERT_TRUE(std::filesystem::exists(state));
+
+  torch::manual_seed(99);  // a different initialisation and generator state: all must come from the file
+  TinyRun second;
+  torch::randn({1000});
+  std::vector<int> replayed;
+  auto resumed = fit(*second.net, second.forward(), train, val, 3, tiny_recipe(), TinyRun::noise(),
+                     [&](const EpochLog& e) { replayed.push_back(e.epoch); }, EpochCheckpoint{state, true});
+  expect_same_run(resumed, expected);
+  expect_same_weights(*second.net, *whole.net);
+  EXPECT_EQ(replayed, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8})) << "saved epochs are replayed, then the rest";
+
+  // A finished state resumes to the same end without training again; a different recipe is refused.
+  TinyRun third;
+  auto again = fit(*third.net, third.forward(), train, val, 3, tiny_recipe(), {}, {}, EpochCheckpoint{state, true});
+  expect_same_run(again, expected);
+  expect_same_weights(*third.net, *whole.net);
+  auto changed = tiny_recipe();
+  changed.lr = 5e-4;
+  TinyRun fourth;
+  EXPECT_THROW(fit(*fourth.net, fourth.forward(), train, val, 3, changed, {}, {}, EpochCheckpoint{state, true}),
+               murmur::Error);
+  remove_training_state(state);
+  EXPECT_FALSE(std::filesystem::exists(state));
 }

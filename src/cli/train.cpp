@@ -12,6 +12,7 @@ namespace {
 struct TrainArgs : PresetOptions {
   std::string out = "model", split = "patient";
   uint64_t seed = 0;
+  bool resume = false;
 };
 
 void setup(CLI::App& app) {
@@ -22,6 +23,9 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"patient", "recording"}))->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, batches)")->capture_default_str();
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
+  cmd->add_flag("--resume", args->resume,
+                "Continue an interrupted run in the output folder from its last finished epoch (same result as "
+                "an uninterrupted run)");
   cmd->callback([args] {
     train::TrainRunOptions o;
     o.preset = args->preset_config();
@@ -29,6 +33,7 @@ void setup(CLI::App& app) {
     o.out_dir = args->out;
     o.split = args->split;
     o.seed = args->seed;
+    o.resume = args->resume;
     auto summary = train::train_run(o);
     if (global().json) {
       std::cout << summary.dump(1) << "\n";

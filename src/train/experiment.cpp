@@ -102,6 +102,13 @@ eval::Prediction predict_one(const model::Classifier& c, const LoadedSet& set, i
   return p;
 }
 
+// A fresh model whose initial weights follow the preset's training seed (LibTorch's generator
+// starts from a different random seed in every process).
+model::Classifier seeded_classifier(const model::Preset& preset) {
+  torch::manual_seed(preset.train.seed);
+  return make_classifier(preset);
+}
+
 model::Checkpoint make_checkpoint(const model::Classifier& c, const FitResult& fit, const nlohmann::json& provenance) {
   model::Checkpoint ck;
   ck.state_dict = model::state_dict(*c.module);
@@ -234,11 +241,17 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   const auto& val_refs = refs.val;
   const auto& test_refs = refs.test;
   const auto& test_recordings = refs.test_recordings;
-  model::Classifier c = make_classifier(o.preset);
   model::Preset preset = o.preset;
   preset.train.seed = o.seed;
+  model::Classifier c = seeded_classifier(preset);
   Batchable train = make_train_set(set, train_refs, preset);
   Batchable val = make_set(set, val_refs, preset);
+  const std::string state_path = o.out_dir + "/train_state.pt";
+  const bool resuming = o.resume && fs::exists(state_path);
+  if (o.resume && !resuming)
+    std::cerr << "murmur: nothing to resume in " << o.out_dir << " (no train_state.pt); starting afresh\n";
+  else if (!o.resume && fs::exists(state_path))
+    std::cerr << "murmur: " << state_path << " holds an interrupted run; starting afresh (--resume continues it)\n";
   util::Progress bar("train " + preset.name, preset.train.epochs, o.data.quiet);
   std::string epoch_lines;
   FitResult fit_result = fit(*c.module, c.forward, train, val, int(data::kClassNames.size()), preset.train,
@@ -249,7 +262,8 @@ nlohmann::json train_run(const TrainRunOptions& o) {
                                util::write_file_atomic(o.out_dir + "/epochs.jsonl", epoch_lines);
                                bar.set_note(epoch_note(e, preset.train.epochs));
                                bar.tick();
-                             });
+                             },
+                             EpochCheckpoint{state_path, resuming});
   bar.done();
   // Test: the reference's image-level accuracy, and recording / patient level.
   Batchable test = make_set(set, test_refs, preset);
@@ -261,7 +275,8 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
                                {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
                                {"n_train_examples", train.size()}, {"n_val_examples", val.size()},
-                               {"stop_reason", fit_result.stop_reason}, {"wall_time_s", seconds}};
+                               {"stop_reason", fit_result.stop_reason}, {"resumed", resuming},
+                               {"wall_time_s", seconds}};
   model::write_checkpoint(o.out_dir + "/model.pth", make_checkpoint(c, fit_result, provenance));
   model::write_class_names_json(o.out_dir + "/class_names.json", data::kClassNames);
   nlohmann::json history = nlohmann::json::array();
@@ -274,6 +289,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
                             {"provenance", provenance}, {"machine", machine_json(o.data.threads)},
                             {"wall_time_s", seconds}};
   util::write_file_atomic(o.out_dir + "/metrics.json", summary.dump(1));
+  remove_training_state(state_path);
   return summary;
 }
 
@@ -309,7 +325,7 @@ nlohmann::json cv_run(const CvOptions& o) {
       data::check_no_leak(items, split);
       model::Preset preset = o.preset;
       preset.train.seed = o.seed + uint64_t(1000 * r + f);
-      model::Classifier c = make_classifier(preset);
+      model::Classifier c = seeded_classifier(preset);
       Batchable train = make_train_set(set, all_views(split.train), preset);
       Batchable val = make_set(set, all_views(split.val), preset);
       std::string label = "cv " + preset.name + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +
@@ -322,7 +338,8 @@ nlohmann::json cv_run(const CvOptions& o) {
                                    if (ran > 0) eta = "  run ETA " + util::Progress::format_seconds(fold_seconds / ran * (total - finished - ran));
                                    bar.set_note(epoch_note(e, preset.train.epochs) + eta);
                                    bar.tick();
-                                 });
+                                 },
+                                 EpochCheckpoint{dir + "/train_state.pt", /*resume=*/true});
       bar.done();
       eval::Predictions preds;
       for (int i : split.test) preds.push_back(predict_one(c, set, i, f, r));
@@ -344,6 +361,7 @@ nlohmann::json cv_run(const CvOptions& o) {
                                              {"stop_reason", fit_result.stop_reason},
                                              {"test_patients", test_patients}, {"val_patients", val_patients},
                                              {"seconds", secs}}.dump(1));
+      remove_training_state(dir + "/train_state.pt");
       fold_seconds += secs;
       ++ran;
     }

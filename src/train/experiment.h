@@ -56,6 +56,9 @@ struct TrainRunOptions {
   std::string out_dir = "model";
   std::string split = "patient";   // "patient" (60/20/20 by patient) or "recording" (the reference's, leaky)
   uint64_t seed = 0;
+  // Continue from OUT/train_state.pt (saved after every epoch, removed when the run ends) if a
+  // run into OUT was interrupted; the result equals an uninterrupted run's.
+  bool resume = false;
 };
 
 // Writes OUT/model.pth, class_names.json, metrics.json and epochs.jsonl (one line per epoch).

@@ -36,6 +36,11 @@ class Plateau {
   double scale(double lr) const;
   int bad_epochs() const { return bad_epochs_; }
   double best() const { return best_; }
+  // Puts back the state read by best() and bad_epochs() (resuming an interrupted run).
+  void restore(double best, int bad_epochs) {
+    best_ = best;
+    bad_epochs_ = bad_epochs;
+  }
 
  private:
   bool better(double a) const;

@@ -1,9 +1,14 @@
 #include "train/trainer.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace murmur::train {
 
@@ -44,6 +49,17 @@ void from_json(const nlohmann::json& j, TrainConfig& c) {
 void to_json(nlohmann::json& j, const EpochLog& e) {
   j = {{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_acc", e.train_acc}, {"val_loss", e.val_loss},
        {"val_acc", e.val_acc}, {"lr", e.lr}, {"seconds", e.seconds}, {"best", e.best}};
+}
+
+void from_json(const nlohmann::json& j, EpochLog& e) {
+  e.epoch = j.at("epoch").get<int>();
+  e.train_loss = j.at("train_loss").get<double>();
+  e.train_acc = j.at("train_acc").get<double>();
+  e.val_loss = j.at("val_loss").get<double>();
+  e.val_acc = j.at("val_acc").get<double>();
+  e.lr = j.at("lr").get<double>();
+  e.seconds = j.at("seconds").get<double>();
+  e.best = j.at("best").get<bool>();
 }
 
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes) {
@@ -117,10 +133,95 @@ void set_lr(torch::optim::AdamW& opt, double lr) {
   for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
+// What must match for a saved state to be continued: the recipe (except the epoch budget) and
+// the data's shape.
+nlohmann::json state_key(const TrainConfig& cfg, const Batchable& train, const Batchable& val, int n_classes) {
+  nlohmann::json recipe = cfg;
+  recipe.erase("epochs");
+  return {{"recipe", recipe}, {"n_train", train.size()}, {"n_val", val.size()}, {"n_classes", n_classes},
+          {"soft_targets", train.soft.defined()}};
+}
+
+// Everything fit carries from one epoch to the next.
+struct LoopState {
+  FitResult result;
+  std::vector<torch::Tensor> best;
+  double lr = 0;
+  int since_best = 0;
+};
+
+void save_state(const std::string& path, const nlohmann::json& key, torch::nn::Module& model,
+                const torch::optim::AdamW& opt, const Plateau& plateau, const LoopState& s) {
+  torch::serialize::OutputArchive archive, weights, moments;
+  model.save(weights);
+  opt.save(moments);
+  archive.write("model", weights);
+  archive.write("optimizer", moments);
+  for (size_t i = 0; i < s.best.size(); ++i) archive.write("best_" + std::to_string(i), s.best[i]);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    archive.write("rng", gen.get_state());
+  }
+  nlohmann::json history = nlohmann::json::array();
+  for (auto& e : s.result.history) history.push_back(e);
+  nlohmann::json meta = {{"key", key}, {"history", history}, {"best_epoch", s.result.best_epoch},
+                         {"best_val_acc", s.result.best_val_acc}, {"stop_reason", s.result.stop_reason},
+                         {"n_best", s.best.size()}, {"lr", s.lr}, {"since_best", s.since_best},
+                         {"plateau_best", plateau.best()}, {"plateau_bad_epochs", plateau.bad_epochs()}};
+  archive.write("meta", c10::IValue(meta.dump()));
+  util::write_atomic(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+}
+
+void load_state(const std::string& path, const nlohmann::json& key, torch::nn::Module& model,
+                torch::optim::AdamW& opt, Plateau& plateau, LoopState& s) {
+  torch::serialize::InputArchive archive, weights, moments;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error(path + ": not a readable training state (" + std::string(e.what_without_backtrace()) +
+                "); delete it to start over");
+  }
+  c10::IValue meta_value;
+  archive.read("meta", meta_value);
+  auto meta = nlohmann::json::parse(meta_value.toStringRef());
+  if (meta.at("key") != key)
+    throw Error(path + ": the training state was saved by a run with a different recipe or data (" +
+                meta.at("key").dump() + " vs " + key.dump() + "); delete it to start over");
+  archive.read("model", weights);
+  model.load(weights);
+  archive.read("optimizer", moments);
+  opt.load(moments);
+  s.best.resize(meta.at("n_best").get<size_t>());
+  for (size_t i = 0; i < s.best.size(); ++i) archive.read("best_" + std::to_string(i), s.best[i]);
+  torch::Tensor rng;
+  archive.read("rng", rng);
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  }
+  s.result.history.clear();
+  for (auto& e : meta.at("history")) s.result.history.push_back(e.get<EpochLog>());
+  s.result.best_epoch = meta.at("best_epoch").get<int>();
+  s.result.best_val_acc = meta.at("best_val_acc").get<double>();
+  s.result.stop_reason = meta.at("stop_reason").get<std::string>();
+  s.lr = meta.at("lr").get<double>();
+  s.since_best = meta.at("since_best").get<int>();
+  plateau.restore(meta.at("plateau_best").get<double>(), meta.at("plateau_bad_epochs").get<int>());
+  set_lr(opt, s.lr);
+}
+
 }  // namespace
 
+void remove_training_state(const std::string& path) {
+  std::error_code ec;
+  if (!path.empty()) std::filesystem::remove(path, ec);
+}
+
 FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable& train, const Batchable& val,
-              int n_classes, const TrainConfig& cfg, const Augment& augment, const OnEpoch& on_epoch) {
+              int n_classes, const TrainConfig& cfg, const Augment& augment, const OnEpoch& on_epoch,
+              const EpochCheckpoint& checkpoint) {
   cfg.validate();
   if (train.size() == 0) throw Error("Train: the training set is empty");
   if (val.size() == 0) throw Error("Train: the validation set is empty (it drives the schedule and model choice)");
@@ -132,11 +233,18 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().weight(weights);
   torch::optim::AdamW opt(model.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
   Plateau plateau(cfg.plateau);
-  double lr = cfg.lr;
-  FitResult result;
-  std::vector<torch::Tensor> best;
-  int since_best = 0;
-  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+  LoopState st;
+  st.lr = cfg.lr;
+  FitResult& result = st.result;
+  const nlohmann::json key = state_key(cfg, train, val, n_classes);
+  if (!checkpoint.path.empty() && checkpoint.resume && std::filesystem::exists(checkpoint.path)) {
+    load_state(checkpoint.path, key, model, opt, plateau, st);
+    if (on_epoch)
+      for (auto& e : result.history) on_epoch(e);
+  }
+  // A run that stopped early stays stopped; one that used its whole budget may be given more epochs.
+  if (result.stop_reason == "epochs") result.stop_reason.clear();
+  for (int epoch = int(result.history.size()) + 1; epoch <= cfg.epochs && result.stop_reason.empty(); ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     model.train();
     auto order = torch::randperm(train.size(), torch::kLong);
@@ -159,38 +267,42 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
     }
     EpochLog log;
     log.epoch = epoch;
-    log.lr = lr;
+    log.lr = st.lr;
     log.train_loss = loss_sum / double(train.size());
     log.train_acc = double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
     Evaluation ev = evaluate(model, forward, val, weights, std::max(cfg.batch_size, 64));
     log.val_loss = ev.loss;
     log.val_acc = ev.acc;
     if (plateau.step(ev.loss)) {
-      lr = plateau.scale(lr);
-      set_lr(opt, lr);
+      st.lr = plateau.scale(st.lr);
+      set_lr(opt, st.lr);
     }
     if (log.val_acc > result.best_val_acc) {
       result.best_val_acc = log.val_acc;
       result.best_epoch = epoch;
-      best = snapshot(model);
+      st.best = snapshot(model);
       log.best = true;
-      since_best = 0;
+      st.since_best = 0;
     } else {
-      ++since_best;
+      ++st.since_best;
     }
     log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.history.push_back(log);
-    if (on_epoch) on_epoch(log);
-    if (log.val_acc >= cfg.stop_at_val_acc) { result.stop_reason = "target accuracy"; break; }
-    if (cfg.collapse_after_epoch > 0 && epoch > cfg.collapse_after_epoch &&
-        std::get<0>(at::_unique(ev.logits.argmax(1))).numel() == 1) {
+    if (log.val_acc >= cfg.stop_at_val_acc) {
+      result.stop_reason = "target accuracy";
+    } else if (cfg.collapse_after_epoch > 0 && epoch > cfg.collapse_after_epoch &&
+               std::get<0>(at::_unique(ev.logits.argmax(1))).numel() == 1) {
       result.stop_reason = "collapsed to one class";
-      break;
+    } else if (cfg.patience_epochs > 0 && st.since_best >= cfg.patience_epochs) {
+      result.stop_reason = "patience";
+    } else if (epoch == cfg.epochs) {
+      result.stop_reason = "epochs";
     }
-    if (cfg.patience_epochs > 0 && since_best >= cfg.patience_epochs) { result.stop_reason = "patience"; break; }
+    if (!checkpoint.path.empty()) save_state(checkpoint.path, key, model, opt, plateau, st);
+    if (on_epoch) on_epoch(log);
   }
   if (result.stop_reason.empty()) result.stop_reason = "epochs";
-  restore(model, best);
+  restore(model, st.best);
   model.eval();
   return result;
 }

@@ -55,6 +55,7 @@ struct EpochLog {
 };
 
 void to_json(nlohmann::json& j, const EpochLog& e);
+void from_json(const nlohmann::json& j, EpochLog& e);
 
 struct FitResult {
   int best_epoch = 0;
@@ -66,6 +67,18 @@ struct FitResult {
 using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
 using Augment = std::function<torch::Tensor(const torch::Tensor&)>;
 using OnEpoch = std::function<void(const EpochLog&)>;
+
+// Epoch checkpoints: after every epoch fit saves its whole state (weights, optimizer moments,
+// scheduler, best weights so far, history, random generator) to `path`, atomically. With `resume`
+// and an existing file, fit continues after the saved epoch and ends exactly as an uninterrupted
+// run would (same seed, machine and thread count); on_epoch is first called for the saved epochs.
+// A state saved under a different recipe or data size is refused (only `epochs` may change).
+// The caller removes the file once its outputs are written (remove_training_state).
+struct EpochCheckpoint {
+  std::string path;     // "" = no epoch checkpoints
+  bool resume = false;
+};
+void remove_training_state(const std::string& path);
 
 // weight_c = n / (K * n_c) over the labels y (classes absent from y get weight 0).
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
@@ -87,7 +100,7 @@ Evaluation evaluate(torch::nn::Module& model, const Forward& forward, const Batc
 // Trains `model` in place and leaves it holding the best validation-accuracy weights.
 FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable& train,
               const Batchable& val, int n_classes, const TrainConfig& cfg, const Augment& augment = {},
-              const OnEpoch& on_epoch = {});
+              const OnEpoch& on_epoch = {}, const EpochCheckpoint& checkpoint = {});
 
 // Random horizontal flip of each item of an image batch [B, C, H, W] with probability p
 // (torchvision RandomHorizontalFlip, the reference's only training transform).
