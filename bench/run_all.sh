@@ -10,6 +10,9 @@ echo "== feature stages (one thread)"
 echo
 echo "== side by side with the reference's Python pipeline"
 /usr/bin/python3 bench/side_by_side.py "$BUILD" 50
+echo
+echo "== seed preset against the reference's PyTorch code (training, forward, predict), 2 threads"
+/usr/bin/python3 bench/seed_side_by_side.py "$BUILD" 2 64
 for extra in bench/*_load.sh; do
   [ -f "$extra" ] && { echo; echo "== $extra"; bash "$extra" "$BUILD"; }
 done

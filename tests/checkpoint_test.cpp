@@ -96,6 +96,10 @@ TEST(Checkpoint, ReferenceLogitsMatchGolden) {
   const double diff = max_abs_diff(eval_logits(model, x), golden_random_input_logits());
   std::cout << "[ measured ] max |logit - golden| on random_input.pt: " << diff << "\n";
   EXPECT_LT(diff, 1e-4);
+  // The folded inference network (what predict runs) gives the golden logits too.
+  const double folded = max_abs_diff(FoldedSeedCnn(*model).forward(x), golden_random_input_logits());
+  std::cout << "[ measured ] folded network: max |logit - golden|: " << folded << "\n";
+  EXPECT_LT(folded, 1e-4);
 }
 
 // The whole reference inference path on its own pictures: PNG -> image_to_input (features/

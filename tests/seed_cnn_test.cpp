@@ -65,5 +65,30 @@ TEST(SeedCnn, EvalIsDeterministicTrainUsesDropout) {
   EXPECT_FALSE(torch::equal(model->forward(x), model->forward(x)));
 }
 
+// BatchNorm folded into the convolutions: the eval-mode logits, with non-trivial statistics.
+TEST(SeedCnn, FoldedNetworkMatchesEvalForward) {
+  torch::manual_seed(1);
+  SeedCnn model;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& b : model->named_buffers())
+      if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.5);
+      else if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 2.0);
+    for (auto& p : model->named_parameters())
+      if (p.key().find("features.1.") == 0 || p.key().find("features.6.") == 0) p.value().uniform_(0.5, 1.5);
+  }
+  model->eval();
+  const torch::Tensor x = torch::randn({3, 3, 64, 48});
+  torch::Tensor expected;
+  {
+    torch::NoGradGuard no_grad;
+    expected = model->forward(x);
+  }
+  FoldedSeedCnn folded(*model);
+  auto got = folded.forward(x);
+  EXPECT_LT((got - expected).abs().max().item<double>(), 1e-4 * (1 + expected.abs().max().item<double>()));
+  EXPECT_THROW(folded.forward(torch::zeros({1, 3, 8, 8})), murmur::Error);
+}
+
 }  // namespace
 }  // namespace murmur::model

@@ -42,4 +42,34 @@ torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
   return classifier_->forward(torch::flatten(x, /*start_dim=*/1));
 }
 
+FoldedSeedCnn::FoldedSeedCnn(const SeedCnnImpl& net) {
+  torch::NoGradGuard no_grad;
+  auto params = net.named_parameters();
+  auto buffers = net.named_buffers();
+  for (int block = 0; block < 4; ++block) {
+    const std::string conv = "features." + std::to_string(5 * block) + ".";
+    const std::string bn = "features." + std::to_string(5 * block + 1) + ".";
+    auto scale = params[bn + "weight"] / torch::sqrt(buffers[bn + "running_var"] + 1e-5);  // BatchNorm2d eps
+    conv_w_.push_back((params[conv + "weight"] * scale.view({-1, 1, 1, 1})).contiguous());
+    conv_b_.push_back(((params[conv + "bias"] - buffers[bn + "running_mean"]) * scale + params[bn + "bias"]).contiguous());
+  }
+  for (int layer : {1, 4, 7}) {
+    fc_w_.push_back(params["classifier." + std::to_string(layer) + ".weight"].clone());
+    fc_b_.push_back(params["classifier." + std::to_string(layer) + ".bias"].clone());
+  }
+}
+
+torch::Tensor FoldedSeedCnn::forward(const torch::Tensor& x) const {
+  if (x.dim() != 4 || x.size(1) != 3 || x.size(2) < 16 || x.size(3) < 16)
+    throw Error("SeedCnn: input shape " + c10::str(x.sizes()) + ": expected [N, 3, H, W] with H, W >= 16");
+  c10::InferenceMode inference;
+  torch::Tensor h = x;
+  for (size_t i = 0; i < conv_w_.size(); ++i)
+    h = torch::max_pool2d(torch::conv2d(h, conv_w_[i], conv_b_[i], 1, 1), 2, 2).relu_();
+  h = h.mean({2, 3});
+  h = torch::linear(h, fc_w_[0], fc_b_[0]).relu_();
+  h = torch::linear(h, fc_w_[1], fc_b_[1]).relu_();
+  return torch::linear(h, fc_w_[2], fc_b_[2]);
+}
+
 }  // namespace murmur::model

@@ -36,4 +36,20 @@ class SeedCnnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SeedCnn);
 
+// SeedCnn for inference only, built from a trained model's eval-mode weights: each BatchNorm
+// folded into its convolution (w' = w g / sqrt(var + eps), b' = (b - mean) g / sqrt(var + eps) +
+// beta), max-pooling before ReLU (they commute), no dropout, run under c10::InferenceMode. Same
+// logits as SeedCnn::forward in eval mode, to float rounding; fewer passes over memory.
+//
+//   murmur::model::FoldedSeedCnn fast(*model);        // copies; later changes to model are not seen
+//   torch::Tensor logits = fast.forward(x);
+class FoldedSeedCnn {
+ public:
+  explicit FoldedSeedCnn(const SeedCnnImpl& net);
+  torch::Tensor forward(const torch::Tensor& x) const;
+
+ private:
+  std::vector<torch::Tensor> conv_w_, conv_b_, fc_w_, fc_b_;
+};
+
 }  // namespace murmur::model
