@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
   }
   murmur::train::Batchable train{torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
   murmur::train::Batchable val{train.x.slice(0, 0, 16), train.y.slice(0, 0, 16), {}};
-  murmur::model::write_tensor_file(images_pt, train.x);
+  // PyTorch gets the pictures already normalised (murmur normalises each batch as it trains).
+  murmur::model::write_tensor_file(images_pt, murmur::model::normalise_seed(train.x, seed.image));
   murmur::model::write_tensor_file(images_pt + ".labels", train.y);
 
   // Training throughput: two epochs of the recipe.
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
   cfg.stop_at_val_acc = 1.01;
   cfg.collapse_after_epoch = 0;
   auto t0 = Clock::now();
-  murmur::train::fit(*net, [&](const torch::Tensor& x) { return net->forward(x); }, train, val, 5, cfg,
+  murmur::train::fit(*net, [&](const torch::Tensor& x) { return net->forward(murmur::model::normalise_seed(x, seed.image)); },
+                     train, val, 5, cfg,
                      [&](const torch::Tensor& x) { return seed.augment(x); });
   double train_s = ms_since(t0) / 1000.0;
   out["train_images_per_s"] = double(train.size() * cfg.epochs) / train_s;
@@ -101,7 +103,7 @@ int main(int argc, char** argv) {
 
   // Forward, batch 1.
   net->eval();
-  auto one = train.x.slice(0, 0, 1).contiguous();
+  auto one = murmur::model::normalise_seed(train.x.slice(0, 0, 1), seed.image);
   out["forward_ms"] = median_ms(30, [&] {
     torch::NoGradGuard no_grad;
     net->forward(one);

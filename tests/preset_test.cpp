@@ -60,6 +60,17 @@ TEST(Preset, SeedFeaturesArePictureAndTwin) {
   EXPECT_LT(diff, 0.5);
   auto views = p.eval_views(stored);
   EXPECT_EQ(views.sizes(), (std::vector<int64_t>{2, 3, 224, 224}));
+  EXPECT_EQ(views.scalar_type(), torch::kFloat);
+  // Training keeps bytes (a quarter of the memory); the classifier normalises each batch, and a
+  // byte batch gives the same logits as the normalised views.
+  auto train = p.train_views(stored);
+  EXPECT_EQ(train.scalar_type(), torch::kUInt8);
+  EXPECT_EQ(train.sizes(), views.sizes());
+  EXPECT_TRUE(murmur::model::normalise_seed(train, p.image).equal(views));
+  murmur::model::Classifier c = murmur::model::make_classifier(p);
+  c.module->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(c.forward(train).allclose(c.forward(views)));
 }
 
 TEST(Preset, NativeFeaturesAreStandardised) {

@@ -184,14 +184,15 @@ int Preset::train_frames() const {
   return std::max(frames_per_window(), int(std::lround(native.train_s * log_mel.sample_rate_hz / log_mel.hop)));
 }
 
-namespace {
-
-torch::Tensor normalise_seed(const torch::Tensor& rgb /*[V, H, W, 3] uint8*/, const features::SeedImageConfig& c) {
-  auto x = rgb.permute({0, 3, 1, 2}).to(torch::kFloat).div(255.0);
+torch::Tensor normalise_seed(const torch::Tensor& rgb, const features::SeedImageConfig& c) {
+  if (rgb.scalar_type() != torch::kByte) return rgb;
+  auto x = rgb.to(torch::kFloat).div(255.0);
   auto mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
   auto std = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
   return ((x - mean) / std).contiguous();
 }
+
+namespace {
 
 // Cut or zero-pad [1, F, T] to [1, F, frames].
 torch::Tensor fit_frames(const torch::Tensor& s, int frames) {
@@ -204,12 +205,13 @@ torch::Tensor fit_frames(const torch::Tensor& s, int frames) {
 int Preset::examples_per_recording() const { return name == "native" ? native.crops_per_epoch : 1; }
 
 torch::Tensor Preset::train_views(const torch::Tensor& stored) const {
-  if (name == "seed") return normalise_seed(stored, image);
+  // Seed: kept as bytes (a quarter of the memory); the network normalises each batch.
+  if (name == "seed") return stored.permute({0, 3, 1, 2}).contiguous();
   return fit_frames(stored, train_frames()).unsqueeze(0);  // [1, 1, F, T]
 }
 
 torch::Tensor Preset::eval_views(const torch::Tensor& stored) const {
-  if (name == "seed") return normalise_seed(stored, image);
+  if (name == "seed") return normalise_seed(stored.permute({0, 3, 1, 2}), image);
   return stored.unsqueeze(0);  // [1, 1, F, T]: windows are pooled inside NativeNet
 }
 
@@ -266,7 +268,9 @@ Classifier make_classifier(const Preset& preset) {
   if (preset.name == "seed") {
     SeedCnn net(preset.net.n_classes);
     c.module = net.ptr();
-    c.forward = [net](const torch::Tensor& x) mutable { return net->forward(x); };
+    c.forward = [net, image = preset.image](const torch::Tensor& x) mutable {
+      return net->forward(normalise_seed(x, image));
+    };
   } else {
     NativeNet net(preset.net);
     c.module = net.ptr();

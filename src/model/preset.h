@@ -68,7 +68,8 @@ struct Preset {
   // The per-recording representation the cache stores (see the table above).
   torch::Tensor features(const audio::Audio& audio) const;
   // Training examples of one stored recording, before augmentation: [V, ...] (seed: the picture
-  // and its reversed twin, normalised; native: the recording cut or zero-padded to train_frames).
+  // and its reversed twin as uint8 [V, 3, H, W], normalised batch by batch by the classifier's
+  // forward; native: the recording cut or zero-padded to train_frames).
   torch::Tensor train_views(const torch::Tensor& stored) const;
   // Model inputs of one recording for evaluation: [V, ...].
   torch::Tensor eval_views(const torch::Tensor& stored) const;
@@ -97,5 +98,9 @@ struct Classifier {
 };
 
 Classifier make_classifier(const Preset& preset);
+
+// uint8 RGB pictures [N, 3, H, W] -> the seed network's input: /255, then ImageNet mean/std
+// (torchvision ToTensor + Normalize). Float input is returned as it is (already normalised).
+torch::Tensor normalise_seed(const torch::Tensor& rgb, const features::SeedImageConfig& c);
 
 }  // namespace murmur::model

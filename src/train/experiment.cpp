@@ -467,7 +467,9 @@ Predictor Predictor::open(const std::string& path) {
     if (auto seed = std::dynamic_pointer_cast<model::SeedCnnImpl>(c.module)) {
       // Inference only from here: BatchNorm folded into the convolutions (same logits, faster).
       auto folded = std::make_shared<model::FoldedSeedCnn>(*seed);
-      c.forward = [folded](const torch::Tensor& x) { return folded->forward(x); };
+      c.forward = [folded, image = preset.image](const torch::Tensor& x) {
+        return folded->forward(model::normalise_seed(x, image));
+      };
     }
     if (!p.models_.empty() && p.models_.front().preset.feature_json() != preset.feature_json())
       throw Error(file + ": preprocessing differs from " + files.front() + "; an ensemble needs one preset");
