@@ -268,7 +268,8 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   bar.done();
   // Test: the reference's image-level accuracy, and recording / patient level.
   Batchable test = make_set(set, test_refs, preset);
-  Evaluation test_eval = evaluate(*c.module, c.forward, test, torch::ones({int(data::kClassNames.size())}), 64);
+  Evaluation test_eval =
+      evaluate(*c.module, c.forward, test, torch::ones({int(data::kClassNames.size())}), preset.train.batch_size);
   eval::Predictions preds;
   for (int i : test_recordings) preds.push_back(predict_one(c, set, i, 0, 0));
   nlohmann::json metrics = eval::evaluate(preds, data::kClassNames, eval::BootstrapConfig{});
