@@ -14,6 +14,7 @@
 #include "features/seed_image.h"
 #include "model/preset.h"
 #include "synth/synth.h"
+#include "util/alloc.h"
 
 namespace {
 
@@ -105,6 +106,7 @@ BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
 }  // namespace
 
 int main(int argc, char** argv) {
+  murmur::util::keep_freed_memory();  // as the murmur CLI does
   torch::set_num_threads(1);  // the targets are for one core
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

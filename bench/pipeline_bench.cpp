@@ -10,8 +10,10 @@
 
 #include "audio/audio.h"
 #include "model/preset.h"
+#include "util/alloc.h"
 
 int main(int argc, char** argv) {
+  murmur::util::keep_freed_memory();  // as the murmur CLI does
   torch::set_num_threads(1);
   std::vector<std::string> files(argv + 1, argv + argc);
   if (files.empty()) {

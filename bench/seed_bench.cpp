@@ -24,6 +24,7 @@
 #include "model/seed_cnn.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
+#include "util/alloc.h"
 
 namespace {
 
@@ -58,6 +59,7 @@ double peak_rss_mb() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  murmur::util::keep_freed_memory();  // as the murmur CLI does
   if (argc < 6) {
     std::cerr << "usage: seed_bench THREADS IMAGES_PT SEED_MODEL NATIVE_MODEL|- FILE.wav...\n";
     return 2;

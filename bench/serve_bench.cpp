@@ -25,6 +25,7 @@
 #include "synth/synth.h"
 #include "train/experiment.h"
 #include "util/fs.h"
+#include "util/alloc.h"
 
 namespace {
 
@@ -73,6 +74,7 @@ std::string tiny_model() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  murmur::util::keep_freed_memory();  // as the murmur CLI does
   std::string model, wav_path;
   int requests = 500, clients = 16, workers = 4, copies = 1, torch_threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "util/alloc.h"
 #include "util/error.h"
 
 namespace murmur::cli {
@@ -28,6 +29,7 @@ Registrar::Registrar(const std::string& name, Setup setup) {
 
 int main(int argc, char** argv) {
   using namespace murmur::cli;
+  murmur::util::keep_freed_memory();  // see util/alloc.h: 1.8x faster training
   CLI::App app{"murmur: classify valvular heart disease (N, AS, AR, MS, MR) from heart-sound recordings"};
   app.set_version_flag("--version", std::string(MURMUR_VERSION) + " (" + MURMUR_GIT_COMMIT + ")");
   app.require_subcommand(1);

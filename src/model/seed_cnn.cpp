@@ -65,7 +65,7 @@ torch::Tensor FoldedSeedCnn::forward(const torch::Tensor& x) const {
   c10::InferenceMode inference;
   torch::Tensor h = x;
   for (size_t i = 0; i < conv_w_.size(); ++i)
-    h = torch::max_pool2d(torch::conv2d(h, conv_w_[i], conv_b_[i], 1, 1), 2, 2).relu_();
+    h = torch::max_pool2d(torch::conv2d(h, conv_w_[i], conv_b_[i], 1, 1).relu_(), 2, 2);
   h = h.mean({2, 3});
   h = torch::linear(h, fc_w_[0], fc_b_[0]).relu_();
   h = torch::linear(h, fc_w_[1], fc_b_[1]).relu_();

@@ -38,7 +38,7 @@ TORCH_MODULE(SeedCnn);
 
 // SeedCnn for inference only, built from a trained model's eval-mode weights: each BatchNorm
 // folded into its convolution (w' = w g / sqrt(var + eps), b' = (b - mean) g / sqrt(var + eps) +
-// beta), max-pooling before ReLU (they commute), no dropout, run under c10::InferenceMode. Same
+// beta), no dropout, run under c10::InferenceMode. Same
 // logits as SeedCnn::forward in eval mode, to float rounding; fewer passes over memory.
 //
 //   murmur::model::FoldedSeedCnn fast(*model);        // copies; later changes to model are not seen
