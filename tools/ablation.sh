@@ -17,6 +17,7 @@ declare -A SETS=(
   [no-standardize]="native.standardize=false"
   [max-db-axis]="log_mel.ref=max"
   [no-md]="native.md_training=false"
+  [width-8]="net.width=8"
 )
 NAMES=("$@")
 [ ${#NAMES[@]} -eq 0 ] && NAMES=(base no-time-reverse no-specaugment one-crop no-standardize max-db-axis no-md)
