@@ -16,6 +16,12 @@ void add_block(torch::nn::Sequential& seq, int64_t in_channels, int64_t out_chan
   seq->push_back(torch::nn::Dropout2d(dropout));
 }
 
+// Both networks take [N, 3, H, W] with H, W >= 16 (four 2x poolings).
+void check_input(const torch::Tensor& x) {
+  if (x.dim() != 4 || x.size(1) != 3 || x.size(2) < 16 || x.size(3) < 16)
+    throw Error("SeedCnn: input shape " + c10::str(x.sizes()) + ": expected [N, 3, H, W] with H, W >= 16");
+}
+
 }  // namespace
 
 SeedCnnImpl::SeedCnnImpl(int64_t n_classes) : n_classes_(n_classes) {
@@ -36,8 +42,7 @@ SeedCnnImpl::SeedCnnImpl(int64_t n_classes) : n_classes_(n_classes) {
 }
 
 torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
-  if (x.dim() != 4 || x.size(1) != 3 || x.size(2) < 16 || x.size(3) < 16)
-    throw Error("SeedCnn: input shape " + c10::str(x.sizes()) + ": expected [N, 3, H, W] with H, W >= 16");
+  check_input(x);
   x = avgpool_->forward(features_->forward(x));
   return classifier_->forward(torch::flatten(x, /*start_dim=*/1));
 }
@@ -60,8 +65,7 @@ FoldedSeedCnn::FoldedSeedCnn(const SeedCnnImpl& net) {
 }
 
 torch::Tensor FoldedSeedCnn::forward(const torch::Tensor& x) const {
-  if (x.dim() != 4 || x.size(1) != 3 || x.size(2) < 16 || x.size(3) < 16)
-    throw Error("SeedCnn: input shape " + c10::str(x.sizes()) + ": expected [N, 3, H, W] with H, W >= 16");
+  check_input(x);
   c10::InferenceMode inference;
   torch::Tensor h = x;
   for (size_t i = 0; i < conv_w_.size(); ++i)
