@@ -87,16 +87,16 @@ int main(int argc, char** argv) {
   murmur::model::write_tensor_file(images_pt + ".labels", train.y);
 
   // Training throughput: two epochs of the recipe.
+  // The classifier murmur train builds (its forward normalises each byte batch) and the preset's recipe.
   torch::manual_seed(0);
-  murmur::model::SeedCnn net;
-  murmur::train::TrainConfig cfg;
+  murmur::model::Classifier c = murmur::model::make_classifier(seed);
+  auto net = std::dynamic_pointer_cast<murmur::model::SeedCnnImpl>(c.module);
+  murmur::train::TrainConfig cfg = seed.train;
   cfg.epochs = 2;
   cfg.stop_at_val_acc = 1.01;
   cfg.collapse_after_epoch = 0;
   auto t0 = Clock::now();
-  murmur::train::fit(*net, [&](const torch::Tensor& x) { return net->forward(murmur::model::normalise_seed(x, seed.image)); },
-                     train, val, 5, cfg,
-                     [&](const torch::Tensor& x) { return seed.augment(x); });
+  murmur::train::fit(*c.module, c.forward, train, val, 5, cfg, [&](const torch::Tensor& x) { return seed.augment(x); });
   double train_s = ms_since(t0) / 1000.0;
   out["train_images_per_s"] = double(train.size() * cfg.epochs) / train_s;
   out["train_seconds"] = train_s;
