@@ -281,6 +281,57 @@ TEST(Index, FingerprintFollowsNamesSizesAndCsvNotMtimes) {
   EXPECT_NE(ix.fingerprint, b);
 }
 
+TEST(Index, CsvWithCrOnlyOrCrlfLineEndingsAndQuotesIsRead) {
+  for (const std::string eol : {"\r", "\r\n"}) {
+    std::string dir = murmur::test::temp_dir(eol == "\r" ? "index_cr" : "index_crlf");
+    fs::create_directories(dir + "/train");
+    std::string csv = "patient_id,AS,AR,MR,MS,N,recording_1,recording_2" + eol +
+                      "\"patient_009\",0,0,1,1,0,MD_009_sit_Aor,\"MD_009_sup_Aor\"" + eol;
+    write_text(dir + "/train.csv", csv);
+    write_text(dir + "/additional_metadata.csv", "patient_id,Age,Gender,Smoker,Lives" + eol + "patient_009,61,F,0,R" + eol);
+    write_wav(dir + "/train/MD_009_sit_Aor.wav", 2.0);
+    write_wav(dir + "/train/MD_009_sup_Aor.wav", 2.0);
+    DatasetIndex ix = murmur::data::index_dataset(dir);
+    EXPECT_TRUE(ix.anomalies.empty()) << describe(ix);
+    ASSERT_EQ(ix.recordings.size(), 2u);
+    // Labels from the CSV (MR + MS), not from the MD file name (unknown).
+    EXPECT_EQ(ix.recordings[0].labels, (std::vector<int>{2, 3}));
+    ASSERT_EQ(ix.patients.size(), 1u);
+    EXPECT_EQ(ix.patients[0].csv_patient_id, "patient_009");
+    ASSERT_TRUE(ix.patients[0].metadata);
+    EXPECT_EQ(ix.patients[0].metadata->age_years, 61);
+  }
+}
+
+TEST(Index, BadCellsAreShownPrintableWithTheirLine) {
+  std::string dir = make_small_bmdhs("index_printable", row("004", "MR", "0,0,\x01\xff,0,0"));
+  DatasetIndex ix = murmur::data::index_dataset(dir);
+  auto malformed = of_kind(ix, AnomalyKind::kMalformedRow);
+  ASSERT_EQ(malformed.size(), 1u) << describe(ix);
+  EXPECT_EQ(malformed[0].where, "train.csv:4");
+  EXPECT_NE(malformed[0].message.find("'\\x01\\xFF'"), std::string::npos) << malformed[0].message;
+}
+
+TEST(Index, UnterminatedQuoteThrowsNamingFileAndLine) {
+  std::string dir = make_small_bmdhs("index_unterminated", "\"patient_003,0,0,0,0,1\n");
+  try {
+    murmur::data::index_dataset(dir);
+    FAIL() << "an unterminated quote must throw";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.csv:4: unterminated quoted field"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Index, SingleLabelRuleExcludesMd) {
+  murmur::data::Recording r;
+  EXPECT_FALSE(r.is_single_label());
+  r.label = 1;
+  r.file_class = "AS";
+  EXPECT_TRUE(r.is_single_label());
+  r.file_class = "MD";
+  EXPECT_FALSE(r.is_single_label());
+}
+
 TEST(Index, UnusableFolderOrHeaderThrowsNamingTheFile) {
   EXPECT_THROW(murmur::data::index_dataset("/nonexistent/murmur"), murmur::Error);
   std::string dir = murmur::test::temp_dir("index_header");
