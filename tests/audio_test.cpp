@@ -152,3 +152,39 @@ TEST(Audio, ResampleAgreesWithScipy) {
 TEST(Audio, RejectsBadRates) {
   EXPECT_THROW(murmur::audio::resample({1, 2, 3}, 0, 22050), murmur::Error);
 }
+
+TEST(Audio, AtRateResamplesOnlyWhenNeededAndKeepsTheSource) {
+  murmur::audio::Audio a;
+  a.samples = sine(4000, 200, 1.0, 0.5f);
+  a.sample_rate_hz = a.source_rate_hz = 4000;
+  a.source_channels = 2;
+  auto same = murmur::audio::at_rate(a, 4000);
+  EXPECT_EQ(same.samples, a.samples);
+  auto up = murmur::audio::at_rate(a, 22050);
+  EXPECT_EQ(up.sample_rate_hz, 22050);
+  EXPECT_EQ(up.samples, murmur::audio::resample(a.samples, 4000, 22050));
+  EXPECT_EQ(up.source_rate_hz, 4000);
+  EXPECT_EQ(up.source_channels, 2);
+}
+
+TEST(Audio, LoadConfigValidateNamesTheSetting) {
+  murmur::audio::LoadConfig cfg;
+  cfg.target_rate_hz = 4000;
+  EXPECT_NO_THROW(cfg.validate());
+  cfg.target_rate_hz = 0;
+  try {
+    cfg.validate();
+    FAIL() << "target_rate_hz 0 must be refused";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "audio.target_rate_hz: must be > 0 (got 0)");
+  }
+  cfg.target_rate_hz = 4000;
+  cfg.min_duration_s = 5;
+  cfg.max_duration_s = 2;
+  try {
+    cfg.validate("serve.audio");
+    FAIL() << "max < min must be refused";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("serve.audio.max_duration_s: ", 0), 0u) << e.what();
+  }
+}

@@ -73,3 +73,17 @@ TEST(Png, BadFilesThrowNamingTheFile) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/bad.png"));
   std::filesystem::remove_all(dir);
 }
+
+TEST(Png, EncodeInMemoryMatchesTheWrittenFile) {
+  std::string dir = murmur::test::temp_dir("png_encode");
+  Image im = pattern(40, 30, 3);
+  murmur::features::write_png(dir + "/a.png", im);
+  std::string bytes = murmur::features::encode_png(im);
+  EXPECT_EQ(bytes, murmur::util::read_file(dir + "/a.png"));
+  std::string fast = murmur::features::encode_png(im, 1);
+  murmur::util::write_file_atomic(dir + "/fast.png", fast);
+  EXPECT_EQ(murmur::features::read_png(dir + "/fast.png").pixels, im.pixels);
+  EXPECT_THROW(murmur::features::encode_png(Image(4, 4, 5)), murmur::Error);
+  EXPECT_THROW(murmur::features::encode_png(im, 10), murmur::Error);
+  std::filesystem::remove_all(dir);
+}

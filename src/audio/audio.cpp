@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::audio {
@@ -92,11 +93,7 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
     a.samples[size_t(i)] = s / float(c);
   }
   validate(a, name, cfg);  // before resampling: NaNs would spread through the filter
-  if (cfg.target_rate_hz > 0 && cfg.target_rate_hz != a.sample_rate_hz) {
-    a.samples = resample(a.samples, a.sample_rate_hz, cfg.target_rate_hz);
-    a.sample_rate_hz = cfg.target_rate_hz;
-  }
-  return a;
+  return cfg.target_rate_hz > 0 ? at_rate(std::move(a), cfg.target_rate_hz) : a;
 }
 
 std::string describe_open_error(const std::string& name, SNDFILE* sf) {
@@ -104,6 +101,22 @@ std::string describe_open_error(const std::string& name, SNDFILE* sf) {
 }
 
 }  // namespace
+
+void LoadConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  util::check_setting(target_rate_hz > 0, key("target_rate_hz"), "must be > 0", target_rate_hz);
+  util::check_setting(min_duration_s >= 0, key("min_duration_s"), "must be >= 0", min_duration_s);
+  util::check_setting(max_duration_s >= 0, key("max_duration_s"), "must be >= 0 (0 = no limit)", max_duration_s);
+  util::check_setting(max_duration_s == 0 || max_duration_s >= min_duration_s, key("max_duration_s"),
+                      "must be 0 (no limit) or >= min_duration_s " + util::setting_text(min_duration_s), max_duration_s);
+}
+
+Audio at_rate(Audio audio, int rate_hz) {
+  if (audio.sample_rate_hz == rate_hz) return audio;
+  audio.samples = resample(audio.samples, audio.sample_rate_hz, rate_hz);
+  audio.sample_rate_hz = rate_hz;
+  return audio;
+}
 
 void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg) {
   float peak = 0;

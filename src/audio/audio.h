@@ -19,6 +19,9 @@ struct LoadConfig {
   int target_rate_hz = 0;         // 0 = keep the file's own rate
   double min_duration_s = 1.0;    // shorter recordings are rejected
   double max_duration_s = 0;      // 0 = no limit; longer files are rejected (memory bound)
+  // For a preset's audio section (which always resamples): target_rate_hz > 0, durations >= 0,
+  // max >= min unless 0. Throws murmur::Error "audio.target_rate_hz: must be > 0 (got 0)".
+  void validate(const std::string& section = "audio") const;
 };
 
 struct Audio {
@@ -36,6 +39,10 @@ Audio decode(const std::string& bytes, const std::string& name, const LoadConfig
 
 // Checks the samples of `name`: throws on NaN/Inf, silence, or too short.
 void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg);
+
+// `audio` at rate_hz: unchanged if already there, else resample(samples, rate, rate_hz) with
+// sample_rate_hz updated (source_rate_hz and source_channels kept).
+Audio at_rate(Audio audio, int rate_hz);
 
 // Band-limited resampling with libsoxr's HQ recipe; from_hz == to_hz returns x unchanged.
 std::vector<float> resample(const std::vector<float>& x, int from_hz, int to_hz);

@@ -83,44 +83,64 @@ Image read_png(const std::string& path) {
   return image;
 }
 
-void write_png(const std::string& path, const Image& image) {
+namespace {
+
+void append_to_string(png_structp png, png_bytep data, png_size_t n) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
+}
+
+void flush_nothing(png_structp) {}
+
+}  // namespace
+
+std::string encode_png(const Image& image, int compression_level) {
   static const int kColorTypes[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                     PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGBA};
   if (image.width <= 0 || image.height <= 0 || image.channels < 1 || image.channels > 4 ||
       image.pixels.size() != size_t(image.width) * image.height * image.channels)
-    throw Error(path + ": cannot write an image of " + std::to_string(image.width) + "x" +
+    throw Error("cannot write an image of " + std::to_string(image.width) + "x" +
                 std::to_string(image.height) + "x" + std::to_string(image.channels) + " with " +
                 std::to_string(image.pixels.size()) + " bytes");
-  util::write_atomic(path, [&](const std::string& tmp) {
-    File file(std::fopen(tmp.c_str(), "wb"));
-    if (!file) throw Error(path + ": cannot open " + tmp + " for writing");
-    PngErrorState state;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_error, on_warning);
-    if (!png) throw Error(path + ": libpng could not allocate a writer");
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-      png_destroy_write_struct(&png, nullptr);
-      throw Error(path + ": libpng could not allocate a writer");
-    }
-    std::vector<png_bytep> rows(image.height);
-    if (setjmp(png_jmpbuf(png))) {
-      png_destroy_write_struct(&png, &info);
-      throw Error(path + ": writing PNG failed (" + state.message + ")");
-    }
-    png_init_io(png, file.get());
-    png_set_IHDR(png, info, png_uint_32(image.width), png_uint_32(image.height), 8,
-                 kColorTypes[image.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    const size_t rowbytes = size_t(image.width) * image.channels;
-    for (int y = 0; y < image.height; ++y)
-      rows[y] = const_cast<png_bytep>(image.pixels.data() + rowbytes * y);
-    png_write_image(png, rows.data());
-    png_write_end(png, info);
+  if (compression_level < 0 || compression_level > 9)
+    throw Error("PNG compression level " + std::to_string(compression_level) + " must be in [0, 9]");
+  std::string out;
+  PngErrorState state;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_error, on_warning);
+  if (!png) throw Error("libpng could not allocate a writer");
+  png_infop info = png_create_info_struct(png);
+  if (!info) {
+    png_destroy_write_struct(&png, nullptr);
+    throw Error("libpng could not allocate a writer");
+  }
+  std::vector<png_bytep> rows(image.height);
+  if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    if (std::fflush(file.get()) != 0 || std::ferror(file.get()))
-      throw Error(path + ": write error on " + tmp);
-  });
+    throw Error("writing PNG failed (" + state.message + ")");
+  }
+  png_set_write_fn(png, &out, append_to_string, flush_nothing);
+  png_set_compression_level(png, compression_level);
+  png_set_IHDR(png, info, png_uint_32(image.width), png_uint_32(image.height), 8,
+               kColorTypes[image.channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  const size_t rowbytes = size_t(image.width) * image.channels;
+  for (int y = 0; y < image.height; ++y)
+    rows[y] = const_cast<png_bytep>(image.pixels.data() + rowbytes * y);
+  png_write_image(png, rows.data());
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+void write_png(const std::string& path, const Image& image) {
+  std::string bytes;
+  try {
+    // Level 6 is zlib's default, which is what files written before encode_png existed used.
+    bytes = encode_png(image, 6);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  util::write_file_atomic(path, bytes);
 }
 
 }  // namespace murmur::features

@@ -2,6 +2,7 @@
 //
 //   murmur::features::Image im = murmur::features::read_png("AS_005_sit_Aor.png");  // 1500x600x4
 //   murmur::features::write_png("out/AS_005.png", im);     // atomic: temp file, then rename
+//   std::string bytes = murmur::features::encode_png(im, 3);  // in memory (e.g. an HTTP reply)
 //
 // Reading expands palette and grey images to RGB(A) only as far as needed: grey stays 1
 // channel, grey+alpha becomes 2, palette becomes RGB or RGBA, 16-bit samples are cut to 8.
@@ -27,7 +28,12 @@ struct Image {
 // Throws murmur::Error naming the file if it is missing, not a PNG, or corrupt.
 Image read_png(const std::string& path);
 
-// Writes atomically (murmur::util::write_atomic); throws murmur::Error on a bad image or I/O error.
+// The PNG file's bytes; compression_level is zlib's 0..9 (6 = zlib's default). Throws
+// murmur::Error on a bad image (size, channels, pixel count) or a bad level.
+std::string encode_png(const Image& image, int compression_level = 6);
+
+// encode_png(image, 6) written atomically (util::write_file_atomic); throws murmur::Error
+// naming the file on a bad image or I/O error.
 void write_png(const std::string& path, const Image& image);
 
 }  // namespace murmur::features
