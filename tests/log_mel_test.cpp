@@ -132,3 +132,20 @@ TEST(LogMel, ConfigJsonRoundTrip) {
   EXPECT_FLOAT_EQ(back.fmax_hz, 400);
   EXPECT_EQ(back.ref, murmur::features::DbRef::kFixed);
 }
+
+TEST(LogMel, ValidateNamesTheSetKey) {
+  LogMelConfig cfg;
+  cfg.n_fft = -1;
+  try {
+    cfg.validate();
+    FAIL() << "n_fft -1 accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "log_mel.n_fft: must be even and at least 16 (got -1)");
+  }
+  try {
+    cfg.validate("native.log_mel");
+    FAIL() << "n_fft -1 accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("native.log_mel.n_fft: ", 0), 0u) << e.what();
+  }
+}

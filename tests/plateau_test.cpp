@@ -59,3 +59,14 @@ TEST(Plateau, RejectsBadFactorAndRoundTripsJson) {
   nlohmann::json j = cfg;
   EXPECT_DOUBLE_EQ(j.get<PlateauConfig>().factor, 0.25);
 }
+
+TEST(Plateau, ValidateNamesTheSetKey) {
+  PlateauConfig cfg;
+  cfg.patience = -2;
+  try {
+    cfg.validate();
+    FAIL() << "patience -2 accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "train.plateau.patience: must be >= 0 (got -2)");
+  }
+}

@@ -303,3 +303,14 @@ TEST(SeedImage, WavsReproduceReferencePngs) {
     EXPECT_NEAR(sd, g["input_std"].get<double>(), 1e-3) << name;
   }
 }
+
+TEST(SeedImage, ValidateNamesTheSetKey) {
+  SeedImageConfig cfg;
+  cfg.input_size_px = 0;
+  try {
+    cfg.validate();
+    FAIL() << "input_size_px 0 accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "image.input_size_px: must be in [1, 4096] (got 0)");
+  }
+}

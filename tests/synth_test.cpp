@@ -274,3 +274,14 @@ TEST(Synth, CliWritesADataSet) {
   EXPECT_EQ(ix.summary.n_recordings, 40);
   EXPECT_TRUE(ix.anomalies.empty());
 }
+
+TEST(Synth, ValidateNamesTheSetKey) {
+  SynthConfig cfg;
+  cfg.duration_s = 1;
+  try {
+    cfg.validate();
+    FAIL() << "duration_s 1 accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "synth.duration_s: must be in [2, 600] (got 1)");
+  }
+}

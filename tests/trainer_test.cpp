@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "model/native_net.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -220,4 +221,25 @@ TEST(Trainer, ResumeFromEpochCheckpointEqualsUninterruptedRun) {
                murmur::Error);
   remove_training_state(state);
   EXPECT_FALSE(std::filesystem::exists(state));
+}
+
+TEST(Trainer, ValidateNamesTheSetKey) {
+  auto message = [](auto&& validate) {
+    try {
+      validate();
+    } catch (const murmur::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  TrainConfig cfg;
+  cfg.batch_size = 0;
+  EXPECT_EQ(message([&] { cfg.validate(); }), "train.batch_size: must be at least 1 (got 0)");
+  cfg = TrainConfig{};
+  cfg.plateau.factor = 2;
+  EXPECT_EQ(message([&] { cfg.validate(); }), "train.plateau.factor: must be in (0, 1) (got 2)");
+  EXPECT_EQ(message([&] { cfg.validate("cv.train"); }).rfind("cv.train.plateau.factor: ", 0), 0u);
+  murmur::model::NativeNetConfig net;
+  net.width = 0;
+  EXPECT_EQ(message([&] { net.validate(); }), "net.width: must be at least 1 (got 0)");
 }

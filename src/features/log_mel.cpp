@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::features {
@@ -65,19 +66,18 @@ void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, Fn f
 
 }  // namespace
 
-void LogMelConfig::validate() const {
-  auto fail = [](const std::string& field, double v, const std::string& why) {
-    throw Error("LogMel: " + field + " " + std::to_string(v) + " " + why);
-  };
-  if (sample_rate_hz <= 0) fail("sample_rate_hz", sample_rate_hz, "must be positive");
-  if (n_fft < 16 || n_fft % 2) fail("n_fft", n_fft, "must be even and at least 16");
-  if (hop <= 0) fail("hop", hop, "must be positive");
-  if (n_mels <= 0) fail("n_mels", n_mels, "must be positive");
-  if (fmin_hz < 0) fail("fmin_hz", fmin_hz, "must not be negative");
-  if (fmax_hz <= fmin_hz) fail("fmax_hz", fmax_hz, "must be above fmin_hz " + std::to_string(fmin_hz));
-  if (fmax_hz > sample_rate_hz / 2.0)
-    fail("fmax_hz", fmax_hz, "is above Nyquist (" + std::to_string(sample_rate_hz / 2) + " Hz)");
-  if (amin <= 0) fail("amin", amin, "must be positive");
+void LogMelConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  using util::check_setting;
+  check_setting(sample_rate_hz > 0, key("sample_rate_hz"), "must be > 0", sample_rate_hz);
+  check_setting(n_fft >= 16 && n_fft % 2 == 0, key("n_fft"), "must be even and at least 16", n_fft);
+  check_setting(hop > 0, key("hop"), "must be > 0", hop);
+  check_setting(n_mels > 0, key("n_mels"), "must be > 0", n_mels);
+  check_setting(!(fmin_hz < 0), key("fmin_hz"), "must be >= 0", fmin_hz);
+  check_setting(!(fmax_hz <= fmin_hz), key("fmax_hz"), "must be above fmin_hz " + util::setting_text(fmin_hz), fmax_hz);
+  check_setting(!(fmax_hz > sample_rate_hz / 2.0), key("fmax_hz"),
+                "must not be above Nyquist (" + std::to_string(sample_rate_hz / 2) + " Hz)", fmax_hz);
+  check_setting(!(amin <= 0), key("amin"), "must be > 0", amin);
 }
 
 void to_json(nlohmann::json& j, const LogMelConfig& c) {
@@ -99,7 +99,7 @@ void from_json(const nlohmann::json& j, LogMelConfig& c) {
   c.amin = j.value("amin", d.amin);
   c.top_db = j.value("top_db", d.top_db);
   std::string ref = j.value("ref", std::string("max"));
-  if (ref != "max" && ref != "fixed") throw Error("LogMel: ref '" + ref + "' must be 'max' or 'fixed'");
+  util::check_setting(ref == "max" || ref == "fixed", "log_mel.ref", "must be \"max\" or \"fixed\"", ref);
   c.ref = ref == "max" ? DbRef::kMax : DbRef::kFixed;
   c.validate();
 }

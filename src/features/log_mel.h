@@ -42,7 +42,7 @@ struct LogMelConfig {
   float top_db = 80;            // clip below max - top_db; <= 0 disables
   DbRef ref = DbRef::kMax;
 
-  void validate() const;        // throws murmur::Error naming the field, value and problem
+  void validate(const std::string& section = "log_mel") const;  // "log_mel.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const LogMelConfig& c);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "features/colormap.h"
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::features {
@@ -144,21 +145,20 @@ void check_matrix(const Matrix& m, const char* what) {
 
 }  // namespace
 
-void SeedImageConfig::validate() const {
-  auto fail = [](const std::string& field, const std::string& value, const std::string& problem) {
-    throw Error("SeedImageConfig." + field + ": " + value + ": " + problem);
-  };
-  if (width_px < 1 || width_px > 1 << 15) fail("width_px", std::to_string(width_px), "must be in [1, 32768]");
-  if (height_px < 1 || height_px > 1 << 15) fail("height_px", std::to_string(height_px), "must be in [1, 32768]");
-  if (!(crop_threshold_db > 0) || !std::isfinite(crop_threshold_db))
-    fail("crop_threshold_db", std::to_string(crop_threshold_db), "must be a positive number");
-  if (crop_margin_bins < 0) fail("crop_margin_bins", std::to_string(crop_margin_bins), "must be >= 0");
-  if (crop_default_top < 0) fail("crop_default_top", std::to_string(crop_default_top), "must be >= 0");
-  if (input_size_px < 1 || input_size_px > 4096)
-    fail("input_size_px", std::to_string(input_size_px), "must be in [1, 4096]");
+void SeedImageConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  using util::check_setting;
+  check_setting(width_px >= 1 && width_px <= 1 << 15, key("width_px"), "must be in [1, 32768]", width_px);
+  check_setting(height_px >= 1 && height_px <= 1 << 15, key("height_px"), "must be in [1, 32768]", height_px);
+  check_setting(crop_threshold_db > 0 && std::isfinite(crop_threshold_db), key("crop_threshold_db"),
+                "must be a positive number", crop_threshold_db);
+  check_setting(crop_margin_bins >= 0, key("crop_margin_bins"), "must be >= 0", crop_margin_bins);
+  check_setting(crop_default_top >= 0, key("crop_default_top"), "must be >= 0", crop_default_top);
+  check_setting(input_size_px >= 1 && input_size_px <= 4096, key("input_size_px"), "must be in [1, 4096]",
+                input_size_px);
   for (int c = 0; c < 3; ++c) {
-    if (!std::isfinite(mean[c])) fail("mean", std::to_string(mean[c]), "must be finite");
-    if (!(std[c] > 0) || !std::isfinite(std[c])) fail("std", std::to_string(std[c]), "must be positive");
+    check_setting(std::isfinite(mean[c]), key("mean"), "must be finite", mean[c]);
+    check_setting(std[c] > 0 && std::isfinite(std[c]), key("std"), "must be positive", std[c]);
   }
 }
 

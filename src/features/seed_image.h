@@ -37,7 +37,7 @@ struct SeedImageConfig {
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // ImageNet, RGB
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
 
-  void validate() const;             // throws murmur::Error naming the field, value and problem
+  void validate(const std::string& section = "image") const;  // "image.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const SeedImageConfig& c);

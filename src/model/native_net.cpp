@@ -2,14 +2,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::model {
 
-void NativeNetConfig::validate() const {
-  if (width < 1) throw Error("NativeNet: width " + std::to_string(width) + " must be at least 1");
-  if (dropout < 0 || dropout >= 1) throw Error("NativeNet: dropout " + std::to_string(dropout) + " must be in [0, 1)");
-  if (n_classes < 2) throw Error("NativeNet: n_classes " + std::to_string(n_classes) + " must be at least 2");
+void NativeNetConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  util::check_setting(width >= 1, key("width"), "must be at least 1", width);
+  util::check_setting(!(dropout < 0 || dropout >= 1), key("dropout"), "must be in [0, 1)", dropout);
+  util::check_setting(n_classes >= 2, key("n_classes"), "must be at least 2", n_classes);
 }
 
 void to_json(nlohmann::json& j, const NativeNetConfig& c) {

@@ -21,7 +21,7 @@ struct NativeNetConfig {
   int width = 16;          // channels of the first block
   double dropout = 0.3;    // before the linear head
   int n_classes = 5;
-  void validate() const;
+  void validate(const std::string& section = "net") const;  // "net.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const NativeNetConfig& c);

@@ -34,7 +34,7 @@ struct SynthConfig {
   double noise_gain = 1.0;       // scales the recording noise: > 1 makes the task harder
   int first_patient_number = 1;  // PID of the first patient ("001")
 
-  void validate() const;         // throws murmur::Error naming the field, value and problem
+  void validate(const std::string& section = "synth") const;  // "synth.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const SynthConfig& c);

@@ -4,14 +4,16 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::train {
 
-void PlateauConfig::validate() const {
-  if (!(factor > 0 && factor < 1)) throw Error("Plateau: factor " + std::to_string(factor) + " must be in (0, 1)");
-  if (patience < 0) throw Error("Plateau: patience " + std::to_string(patience) + " must not be negative");
-  if (threshold < 0) throw Error("Plateau: threshold " + std::to_string(threshold) + " must not be negative");
+void PlateauConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  util::check_setting(factor > 0 && factor < 1, key("factor"), "must be in (0, 1)", factor);
+  util::check_setting(patience >= 0, key("patience"), "must be >= 0", patience);
+  util::check_setting(!(threshold < 0), key("threshold"), "must be >= 0", threshold);
 }
 
 void to_json(nlohmann::json& j, const PlateauConfig& c) {

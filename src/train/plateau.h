@@ -11,6 +11,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 namespace murmur::train {
 
@@ -21,7 +22,7 @@ struct PlateauConfig {
   double threshold = 1e-4;    // relative improvement that counts
   double min_lr = 0.0;
   double eps = 1e-8;          // reductions smaller than this are ignored
-  void validate() const;
+  void validate(const std::string& section = "train.plateau") const;  // "train.plateau.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const PlateauConfig& c);

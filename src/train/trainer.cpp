@@ -7,20 +7,19 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
 
 namespace murmur::train {
 
-void TrainConfig::validate() const {
-  auto fail = [](const std::string& field, double v, const std::string& why) {
-    throw Error("Train: " + field + " " + std::to_string(v) + " " + why);
-  };
-  if (epochs < 1) fail("epochs", epochs, "must be at least 1");
-  if (batch_size < 1) fail("batch_size", batch_size, "must be at least 1");
-  if (!(lr > 0)) fail("lr", lr, "must be positive");
-  if (weight_decay < 0) fail("weight_decay", weight_decay, "must not be negative");
-  plateau.validate();
+void TrainConfig::validate(const std::string& section) const {
+  auto key = [&](const char* field) { return util::setting_key(section, field); };
+  util::check_setting(epochs >= 1, key("epochs"), "must be at least 1", epochs);
+  util::check_setting(batch_size >= 1, key("batch_size"), "must be at least 1", batch_size);
+  util::check_setting(lr > 0, key("lr"), "must be > 0", lr);
+  util::check_setting(!(weight_decay < 0), key("weight_decay"), "must be >= 0", weight_decay);
+  plateau.validate(key("plateau"));
 }
 
 void to_json(nlohmann::json& j, const TrainConfig& c) {

@@ -35,7 +35,7 @@ struct TrainConfig {
   int collapse_after_epoch = 5;      // stop if all validation predictions are one class after this epoch; 0 disables
   int patience_epochs = 0;           // early stopping on no val-acc improvement; 0 = off (the reference had none)
   uint64_t seed = 0;
-  void validate() const;
+  void validate(const std::string& section = "train") const;  // "train.field: rule (got v)"
 };
 
 void to_json(nlohmann::json& j, const TrainConfig& c);
