@@ -309,6 +309,31 @@ TEST(Metrics, CsvErrorsNameFileAndLine) {
   EXPECT_EQ(me::predictions_from_csv(head, "run.csv").size(), 0u);
 }
 
+// File names with commas and quotes round-trip; CRLF files (spreadsheet exports) read.
+TEST(Metrics, CsvQuotesAndCrlf) {
+  me::Prediction p;
+  p.file = "a,\"b\".wav", p.patient = "patient, 1", p.site = "Aor", p.position = "sit";
+  p.fold = 2, p.repeat = 1, p.true_class = 1, p.probs = {0.25f, 0.75f};
+  std::string text = me::predictions_to_csv({p}, {"A", "B"});
+  EXPECT_NE(text.find("\"a,\"\"b\"\".wav\""), std::string::npos) << text;
+  std::vector<std::string> classes;
+  auto back = me::predictions_from_csv(text, "q.csv", &classes);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].file, p.file);
+  EXPECT_EQ(back[0].patient, p.patient);
+  EXPECT_EQ(back[0].probs, p.probs);
+  EXPECT_EQ(back[0].true_class, 1);
+  EXPECT_EQ(me::predictions_to_csv(back, classes), text);
+
+  std::string crlf = "file,patient,site,position,fold,repeat,true_class,p_A,p_B\r\n"
+                     "f1,p1,Mit,sup,0,0,B,0.1,0.9\r\nf2,p2,Mit,sup,1,0,A,0.6,0.4\r\n";
+  auto rows = me::predictions_from_csv(crlf, "crlf.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].file, "f2");
+  EXPECT_EQ(rows[1].probs[1], 0.4f);
+  EXPECT_EQ(rows[0].true_class, 1);
+}
+
 // Geometric fusion favours the class no recording rules out; mean fusion averages it away.
 TEST(Metrics, GeometricPatientFusion) {
   using namespace murmur::eval;
@@ -318,8 +343,8 @@ TEST(Metrics, GeometricPatientFusion) {
   a.true_class = b.true_class = 2;
   a.probs = {0.7f, 0.0001f, 0.2999f};
   b.probs = {0.0001f, 0.7f, 0.2999f};
-  auto mean = aggregate_patients({a, b}, nullptr, "mean");
-  auto geo = aggregate_patients({a, b}, nullptr, "geometric");
+  auto mean = aggregate_patients({a, b}, nullptr, Fusion::kMean);
+  auto geo = aggregate_patients({a, b}, nullptr, Fusion::kGeometric);
   ASSERT_EQ(mean.size(), 1u);
   EXPECT_NEAR(mean[0].probs[2], 0.2999, 1e-6);
   EXPECT_EQ(predicted_class(geo[0].probs), 2);
@@ -327,5 +352,44 @@ TEST(Metrics, GeometricPatientFusion) {
   for (float p : geo[0].probs) sum += p;
   EXPECT_NEAR(sum, 1.0, 1e-6);
   EXPECT_NEAR(geo[0].probs[2] / geo[0].probs[0], 0.2999 / std::sqrt(0.7 * 0.0001), 1e-3 * 0.2999 / std::sqrt(0.7 * 0.0001));
-  EXPECT_THROW(aggregate_patients({a, b}, nullptr, "median"), murmur::Error);
+  EXPECT_EQ(geo[0].probs, fuse({a.probs, b.probs}, Fusion::kGeometric));
+  EXPECT_EQ(mean[0].probs, fuse({a.probs, b.probs}, Fusion::kMean));
+}
+
+TEST(Metrics, FusionNamesAndErrors) {
+  using namespace murmur::eval;
+  for (Fusion f : {Fusion::kMean, Fusion::kGeometric}) EXPECT_EQ(parse_fusion(fusion_name(f)), f);
+  try {
+    parse_fusion("median");
+    FAIL() << "expected an error";
+  } catch (const murmur::Error& e) {
+    EXPECT_STREQ(e.what(), "fusion: must be mean or geometric (got \"median\")");
+  }
+  EXPECT_NE(fusion_rule(Fusion::kGeometric).find("geometric mean"), std::string::npos);
+  EXPECT_EQ(fusion_rule(Fusion::kMean).find("geometric"), std::string::npos);
+  EXPECT_THROW(fuse({}, Fusion::kMean), murmur::Error);
+  EXPECT_THROW(fuse({{0.5f, 0.5f}, {1.0f}}, Fusion::kMean), murmur::Error);
+}
+
+// Evaluation names its fusion at the top level; old bootstrap JSON with a fusion key still reads.
+TEST(Metrics, EvaluateNamesFusion) {
+  using namespace murmur::eval;
+  Prediction a, b;
+  a.file = "x1", b.file = "x2", a.patient = "p1", b.patient = "p2", b.true_class = 1;
+  a.probs = {0.8f, 0.2f}, b.probs = {0.3f, 0.7f};
+  BootstrapConfig boot;
+  boot.n_resamples = 10;
+  auto j = evaluate({a, b}, {"A", "B"}, boot, Fusion::kGeometric);
+  EXPECT_EQ(j["patient_fusion"], "geometric");
+  EXPECT_FALSE(j["bootstrap"].contains("patient_fusion"));
+  EXPECT_EQ(evaluate({a, b}, {"A", "B"}, boot)["patient_fusion"], "mean");
+  auto old = nlohmann::json{{"n_resamples", 7}, {"patient_fusion", "geometric"}}.get<BootstrapConfig>();
+  EXPECT_EQ(old.n_resamples, 7);
+  boot.n_resamples = -1;
+  try {
+    boot.validate();
+    FAIL() << "expected an error";
+  } catch (const murmur::Error& e) {
+    EXPECT_STREQ(e.what(), "bootstrap.n_resamples: must be >= 0 (got -1)");
+  }
 }

@@ -9,6 +9,7 @@
 
 #include "eval/internal.h"
 #include "eval/report.h"
+#include "util/check.h"
 #include "util/error.h"
 
 namespace murmur::eval {
@@ -65,7 +66,7 @@ double num(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : k
 
 void CompareConfig::validate() const {
   bootstrap.validate();
-  if (exact_below < 0) throw Error("compare.exact_below: " + std::to_string(exact_below) + ": must be >= 0");
+  util::check_setting(exact_below >= 0, "compare.exact_below", "must be >= 0", exact_below);
 }
 
 McNemarResult mcnemar(int n01, int n10, int exact_below) {
@@ -89,9 +90,9 @@ nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
   cfg.validate();
   const int k = static_cast<int>(class_names.size());
   if (a.empty() || b.empty()) throw Error("compare: run " + std::string(a.empty() ? cfg.label_a : cfg.label_b) + " has no predictions");
-  // Each run is fused its own way (a run's report says how); default: the bootstrap setting.
-  Predictions pa = aggregate_patients(a, nullptr, cfg.fusion_a.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_a);
-  Predictions pb = aggregate_patients(b, nullptr, cfg.fusion_b.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_b);
+  // Each run is fused its own way (a run's report says how).
+  Predictions pa = aggregate_patients(a, nullptr, cfg.fusion_a);
+  Predictions pb = aggregate_patients(b, nullptr, cfg.fusion_b);
 
   // Same patients (per repeat), same true classes.
   std::map<std::pair<int, std::string>, const Prediction*> ka, kb;
@@ -129,8 +130,8 @@ nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
   j["n_patients"] = patient_groups(pa).size();
   j["n_repeats"] = repeats.size();
   j["same_folds"] = same_folds;
-  j["fusion_a"] = cfg.fusion_a.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_a;
-  j["fusion_b"] = cfg.fusion_b.empty() ? cfg.bootstrap.patient_fusion : cfg.fusion_b;
+  j["fusion_a"] = fusion_name(cfg.fusion_a);
+  j["fusion_b"] = fusion_name(cfg.fusion_b);
   j["a"] = summary(a, pa, class_names, cfg.bootstrap);
   j["b"] = summary(b, pb, class_names, cfg.bootstrap);
 

@@ -6,7 +6,7 @@
 //   double p = c["paired_bootstrap"]["p_value"];       // patient-level balanced accuracy, B - A
 //   std::cout << murmur::eval::format_comparison(c);
 //
-// Both tests work on PATIENT-level predictions (mean of a patient's recordings, as in metrics.h):
+// Both tests work on PATIENT-level predictions (each run fused its own way, eval/fusion.h):
 // - paired bootstrap: resample patients with replacement (same draw for both runs, all repeats of
 //   a drawn patient come along), difference = balanced_accuracy(B) - balanced_accuracy(A) on the
 //   pooled rows; percentile interval; two-sided p = min(1, 2 (m + 1) / (n_resamples + 1)) with m
@@ -15,19 +15,10 @@
 // - McNemar on per-patient correctness; with several repeats a patient's probabilities are first
 //   averaged over repeats so that each patient counts once. Discordant pairs n01 (only A right)
 //   and n10 (only B right): exact two-sided binomial test if n01 + n10 < exact_below, else
-//   chi-square with continuity correction (|n01 - n10| - 1)^2 / (n01 + n10), 1 degree of freedom.
+//   chi-square with continuity correction, 1 degree of freedom.
 // The runs must hold the same patients (per repeat) with the same true classes, else murmur::Error;
 // whether the folds agree too is reported ("same_folds"), not required.
-//
-// JSON ("murmur.eval.compare/1"):
-// {"schema", "class_names", "labels": {"a", "b"}, "n_patients", "n_repeats", "same_folds",
-//  "a": Summary, "b": Summary,                 // Summary = {"recording": {metric: Stat},
-//                                              //            "patient": {metric: Stat}}
-//  "paired_bootstrap": {"metric": "patient balanced_accuracy", "a", "b", "difference",
-//                       "ci_low", "ci_high", "p_value", "n_resamples", "seed", "confidence"},
-//  "mcnemar": {"both_right", "only_a_right", "only_b_right", "both_wrong", "method": "exact"|
-//              "chi2_cc"|"none", "statistic" (chi2 only, else null), "p_value"}}
-// with metric in accuracy, balanced_accuracy, macro_f1, macro_auroc and Stat as in metrics.h.
+// JSON "murmur.eval.compare/1": docs/schemas.md.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -42,9 +33,9 @@ struct CompareConfig {
   std::string label_a = "A", label_b = "B";  // names shown in tables (run folders, say)
   BootstrapConfig bootstrap;                 // also used for each run's own intervals
   int exact_below = 25;                      // McNemar: exact binomial below this many discordant pairs
-  std::string fusion_a, fusion_b;            // patient fusion of each run ("" = bootstrap.patient_fusion)
+  Fusion fusion_a = Fusion::kMean, fusion_b = Fusion::kMean;  // each run's patient fusion
 
-  void validate() const;
+  void validate() const;  // "bootstrap.n_resamples: ...", "compare.exact_below: ..."
 };
 
 nlohmann::json compare_runs(const Predictions& a, const Predictions& b,

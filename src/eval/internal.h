@@ -1,4 +1,5 @@
-// Pieces shared by metrics.cpp, report.cpp and compare.cpp; not part of the public API.
+// Pieces shared by the files of src/eval (metrics, bootstrap, CSV, reports, compare); not part of
+// the public API.
 #pragma once
 
 #include <random>
@@ -45,5 +46,13 @@ std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
                                                    const BootstrapConfig& boot);
 
 nlohmann::json number_or_null(double x);
+
+// A Stat {"value", "ci_low", "ci_high"}: value, and the interval of draws[.][index].
+nlohmann::json stat_json(double value, const std::vector<std::vector<double>>& draws, size_t index,
+                         const BootstrapConfig& boot);
+
+// Throws murmur::Error "predictions: <file>: ..." if a row has not k probabilities or its
+// true_class is outside 0..k-1.
+void check_rows(const Predictions& rows, int k);
 
 }  // namespace murmur::eval

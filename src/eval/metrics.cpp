@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <set>
-#include <sstream>
 
+#include "eval/fusion.h"
 #include "eval/internal.h"
 #include "util/error.h"
-#include "util/fs.h"
 
 namespace murmur::eval {
 
@@ -26,6 +25,8 @@ double mean_of_defined(const std::vector<double>& v) {
   return n ? s / n : kNaN;
 }
 
+}  // namespace
+
 void check_rows(const Predictions& rows, int k) {
   for (const auto& r : rows) {
     if (static_cast<int>(r.probs.size()) != k)
@@ -37,48 +38,7 @@ void check_rows(const Predictions& rows, int k) {
   }
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-// RFC 4180 lines -> fields. Returns false at end of text.
-bool next_csv_record(const std::string& text, size_t& pos, std::vector<std::string>& fields,
-                     const std::string& where) {
-  fields.clear();
-  if (pos >= text.size()) return false;
-  std::string cur;
-  bool quoted = false;
-  while (pos < text.size()) {
-    char c = text[pos++];
-    if (quoted) {
-      if (c == '"') {
-        if (pos < text.size() && text[pos] == '"') cur += '"', ++pos;
-        else quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(cur), cur.clear();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && pos < text.size() && text[pos] == '\n') ++pos;
-      break;
-    } else {
-      cur += c;
-    }
-  }
-  if (quoted) throw Error(where + ": unterminated quoted field");
-  fields.push_back(cur);
-  return true;
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------- internal: weighted row sets
+// ---------------------------------------------------------------- weighted row sets
 
 RowSet::RowSet(const Predictions& rows, int n_classes) : k(n_classes) {
   check_rows(rows, k);
@@ -168,91 +128,6 @@ std::vector<double> scalar_vector(const ClassMetrics& m) {
   }
   return v;
 }
-
-uint64_t Rng::below(uint64_t n) {
-  // Lemire's multiply-shift: the same stream on every platform (std distributions are not).
-  return static_cast<uint64_t>((static_cast<unsigned __int128>(engine()) * n) >> 64);
-}
-
-std::pair<double, double> percentile_interval(std::vector<double> values, double confidence,
-                                              int n_resamples) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](double x) { return std::isnan(x); }),
-               values.end());
-  if (values.empty() || 2 * values.size() < size_t(n_resamples)) return {kNaN, kNaN};
-  std::sort(values.begin(), values.end());
-  auto at = [&](double q) {  // numpy.percentile, linear interpolation
-    double pos = q * (values.size() - 1);
-    size_t lo = static_cast<size_t>(std::floor(pos));
-    size_t hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (pos - lo) * (values[hi] - values[lo]);
-  };
-  double alpha = (1 - confidence) / 2;
-  return {at(alpha), at(1 - alpha)};
-}
-
-std::vector<std::vector<int>> patient_groups(const Predictions& rows) {
-  std::map<std::string, std::vector<int>> by_patient;
-  for (int i = 0; i < static_cast<int>(rows.size()); ++i) by_patient[rows[i].patient].push_back(i);
-  std::vector<std::vector<int>> groups;
-  for (auto& [p, idx] : by_patient) groups.push_back(std::move(idx));
-  return groups;
-}
-
-std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
-                                                   const std::vector<std::vector<int>>& groups,
-                                                   const BootstrapConfig& boot) {
-  std::vector<std::vector<double>> draws;  // [resample][scalar]
-  if (boot.n_resamples <= 0 || groups.empty()) return draws;
-  Rng rng(boot.seed);
-  std::vector<int> w(set.n);
-  for (int b = 0; b < boot.n_resamples; ++b) {
-    std::fill(w.begin(), w.end(), 0);
-    for (size_t d = 0; d < groups.size(); ++d)
-      for (int i : groups[rng.below(groups.size())]) ++w[i];
-    draws.push_back(scalar_vector(set.metrics(w)));
-  }
-  return draws;
-}
-
-nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
-
-static nlohmann::json stat_json(double value, const std::vector<std::vector<double>>& draws, size_t index,
-                         const BootstrapConfig& boot) {
-  std::pair<double, double> ci{kNaN, kNaN};
-  if (!draws.empty()) {
-    std::vector<double> v(draws.size());
-    for (size_t b = 0; b < draws.size(); ++b) v[b] = draws[b][index];
-    ci = percentile_interval(std::move(v), boot.confidence, boot.n_resamples);
-  }
-  return {{"value", number_or_null(value)}, {"ci_low", number_or_null(ci.first)},
-          {"ci_high", number_or_null(ci.second)}};
-}
-
-// ---------------------------------------------------------------- public
-
-void BootstrapConfig::validate() const {
-  if (n_resamples < 0)
-    throw Error("bootstrap.n_resamples: " + std::to_string(n_resamples) + ": must be >= 0");
-  if (!(confidence > 0 && confidence < 1))
-    throw Error("bootstrap.confidence: " + std::to_string(confidence) + ": must be in (0, 1)");
-  if (patient_fusion != "mean" && patient_fusion != "geometric")
-    throw Error("bootstrap.patient_fusion: " + patient_fusion + ": must be mean or geometric");
-}
-
-void to_json(nlohmann::json& j, const BootstrapConfig& c) {
-  j = {{"n_resamples", c.n_resamples}, {"seed", c.seed}, {"confidence", c.confidence},
-       {"patient_fusion", c.patient_fusion}};
-}
-
-void from_json(const nlohmann::json& j, BootstrapConfig& c) {
-  BootstrapConfig d;
-  c.n_resamples = j.value("n_resamples", d.n_resamples);
-  c.seed = j.value("seed", d.seed);
-  c.confidence = j.value("confidence", d.confidence);
-  c.patient_fusion = j.value("patient_fusion", d.patient_fusion);
-  c.validate();
-}
-
 int predicted_class(const std::vector<float>& probs) {
   return static_cast<int>(std::max_element(probs.begin(), probs.end()) - probs.begin());
 }
@@ -271,58 +146,9 @@ ClassMetrics compute_metrics(const std::vector<int>& y_true,
   return set.metrics(std::vector<int>(set.n, 1));
 }
 
-double roc_auc(const std::vector<bool>& is_positive, const std::vector<double>& score) {
-  std::vector<size_t> o(score.size());
-  std::iota(o.begin(), o.end(), 0);
-  std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
-  double pos = 0, neg = 0, tp_above = 0, area = 0;
-  for (size_t j = 0; j < o.size();) {
-    double tp_g = 0, fp_g = 0;
-    size_t e = j;
-    do {
-      (is_positive[o[e]] ? tp_g : fp_g) += 1;
-      ++e;
-    } while (e < o.size() && score[o[e]] == score[o[j]]);
-    area += fp_g * (tp_above + 0.5 * tp_g);
-    tp_above += tp_g, pos += tp_g, neg += fp_g;
-    j = e;
-  }
-  return pos > 0 && neg > 0 ? area / (pos * neg) : kNaN;
-}
-
-RocCurve roc_curve(const std::vector<bool>& is_positive, const std::vector<double>& score) {
-  std::vector<size_t> o(score.size());
-  std::iota(o.begin(), o.end(), 0);
-  std::stable_sort(o.begin(), o.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
-  // One point per distinct threshold (sklearn's threshold_idxs), cumulative counts.
-  std::vector<double> tps, fps, thr;
-  double tp = 0, fp = 0;
-  for (size_t j = 0; j < o.size(); ++j) {
-    (is_positive[o[j]] ? tp : fp) += 1;
-    if (j + 1 == o.size() || score[o[j + 1]] != score[o[j]])
-      tps.push_back(tp), fps.push_back(fp), thr.push_back(score[o[j]]);
-  }
-  RocCurve r;
-  if (tp == 0 || fp == 0) return r;
-  // drop_intermediate: keep the ends and every point where the curve changes direction.
-  std::vector<size_t> keep;
-  for (size_t i = 0; i < tps.size(); ++i) {
-    bool corner = i == 0 || i + 1 == tps.size() ||
-                  (fps[i + 1] - 2 * fps[i] + fps[i - 1]) != 0 || (tps[i + 1] - 2 * tps[i] + tps[i - 1]) != 0;
-    if (corner) keep.push_back(i);
-  }
-  r.fpr.push_back(0), r.tpr.push_back(0), r.thresholds.push_back(std::numeric_limits<double>::infinity());
-  for (size_t i : keep) {
-    r.fpr.push_back(fps[i] / fp), r.tpr.push_back(tps[i] / tp), r.thresholds.push_back(thr[i]);
-  }
-  return r;
-}
 
 Predictions aggregate_patients(const Predictions& recordings, std::vector<std::string>* warnings,
-                               const std::string& fusion) {
-  if (fusion != "mean" && fusion != "geometric")
-    throw Error("patient fusion '" + fusion + "' is unknown (mean or geometric)");
-  const bool geometric = fusion == "geometric";
+                               Fusion fusion) {
   std::map<std::pair<int, std::string>, std::vector<const Prediction*>> groups;
   for (const auto& r : recordings) {
     if (r.patient.empty()) throw Error("predictions: " + r.file + ": empty patient id");
@@ -334,7 +160,7 @@ Predictions aggregate_patients(const Predictions& recordings, std::vector<std::s
     p.patient = key.second, p.repeat = key.first;
     p.true_class = rows[0]->true_class, p.fold = rows[0]->fold;
     size_t k = rows[0]->probs.size();
-    std::vector<double> sum(k, 0.0);
+    std::vector<std::vector<float>> probs;
     bool mixed_folds = false;
     for (const auto* r : rows) {
       if (r->true_class != p.true_class)
@@ -345,7 +171,7 @@ Predictions aggregate_patients(const Predictions& recordings, std::vector<std::s
         throw Error("predictions: " + r->file + ": " + std::to_string(r->probs.size()) +
                     " probabilities, expected " + std::to_string(k));
       if (r->fold != p.fold) mixed_folds = true;
-      for (size_t c = 0; c < k; ++c) sum[c] += geometric ? std::log(double(r->probs[c]) + 1e-7) : r->probs[c];
+      probs.push_back(r->probs);
     }
     if (mixed_folds) {
       p.fold = -1;
@@ -353,14 +179,7 @@ Predictions aggregate_patients(const Predictions& recordings, std::vector<std::s
         warnings->push_back("patient " + p.patient + " (repeat " + std::to_string(p.repeat) +
                             "): recordings in different folds (split not grouped by patient?)");
     }
-    p.probs.resize(k);
-    if (geometric) {
-      double top = *std::max_element(sum.begin(), sum.end()), total = 0;
-      for (size_t c = 0; c < k; ++c) total += std::exp((sum[c] - top) / double(rows.size()));
-      for (size_t c = 0; c < k; ++c) p.probs[c] = static_cast<float>(std::exp((sum[c] - top) / double(rows.size())) / total);
-    } else {
-      for (size_t c = 0; c < k; ++c) p.probs[c] = static_cast<float>(sum[c] / rows.size());
-    }
+    p.probs = fuse(probs, fusion);
     out.push_back(std::move(p));
   }
   return out;
@@ -443,7 +262,7 @@ nlohmann::json fold_stats(const Predictions& rows, int k) {
 }  // namespace
 
 nlohmann::json evaluate(const Predictions& recordings, const std::vector<std::string>& class_names,
-                        const BootstrapConfig& boot) {
+                        const BootstrapConfig& boot, Fusion fusion) {
   boot.validate();
   const int k = static_cast<int>(class_names.size());
   if (k < 2) throw Error("evaluate: need at least 2 class names, got " + std::to_string(k));
@@ -458,12 +277,13 @@ nlohmann::json evaluate(const Predictions& recordings, const std::vector<std::st
     repeats.insert(r.repeat), folds.insert(r.fold), files.insert(r.file);
   }
   std::vector<std::string> warnings;
-  Predictions patients = aggregate_patients(recordings, &warnings, boot.patient_fusion);
+  Predictions patients = aggregate_patients(recordings, &warnings, fusion);
 
   nlohmann::json j;
   j["schema"] = "murmur.eval.metrics/1";
   j["class_names"] = class_names;
   j["bootstrap"] = boot;
+  j["patient_fusion"] = fusion_name(fusion);
   j["n_repeats"] = repeats.size();
   j["n_folds"] = folds.size();
   j["n_patients"] = patient_groups(recordings).size();
@@ -482,91 +302,6 @@ nlohmann::json evaluate(const Predictions& recordings, const std::vector<std::st
   for (auto& [pos, rows] : by_position) j["by_position"][pos] = evaluate_level(rows, class_names, boot, false);
   j["folds"] = {{"recording", fold_stats(recordings, k)}, {"patient", fold_stats(patients, k)}};
   return j;
-}
-
-// ---------------------------------------------------------------- CSV
-
-std::string predictions_to_csv(const Predictions& preds, const std::vector<std::string>& class_names) {
-  const int k = static_cast<int>(class_names.size());
-  check_rows(preds, k);
-  std::string out = "file,patient,site,position,fold,repeat,true_class";
-  for (const auto& c : class_names) out += "," + csv_field("p_" + c);
-  out += "\n";
-  char buf[32];
-  for (const auto& r : preds) {
-    out += csv_field(r.file) + "," + csv_field(r.patient) + "," + csv_field(r.site) + "," +
-           csv_field(r.position) + "," + std::to_string(r.fold) + "," + std::to_string(r.repeat) +
-           "," + csv_field(class_names[r.true_class]);
-    for (float p : r.probs) {
-      std::snprintf(buf, sizeof buf, ",%.9g", p);
-      out += buf;
-    }
-    out += "\n";
-  }
-  return out;
-}
-
-void write_predictions_csv(const std::string& path, const Predictions& preds,
-                           const std::vector<std::string>& class_names) {
-  util::write_file_atomic(path, predictions_to_csv(preds, class_names));
-}
-
-Predictions predictions_from_csv(const std::string& text, const std::string& source_name,
-                                 std::vector<std::string>* class_names) {
-  size_t pos = 0;
-  std::vector<std::string> f;
-  int line = 1;
-  if (!next_csv_record(text, pos, f, source_name + ":1"))
-    throw Error(source_name + ": empty file (expected a predictions CSV header)");
-  const std::vector<std::string> fixed = {"file", "patient", "site", "position", "fold", "repeat", "true_class"};
-  for (size_t i = 0; i < fixed.size(); ++i)
-    if (i >= f.size() || f[i] != fixed[i])
-      throw Error(source_name + ":1: column " + std::to_string(i + 1) + " should be '" + fixed[i] +
-                  "' (is this a murmur predictions CSV?)");
-  std::vector<std::string> names;
-  for (size_t i = fixed.size(); i < f.size(); ++i) {
-    if (f[i].rfind("p_", 0) != 0)
-      throw Error(source_name + ":1: column '" + f[i] + "' should be p_<class>");
-    names.push_back(f[i].substr(2));
-  }
-  if (names.size() < 2) throw Error(source_name + ":1: need at least 2 p_<class> columns");
-  std::map<std::string, int> index;
-  for (size_t c = 0; c < names.size(); ++c) index[names[c]] = static_cast<int>(c);
-  Predictions out;
-  while (next_csv_record(text, pos, f, source_name + ":" + std::to_string(line + 1))) {
-    ++line;
-    std::string where = source_name + ":" + std::to_string(line);
-    if (f.size() == 1 && f[0].empty()) continue;  // blank line (e.g. trailing)
-    if (f.size() != fixed.size() + names.size())
-      throw Error(where + ": " + std::to_string(f.size()) + " fields, expected " +
-                  std::to_string(fixed.size() + names.size()));
-    Prediction p;
-    p.file = f[0], p.patient = f[1], p.site = f[2], p.position = f[3];
-    try {
-      size_t used = 0;
-      p.fold = std::stoi(f[4], &used);
-      if (used != f[4].size()) throw std::invalid_argument("fold");
-      p.repeat = std::stoi(f[5], &used);
-      if (used != f[5].size()) throw std::invalid_argument("repeat");
-      for (size_t c = 0; c < names.size(); ++c) {
-        const std::string& s = f[fixed.size() + c];
-        p.probs.push_back(std::stof(s, &used));
-        if (used != s.size()) throw std::invalid_argument("prob");
-      }
-    } catch (const std::exception&) {
-      throw Error(where + ": fold, repeat or a probability is not a number");
-    }
-    auto it = index.find(f[6]);
-    if (it == index.end()) throw Error(where + ": true_class '" + f[6] + "' is not one of the p_ columns");
-    p.true_class = it->second;
-    out.push_back(std::move(p));
-  }
-  if (class_names) *class_names = names;
-  return out;
-}
-
-Predictions read_predictions_csv(const std::string& path, std::vector<std::string>* class_names) {
-  return predictions_from_csv(util::read_file(path), path, class_names);
 }
 
 }  // namespace murmur::eval
