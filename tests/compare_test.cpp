@@ -134,3 +134,23 @@ TEST(Compare, RunsOnDifferentPatientsAreRejected) {
   cfg.bootstrap.n_resamples = 50;
   EXPECT_FALSE(me::compare_runs(a, d, kClasses, cfg)["same_folds"].get<bool>());
 }
+
+// Each run is fused its own way and the comparison says how; settings errors name the key.
+TEST(Compare, FusionPerRunAndSettingErrors) {
+  auto a = run(20, [](int p) { return p % 3 != 0; });
+  me::CompareConfig cfg;
+  cfg.bootstrap.n_resamples = 50;
+  cfg.fusion_b = me::Fusion::kGeometric;
+  auto c = me::compare_runs(a, a, kClasses, cfg);
+  EXPECT_EQ(c["fusion_a"], "mean");
+  EXPECT_EQ(c["fusion_b"], "geometric");
+  cfg.exact_below = -2;
+  try {
+    me::compare_runs(a, a, kClasses, cfg);
+    FAIL() << "expected an error";
+  } catch (const murmur::Error& e) {
+    EXPECT_STREQ(e.what(), "compare.exact_below: must be >= 0 (got -2)");
+  }
+  cfg.exact_below = 25, cfg.bootstrap.confidence = 1.5;
+  EXPECT_THROW(cfg.validate(), murmur::Error);
+}

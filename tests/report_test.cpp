@@ -133,6 +133,39 @@ TEST(Report, JsonHoldsEverything) {
   EXPECT_FALSE(r.contains("title") && r["run"].contains("title"));
 }
 
+// The page states the fusion rule that made the patient-level numbers, the data fingerprint and
+// the commit; the stylesheet is the shared one (src/web/style.css), inlined.
+TEST(Report, HtmlStatesFusionFingerprintAndCommit) {
+  nlohmann::json meta = {{"title", "fusion"}, {"data_fingerprint", "fp-7e3a91"}, {"git_commit", "abc1234"}};
+  me::BootstrapConfig boot;
+  boot.n_resamples = 20;
+  auto geo = me::build_report(synthetic_run(), {}, kClasses, meta, boot, me::Fusion::kGeometric);
+  EXPECT_EQ(geo["metrics"]["patient_fusion"], "geometric");
+  std::string html = me::render_html(geo);
+  EXPECT_NE(html.find(me::html_escape(me::fusion_rule(me::Fusion::kGeometric))), std::string::npos);
+  EXPECT_NE(html.find("geometric mean"), std::string::npos);
+  EXPECT_EQ(html.find(me::html_escape(me::fusion_rule(me::Fusion::kMean))), std::string::npos);
+  EXPECT_EQ(html.find("the mean over its recordings"), std::string::npos);
+  EXPECT_NE(html.find("<td>Data fingerprint</td><td class=\"wrap\">fp-7e3a91 (commit abc1234)</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<body class=\"report\">"), std::string::npos);
+  EXPECT_NE(html.find(".report h2"), std::string::npos) << "style.css inlined";
+
+  auto mean = me::build_report(synthetic_run(), {}, kClasses, meta, boot);
+  EXPECT_EQ(mean["metrics"]["patient_fusion"], "mean");
+  html = me::render_html(mean);
+  EXPECT_NE(html.find(me::html_escape(me::fusion_rule(me::Fusion::kMean))), std::string::npos);
+  EXPECT_EQ(html.find("geometric"), std::string::npos);
+
+  // Reports written before fusion had its own key: inside "bootstrap", else mean.
+  auto old = geo;
+  old["metrics"].erase("patient_fusion");
+  old["metrics"]["bootstrap"]["patient_fusion"] = "geometric";
+  EXPECT_NE(me::render_html(old).find("geometric mean"), std::string::npos);
+  old["metrics"]["bootstrap"].erase("patient_fusion");
+  EXPECT_EQ(me::render_html(old).find("geometric"), std::string::npos);
+}
+
 TEST(Report, HtmlIsSelfContainedEscapedAndComplete) {
   auto r = synthetic_report();
   std::string html = me::render_html(r);

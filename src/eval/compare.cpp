@@ -8,7 +8,7 @@
 #include <set>
 
 #include "eval/internal.h"
-#include "eval/report.h"
+#include "eval/text.h"
 #include "util/check.h"
 #include "util/error.h"
 

@@ -38,6 +38,7 @@ std::vector<float> fuse(const std::vector<std::vector<float>>& recording_probs, 
   }
   const size_t n = recording_probs.size();
   std::vector<float> out(k);
+  if (k == 0) return out;
   if (geometric) {
     double top = *std::max_element(sum.begin(), sum.end()), total = 0;
     for (size_t c = 0; c < k; ++c) total += std::exp((sum[c] - top) / double(n));

@@ -1,221 +1,31 @@
-// The web page `murmur serve` answers at GET /: one static file, no external resources, plain
-// JavaScript. Opening it with #selftest synthesises a short heart-sound-like WAV in the page and
+// The web page `murmur serve` answers at GET /: src/web/page.html with its stylesheet and script
+// (src/web/style.css, src/web/page.js) inlined, so that "/" is one document with no external
+// resources. Opening it with #selftest synthesises a short heart-sound-like WAV in the page and
 // sends it through the same path as a dropped file (the headless browser test uses this).
 #include "serve/server.h"
+#include "util/assets.h"
+#include "util/error.h"
 
 namespace murmur::serve {
 
+namespace {
+
+// page with the one occurrence of `tag` replaced by `inline_text`; murmur::Error if it is absent.
+std::string replace_tag(std::string page, const std::string& tag, const std::string& inline_text) {
+  size_t at = page.find(tag);
+  if (at == std::string::npos) throw Error("page.html: no " + tag + " to inline");
+  return page.replace(at, tag.size(), inline_text);
+}
+
+}  // namespace
+
 const std::string& index_html() {
-  static const std::string page = R"page(<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>murmur: heart-sound classifier</title>
-<style>
-  body { font: 16px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 46rem; padding: 1rem; color: #222; }
-  h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
-  .muted { color: #666; font-size: .9rem; }
-  #drop { border: 2px dashed #888; border-radius: .6rem; padding: 1.5rem 1rem; text-align: center; margin: 1rem 0; }
-  #drop.over { background: #eef6ff; border-color: #1f77b4; }
-  button, label.button { font: inherit; padding: .55rem 1rem; border-radius: .4rem; border: 1px solid #1f77b4;
-                         background: #1f77b4; color: #fff; cursor: pointer; display: inline-block; margin: .25rem; }
-  button.secondary { background: #fff; color: #1f77b4; }
-  input[type=file] { display: none; }
-  canvas, img { width: 100%; display: block; border-radius: .3rem; background: #f4f4f4; }
-  img { image-rendering: pixelated; height: 14rem; }
-  h2 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
-  #verdict { font-size: 1.3rem; font-weight: 600; }
-  .bar { display: grid; grid-template-columns: 3.5rem 1fr 4rem; align-items: center; gap: .5rem; margin: .25rem 0; }
-  .track { background: #eee; border-radius: .25rem; height: 1.1rem; overflow: hidden; }
-  .fill { background: #1f77b4; height: 100%; }
-  .bar.top .fill { background: #d62728; }
-  #status.error { color: #b00020; }
-  .hidden { display: none; }
-</style>
-</head>
-<body data-state="idle">
-<h1>murmur</h1>
-<p class="muted">Heart-sound (phonocardiogram) classification: N, AS, AR, MS, MR.
-A research tool, not a medical device.</p>
-
-<div id="drop">
-  <p>Drop a recording here (WAV, FLAC or OGG)</p>
-  <label class="button" for="file">Choose a file</label>
-  <input id="file" type="file" accept="audio/*,.wav,.flac,.ogg">
-  <button id="record" class="secondary" type="button">Record</button>
-</div>
-<p id="status" class="muted">No recording yet.</p>
-
-<section id="output" class="hidden">
-  <h2>Result</h2>
-  <p id="verdict"></p>
-  <div id="bars"></div>
-  <p id="details" class="muted"></p>
-  <h2>Waveform</h2>
-  <canvas id="wave" width="900" height="140"></canvas>
-  <h2>What the model sees</h2>
-  <img id="spec" alt="the model's input features (log-mel spectrogram)">
-  <p class="muted">Time left to right, low frequencies at the bottom.</p>
-</section>
-
-<script>
-"use strict";
-const $ = (id) => document.getElementById(id);
-
-function setStatus(text, isError) {
-  $("status").textContent = text;
-  $("status").className = isError ? "error" : "muted";
-}
-
-// 16-bit PCM mono WAV from float samples in [-1, 1].
-function encodeWav(samples, rate) {
-  const buf = new ArrayBuffer(44 + samples.length * 2), v = new DataView(buf);
-  const text = (o, s) => { for (let i = 0; i < s.length; i++) v.setUint8(o + i, s.charCodeAt(i)); };
-  text(0, "RIFF"); v.setUint32(4, 36 + samples.length * 2, true); text(8, "WAVE");
-  text(12, "fmt "); v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true); v.setUint32(28, rate * 2, true); v.setUint16(32, 2, true); v.setUint16(34, 16, true);
-  text(36, "data"); v.setUint32(40, samples.length * 2, true);
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]));
-    v.setInt16(44 + i * 2, s < 0 ? s * 32768 : s * 32767, true);
-  }
-  return new Blob([buf], { type: "audio/wav" });
-}
-
-function drawWave(samples) {
-  const c = $("wave"), g = c.getContext("2d"), w = c.width, h = c.height;
-  g.clearRect(0, 0, w, h);
-  g.fillStyle = "#1f77b4";
-  const per = Math.max(1, Math.floor(samples.length / w));
-  for (let x = 0; x < w; x++) {
-    let lo = 1, hi = -1;
-    for (let i = x * per; i < Math.min(samples.length, (x + 1) * per); i++) {
-      lo = Math.min(lo, samples[i]); hi = Math.max(hi, samples[i]);
-    }
-    if (hi < lo) break;
-    g.fillRect(x, (1 - hi) * h / 2, 1, Math.max(1, (hi - lo) * h / 2));
-  }
-}
-
-async function waveformOf(blob) {
-  try {
-    const ctx = new OfflineAudioContext(1, 1, 44100);
-    const audio = await ctx.decodeAudioData(await blob.arrayBuffer());
-    drawWave(audio.getChannelData(0));
-  } catch (e) {
-    const g = $("wave").getContext("2d");
-    g.clearRect(0, 0, $("wave").width, $("wave").height);
-    g.fillStyle = "#666"; g.font = "16px sans-serif";
-    g.fillText("this browser cannot draw this format (the server still reads it)", 10, 70);
-  }
-}
-
-async function errorText(res) {
-  try { return (await res.json()).error; } catch (e) { return res.status + " " + res.statusText; }
-}
-
-function showResult(r) {
-  const names = Object.keys(r.probabilities);
-  $("verdict").textContent = r["class"] + " (" + (100 * r.probabilities[r["class"]]).toFixed(0) + " %)";
-  $("verdict").dataset["class"] = r["class"];
-  const bars = $("bars");
-  bars.textContent = "";
-  for (const name of names) {
-    const p = r.probabilities[name], row = document.createElement("div");
-    row.className = "bar" + (name === r["class"] ? " top" : "");
-    row.dataset["class"] = name;
-    const label = document.createElement("span"); label.textContent = name;
-    const track = document.createElement("div"); track.className = "track";
-    const fill = document.createElement("div"); fill.className = "fill"; fill.style.width = (100 * p).toFixed(1) + "%";
-    track.appendChild(fill);
-    const value = document.createElement("span"); value.textContent = p.toFixed(3);
-    row.append(label, track, value);
-    bars.appendChild(row);
-  }
-  let details = r.duration_s.toFixed(1) + " s at " + r.sample_rate_hz + " Hz; model " + r.model + " (" + r.preset +
-                "); " + r.elapsed_ms.toFixed(0) + " ms";
-  if (r.quality && r.quality.status !== "ok") details += "; signal quality: " + r.quality.status + " (result unreliable)";
-  $("details").textContent = details;
-}
-
-// Every source of audio (drop, file chooser, microphone, self-test) ends here.
-async function handle(blob, name) {
-  document.body.dataset.state = "busy";
-  setStatus("Classifying " + name + " ...");
-  const form = () => { const f = new FormData(); f.append("file", blob, name); return f; };
-  try {
-    const [pred, spec] = await Promise.all([
-      fetch("v1/predict", { method: "POST", body: form() }),
-      fetch("v1/spectrogram", { method: "POST", body: form() }),
-      waveformOf(blob),
-    ]);
-    if (!pred.ok) throw new Error(await errorText(pred));
-    showResult(await pred.json());
-    if (spec.ok) $("spec").src = URL.createObjectURL(await spec.blob());
-    $("output").classList.remove("hidden");
-    setStatus(name);
-    document.body.dataset.state = "done";
-  } catch (e) {
-    setStatus("Could not classify " + name + ": " + e.message, true);
-    document.body.dataset.state = "error";
-  }
-}
-
-$("file").addEventListener("change", () => { if ($("file").files[0]) handle($("file").files[0], $("file").files[0].name); });
-const drop = $("drop");
-["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
-["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
-drop.addEventListener("drop", (e) => { const f = e.dataTransfer.files[0]; if (f) handle(f, f.name); });
-
-// Microphone: raw samples through a ScriptProcessor (plain WebAudio, every browser), then WAV.
-let recorder = null;
-$("record").addEventListener("click", async () => {
-  if (recorder) {
-    const r = recorder; recorder = null;
-    r.stream.getTracks().forEach((t) => t.stop());
-    r.node.disconnect(); r.source.disconnect();
-    const n = r.chunks.reduce((a, c) => a + c.length, 0), all = new Float32Array(n);
-    let o = 0; for (const c of r.chunks) { all.set(c, o); o += c.length; }
-    await r.ctx.close();
-    $("record").textContent = "Record";
-    handle(encodeWav(all, r.ctx.sampleRate), "microphone.wav");
-    return;
-  }
-  try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    const ctx = new AudioContext(), source = ctx.createMediaStreamSource(stream);
-    const node = ctx.createScriptProcessor(4096, 1, 1), chunks = [];
-    node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
-    source.connect(node); node.connect(ctx.destination);
-    recorder = { stream, ctx, source, node, chunks };
-    $("record").textContent = "Stop and classify";
-    setStatus("Recording... hold the stethoscope still, at least 5 s.");
-  } catch (e) {
-    setStatus("No microphone: " + e.message + " (recording needs https or localhost)", true);
-  }
-});
-
-// #selftest: 6 s at 4 kHz of S1/S2-like thumps (decaying 50 and 80 Hz tones) with a little noise.
-function selftestWav() {
-  const rate = 4000, n = 6 * rate, x = new Float32Array(n);
-  let seed = 1;
-  const noise = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 1073741824 - 1; };
-  for (let beat = 0; beat < 8; beat++) {
-    for (const [at, hz] of [[0, 50], [0.3, 80]]) {
-      const start = Math.floor((beat * 0.8 + at) * rate);
-      for (let i = 0; i < 0.1 * rate && start + i < n; i++)
-        x[start + i] += 0.6 * Math.exp(-i / (0.02 * rate)) * Math.sin(2 * Math.PI * hz * i / rate);
-    }
-  }
-  for (let i = 0; i < n; i++) x[i] += 0.01 * noise();
-  return encodeWav(x, rate);
-}
-if (location.hash === "#selftest") handle(selftestWav(), "selftest.wav");
-</script>
-</body>
-</html>
-)page";
+  static const std::string page = [] {
+    std::string p = util::asset("page.html");
+    p = replace_tag(p, "<link rel=\"stylesheet\" href=\"style.css\">",
+                    "<style>\n" + util::asset("style.css") + "</style>");
+    return replace_tag(p, "<script src=\"page.js\"></script>", "<script>\n" + util::asset("page.js") + "</script>");
+  }();
   return page;
 }
 

@@ -1,0 +1,71 @@
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <thread>
+#include <tuple>
+
+#include "eval/report.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace murmur::eval {
+
+namespace {
+
+nlohmann::json floats(const std::vector<float>& v) {
+  nlohmann::json a = nlohmann::json::array();
+  for (float x : v) a.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
+  return a;
+}
+
+}  // namespace
+
+nlohmann::json build_report(const Predictions& predictions, const Curves& curves,
+                            const std::vector<std::string>& class_names, const nlohmann::json& meta,
+                            const BootstrapConfig& boot, Fusion fusion) {
+  if (!meta.is_null() && !meta.is_object()) throw Error("build_report: meta must be a JSON object");
+  nlohmann::json r;
+  r["schema"] = "murmur.report/1";
+  r["title"] = meta.is_object() && meta.contains("title") ? meta["title"] : nlohmann::json("murmur cross-validation report");
+  nlohmann::json run = nlohmann::json::object();
+  if (meta.is_object())
+    for (auto it = meta.begin(); it != meta.end(); ++it)
+      if (it.key() != "title") run[it.key()] = it.value();
+  if (!run.contains("murmur_version")) run["murmur_version"] = MURMUR_VERSION;
+  if (!run.contains("git_commit")) run["git_commit"] = MURMUR_GIT_COMMIT;
+  if (!run.contains("created_utc")) {
+    std::time_t now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    run["created_utc"] = buf;
+  }
+  for (const char* key : {"config", "data_fingerprint", "wall_time_s"})
+    if (!run.contains(key)) run[key] = nullptr;
+  if (!run.contains("machine") || !run["machine"].is_object()) run["machine"] = nlohmann::json::object();
+  if (!run["machine"].contains("cores")) run["machine"]["cores"] = std::thread::hardware_concurrency();
+  if (!run["machine"].contains("os")) {
+    utsname u{};
+    if (uname(&u) == 0) run["machine"]["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
+  }
+  r["run"] = run;
+  r["metrics"] = evaluate(predictions, class_names, boot, fusion);
+  r["curves"] = nlohmann::json::array();
+  std::vector<Curve> sorted = curves;
+  std::sort(sorted.begin(), sorted.end(), [](const Curve& a, const Curve& b) {
+    return std::tie(a.repeat, a.fold) < std::tie(b.repeat, b.fold);
+  });
+  for (const auto& c : sorted)
+    r["curves"].push_back({{"repeat", c.repeat}, {"fold", c.fold}, {"train_loss", floats(c.train_loss)},
+                           {"val_loss", floats(c.val_loss)}, {"val_acc", floats(c.val_acc)}});
+  return r;
+}
+
+void write_report(const std::string& run_dir, const nlohmann::json& report) {
+  std::string html = render_html(report);  // first: a report that cannot render is not written at all
+  util::write_file_atomic(run_dir + "/report.json", report.dump(1) + "\n");
+  util::write_file_atomic(run_dir + "/report.html", html);
+}
+
+}  // namespace murmur::eval

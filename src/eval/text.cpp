@@ -1,0 +1,130 @@
+#include "eval/text.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "eval/json_text.h"
+#include "util/error.h"
+
+namespace murmur::eval {
+
+namespace jt {
+
+const char* const kHeadline[4] = {"accuracy", "balanced_accuracy", "macro_f1", "macro_auroc"};
+const char* const kHeadlineLabel[4] = {"Accuracy", "Balanced accuracy", "Macro-F1", "Macro AUROC"};
+
+double num(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN(); }
+
+const nlohmann::json& at(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json null_json;
+  return j.is_object() && j.contains(key) ? j[key] : null_json;
+}
+
+std::string fmt(double x, int decimals) {
+  if (std::isnan(x)) return "n/a";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+  return buf;
+}
+
+std::string text_of(const nlohmann::json& j) {
+  if (j.is_null()) return "";
+  if (j.is_string()) return j.get<std::string>();
+  return j.dump();
+}
+
+std::string duration(double s) {
+  if (std::isnan(s)) return "n/a";
+  char buf[64];
+  if (s < 120) std::snprintf(buf, sizeof buf, "%.1f s", s);
+  else if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.2f h", s / 3600);
+  return buf;
+}
+
+}  // namespace jt
+
+using namespace jt;
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- plain text
+
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size(), 0);
+  auto cols = [](const std::string& s) {  // UTF-8 code points, so "±" counts as one column
+    size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  for (size_t i = 0; i < header.size(); ++i) width[i] = cols(header[i]);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], cols(r[i]));
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string out;
+    for (size_t i = 0; i < width.size(); ++i) {
+      std::string cell = i < r.size() ? r[i] : "";
+      std::string pad(width[i] - cols(cell), ' ');
+      out += (i ? "  " : "") + (i == 0 ? cell + pad : pad + cell);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(header);
+  size_t total = 0;
+  for (size_t i = 0; i < width.size(); ++i) total += width[i] + (i ? 2 : 0);
+  out += std::string(total, '-') + "\n";
+  for (const auto& r : rows) out += line(r);
+  return out;
+}
+
+std::string format_stat(const nlohmann::json& stat, int decimals) {
+  double v = num(at(stat, "value")), lo = num(at(stat, "ci_low")), hi = num(at(stat, "ci_high"));
+  std::string out = fmt(v, decimals);
+  if (!std::isnan(lo) || !std::isnan(hi)) out += " [" + fmt(lo, decimals) + ", " + fmt(hi, decimals) + "]";
+  return out;
+}
+
+std::string format_summary(const nlohmann::json& report_or_metrics) {
+  const nlohmann::json& m = report_or_metrics.contains("metrics") ? report_or_metrics["metrics"] : report_or_metrics;
+  if (!m.contains("patient")) throw Error("format_summary: not a report or metrics JSON");
+  auto mean_sd = [](const nlohmann::json& ms) {
+    double mean = num(at(ms, "mean")), sd = num(at(ms, "sd"));
+    return fmt(mean) + (std::isnan(sd) ? "" : " ± " + fmt(sd));
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 4; ++i)
+    rows.push_back({kHeadlineLabel[i], format_stat(m["patient"][kHeadline[i]]),
+                    format_stat(m["recording"][kHeadline[i]]),
+                    mean_sd(at(at(m["folds"], "patient"), kHeadline[i]))});
+  std::string out = "Patients " + text_of(m["n_patients"]) + ", recordings " + text_of(m["n_recordings"]) +
+                    ", " + text_of(m["n_repeats"]) + " repeat(s) x " + text_of(m["n_folds"]) + " folds; " +
+                    fmt(100 * num(m["bootstrap"]["confidence"]), 0) + "% intervals resample patients\n\n";
+  out += format_table({"metric", "patient", "recording", "patient per fold"}, rows);
+  std::vector<std::vector<std::string>> pc;
+  for (const auto& c : m["patient"]["per_class"])
+    pc.push_back({text_of(c["class"]), text_of(c["support"]), format_stat(c["sensitivity"]),
+                  format_stat(c["specificity"]), format_stat(c["auroc"])});
+  out += "\nPatient level per class\n" + format_table({"class", "n", "sensitivity", "specificity", "AUROC"}, pc);
+  for (const auto& w : at(m, "warnings")) out += "warning: " + text_of(w) + "\n";
+  return out;
+}
+
+}  // namespace murmur::eval
