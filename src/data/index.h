@@ -8,44 +8,21 @@
 //   for (const auto& a : ix.anomalies) std::cerr << a.where << ": " << a.message << "\n";
 #pragma once
 
-#include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "data/recording.h"
+
 namespace murmur::data {
 
-// The reference's label_to_idx: class index i is kClassNames[i] everywhere in murmur.
-inline const std::vector<std::string> kClassNames{"AR", "AS", "MR", "MS", "N"};
-inline constexpr int kNumClasses = 5;
-// File-name prefixes: the five classes plus MD (patient with more than one valve disease).
-inline const std::vector<std::string> kFileClasses{"N", "AS", "AR", "MR", "MS", "MD"};
-inline const std::vector<std::string> kPositions{"sit", "sup"};
-inline const std::vector<std::string> kSites{"Aor", "Mit", "Pul", "Tri"};
-
-int class_index(const std::string& name);  // "AS" -> 1; anything else (including "MD") -> -1
-struct RecordingName {  // parts of a CLASS_PID_POSITION_SITE stem, e.g. "AS_005_sit_Aor"
-  std::string file_class, pid, position, site;  // "AS", "005" (digits as written), "sit", "Aor"
-  std::string patient_id() const { return file_class + "_" + pid; }  // "AS_005"
-};
-// nullopt unless `stem` (no extension) is exactly CLASS_PID_POSITION_SITE.
-std::optional<RecordingName> parse_recording_name(const std::string& stem);
-struct Recording {
-  std::string path, name, stem;  // file; CSV name ("MD_085_sit_Tri", else the stem); "MD_085_sit_Tri6_06"
-  std::string patient_id, file_class, position, site;  // "MD_085", N/AS/AR/MR/MS/MD, sit/sup, Aor/...
-  std::vector<int> labels;       // sorted class indices; empty = unknown (MD without CSV row)
-  int label = -1;                // the class index if exactly one label, else -1
-  double duration_s = 0;  int sample_rate_hz = 0, channels = 0;
-  int64_t frames = 0;  uint64_t size_bytes = 0;
-  // The one rule for "usable as a single-class example": one label, and not an MD patient.
-  bool is_single_label() const { return label >= 0 && file_class != "MD"; }
-};
-
 struct PatientMetadata {  // additional_metadata.csv; -1 = missing; strings as written
-  int age_years = -1;  std::string gender;  // "M"/"F"
-  int smoker = -1;  std::string lives;      // smoker 0/1; lives "U" (urban) / "R" (rural)
+  int age_years = -1;
+  std::string gender;  // "M"/"F"
+  int smoker = -1;     // 0/1
+  std::string lives;   // "U" (urban) / "R" (rural)
 };
 
 struct Patient {
@@ -55,6 +32,7 @@ struct Patient {
   std::vector<int> recordings;     // indices into DatasetIndex::recordings
   std::optional<PatientMetadata> metadata;
 };
+
 enum class AnomalyKind { kNoCsvRow, kUnlistedFile, kNameMismatch, kMissingFile, kUnusualDuration, kMalformedRow,
                          kUnknownLabel, kDuplicate, kUnreadableAudio, kBadFileName, kLabelMismatch, kBadMetadata };
 const char* anomaly_kind_name(AnomalyKind kind);  // "no_csv_row", ...: meanings in docs/formats.md
@@ -62,6 +40,7 @@ struct Anomaly {
   AnomalyKind kind;
   std::string where, message;  // where: "train.csv:23", "train/MD_085_sit_Tri6_06.wav" or "MD_022"
 };
+
 struct Summary {  // per-class vectors have kNumClasses entries; label_patients counts multi-label in each
   int n_recordings = 0, n_patients = 0, n_csv_rows = 0, n_patients_without_row = 0, n_single_label_recordings = 0,
       n_single_label_patients = 0;
@@ -86,11 +65,13 @@ struct IndexOptions {
   bool hash_content = false;        // fingerprint the audio bytes too (reads every file: slower)
   double unusual_duration_s = 1.0;  // flag recordings further than this from the median
 };
+
 // Throws murmur::Error if dir is missing or train.csv's header lacks patient_id / recording_ columns.
 DatasetIndex index_dataset(const std::string& dir, const IndexOptions& options = {});
 Summary summarize(const std::vector<Recording>& recordings, const std::vector<Patient>& patients);
 
-void to_json(nlohmann::json& j, const Recording& r);  void to_json(nlohmann::json& j, const Patient& p);  void to_json(nlohmann::json& j, const Anomaly& a);
+void to_json(nlohmann::json& j, const Patient& p);
+void to_json(nlohmann::json& j, const Anomaly& a);
 void to_json(nlohmann::json& j, const Summary& s);
 void to_json(nlohmann::json& j, const DatasetIndex& ix);  // everything, recordings included
 

@@ -7,24 +7,9 @@
 // Why our own: LibTorch 1.13's torch::pickle_load rejects the BUILD opcode that restores an
 // OrderedDict's `_metadata` (pytorch#100741), so it cannot read a plain torch.save'd state dict.
 //
-// Supported: protocols 2-5 as far as torch.save and torch::pickle_save use them: PROTO, FRAME, STOP,
-// MARK, NONE, NEWTRUE, NEWFALSE, BININT, BININT1, BININT2, LONG1, BINFLOAT, BINUNICODE,
-// SHORT_BINUNICODE, EMPTY_TUPLE, TUPLE, TUPLE1-3, EMPTY_LIST, APPEND(S), EMPTY_DICT, SETITEM(S),
-// BINPUT, LONG_BINPUT, MEMOIZE, BINGET, LONG_BINGET, GLOBAL, STACK_GLOBAL, REDUCE, BUILD, BINPERSID.
-// Anything else throws murmur::Error naming the opcode and its byte offset.
-//
-// Globals are never executed: only this whitelist is accepted, and any other global is an error
-// that names it:
-//   collections.OrderedDict()            -> empty dict (insertion order is kept for all dicts)
-//   torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, meta])
-//                                        -> tensor viewing the storage (bounds checked)
-//   torch.jit._pickle.restore_type_tag(value, type_name) -> value (torch::pickle_save's type tags)
-//   torch.<Dtype>Storage (Float, Double, Half, BFloat16, Long, Int, Short, Char, Byte, Bool)
-//                                        -> a type marker, only meaningful inside a persistent id
-// BUILD is accepted only on a dict (an OrderedDict's `_metadata`, which is dropped: it only
-// matters to PyTorch's loading of pre-1.0 checkpoints).
-// Persistent ids (BINPERSID) go to the caller's callback, which returns the storage (a 1-D CPU
-// tensor, see storage_dtype()).
+// Supported opcodes (protocols 2-5 as torch.save uses them) and the whitelist of globals (never
+// executed) are listed in docs/formats.md; anything else throws murmur::Error naming the opcode
+// and byte offset, or the global. Persistent ids (BINPERSID) go to the caller's callback.
 #pragma once
 
 #include <torch/types.h>
@@ -64,7 +49,7 @@ class PickleValue {
   // Typed access; each throws murmur::Error("pickle: expected <kind>, got <kind>") on a mismatch.
   bool as_bool() const;
   int64_t as_int() const;
-  double as_double() const;                    // int or float
+  double as_double() const;                 // int or float
   const std::string& str() const;           // string, or a global's dotted name
   const PickleItems& items() const;         // tuple or list
   PickleItems& mutable_list();
@@ -80,12 +65,9 @@ class PickleValue {
 
  private:
   Kind kind_ = Kind::kNone;
-  bool b_ = false;
-  int64_t i_ = 0;
-  double f_ = 0;
+  bool b_ = false;  int64_t i_ = 0;  double f_ = 0;
   std::string s_;
-  std::shared_ptr<PickleItems> items_;
-  std::shared_ptr<PickleDict> dict_;
+  std::shared_ptr<PickleItems> items_;  std::shared_ptr<PickleDict> dict_;
   torch::Tensor tensor_;
 };
 

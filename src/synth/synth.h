@@ -4,18 +4,13 @@
 //
 //   murmur::synth::SynthConfig cfg;            // 4 kHz, 20 s, seed 1
 //   cfg.n_patients = 20;                       // classes cycle N, AS, AR, MR, MS
-//   murmur::synth::write_synthetic_dataset("synthetic", cfg);
-//   // synthetic/train.csv, synthetic/additional_metadata.csv, synthetic/synth_config.json,
-//   // synthetic/train/AS_002_sit_Aor.wav ... (16-bit mono, 8 per patient: sit/sup x Aor/Mit/Pul/Tri)
-//
-//   // One recording, in memory:
+//   murmur::synth::write_synthetic_dataset("synthetic", cfg);  // BMD-HS layout, 16-bit mono WAVs
 //   murmur::synth::PatientParams p = murmur::synth::draw_patient(/*seed=*/1, /*patient=*/0);
 //   std::vector<float> x = murmur::synth::synth_recording(murmur::data::class_index("AS"), "Aor", "sit", p,
 //                                                         /*seed=*/7, cfg);
 //
-// Each patient's parameters depend only on (seed, patient number), each recording's noise and
-// beats only on (seed, patient number, position, site): a 10-patient set is a prefix of the
-// 20-patient set with the same seed.
+// A patient depends only on (seed, patient number), a recording only on (seed, patient number,
+// position, site): a 10-patient set is a prefix of the 20-patient set with the same seed.
 #pragma once
 
 #include <cstdint>
