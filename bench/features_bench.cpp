@@ -12,7 +12,10 @@
 #include "audio/audio.h"
 #include "features/log_mel.h"
 #include "features/seed_image.h"
-#include "model/preset.h"
+#include "pipeline/model.h"
+#include "pipeline/native.h"
+#include "pipeline/registry.h"
+#include "pipeline/seed.h"
 #include "synth/synth.h"
 #include "util/alloc.h"
 
@@ -63,16 +66,16 @@ void BM_SeedPicture(benchmark::State& state) {
 BENCHMARK(BM_SeedPicture)->Unit(benchmark::kMillisecond);
 
 void BM_WavToSeedTensor(benchmark::State& state) {
-  auto preset = murmur::model::Preset::named("seed");
+  murmur::pipeline::SeedPreset preset;
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), preset.audio);
-    benchmark::DoNotOptimize(preset.eval_views(preset.features(a)));
+    benchmark::DoNotOptimize(murmur::pipeline::normalise_seed(preset.train_views(preset.features(a)), preset.image));
   }
 }
 BENCHMARK(BM_WavToSeedTensor)->Unit(benchmark::kMillisecond);
 
 void BM_WavToNativeFeatures(benchmark::State& state) {
-  auto preset = murmur::model::Preset::named("native");
+  murmur::pipeline::NativePreset preset;
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), preset.audio);
     benchmark::DoNotOptimize(preset.features(a));
@@ -82,23 +85,23 @@ BENCHMARK(BM_WavToNativeFeatures)->Unit(benchmark::kMillisecond);
 
 // Whole prediction of one 20 s recording with an (untrained) native model: WAV -> probabilities.
 void BM_NativePredict(benchmark::State& state) {
-  auto preset = murmur::model::Preset::named("native");
-  auto clf = murmur::model::make_classifier(preset);
-  clf.module->eval();
+  auto preset = murmur::pipeline::make_preset("native");
+  auto model = murmur::pipeline::Model::fresh(std::move(preset));
+  model.net.module->eval();
   for (auto _ : state) {
-    auto a = murmur::audio::load(recording_path(), preset.audio);
-    benchmark::DoNotOptimize(clf.recording_probs(preset.features(a)));
+    auto a = murmur::audio::load(recording_path(), model.preset->audio);
+    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
   }
 }
 BENCHMARK(BM_NativePredict)->Unit(benchmark::kMillisecond);
 
 void BM_SeedPredict(benchmark::State& state) {
-  auto preset = murmur::model::Preset::named("seed");
-  auto clf = murmur::model::make_classifier(preset);
-  clf.module->eval();
+  auto preset = murmur::pipeline::make_preset("seed");
+  auto model = murmur::pipeline::Model::fresh(std::move(preset));
+  model.net.module->eval();
   for (auto _ : state) {
-    auto a = murmur::audio::load(recording_path(), preset.audio);
-    benchmark::DoNotOptimize(clf.recording_probs(preset.features(a)));
+    auto a = murmur::audio::load(recording_path(), model.preset->audio);
+    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
   }
 }
 BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);

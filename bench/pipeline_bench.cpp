@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
-#include "model/preset.h"
+#include "pipeline/native.h"
+#include "pipeline/seed.h"
 #include "util/alloc.h"
 
 int main(int argc, char** argv) {
@@ -20,18 +21,24 @@ int main(int argc, char** argv) {
     std::cerr << "usage: pipeline_bench FILE.wav...\n";
     return 2;
   }
-  auto time_ms = [&](const murmur::model::Preset& p) {
+  // The model input of one file: the seed preset's normalised pictures, the native features.
+  auto input = [](const murmur::pipeline::Preset& p, const torch::Tensor& stored) {
+    if (auto* seed = dynamic_cast<const murmur::pipeline::SeedPreset*>(&p))
+      return murmur::pipeline::normalise_seed(seed->train_views(stored), seed->image);
+    return stored;
+  };
+  auto time_ms = [&](const murmur::pipeline::Preset& p) {
     auto t0 = std::chrono::steady_clock::now();
     double checksum = 0;
     for (auto& f : files) {
-      auto x = p.eval_views(p.features(murmur::audio::load(f, p.audio)));
+      auto x = input(p, p.features(murmur::audio::load(f, p.audio)));
       checksum += x.sum().item<double>();
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return std::make_pair(ms / double(files.size()), checksum);
   };
-  auto seed = murmur::model::Preset::named("seed");
-  auto native = murmur::model::Preset::named("native");
+  murmur::pipeline::SeedPreset seed;
+  murmur::pipeline::NativePreset native;
   time_ms(seed);  // warm-up: page cache, allocator
   auto [seed_ms, seed_sum] = time_ms(seed);
   auto [native_ms, native_sum] = time_ms(native);

@@ -20,9 +20,9 @@
 #include "audio/audio.h"
 #include "data/index.h"
 #include "model/checkpoint.h"
-#include "model/preset.h"
+#include "pipeline/predictor.h"
+#include "pipeline/seed.h"
 #include "model/seed_cnn.h"
-#include "train/experiment.h"
 #include "train/trainer.h"
 #include "util/alloc.h"
 
@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
 
   // The training images: the seed picture of each file (its time-reversed twin left out), labels
   // from the file names.
-  auto seed = murmur::model::Preset::named("seed");
+  auto seed_ptr = std::make_shared<murmur::pipeline::SeedPreset>();
+  const auto& seed = *seed_ptr;
   std::vector<torch::Tensor> xs;
   std::vector<int64_t> ys;
   for (auto& f : files) {
@@ -83,20 +84,20 @@ int main(int argc, char** argv) {
   murmur::train::Batchable train{torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
   murmur::train::Batchable val{train.x.slice(0, 0, 16), train.y.slice(0, 0, 16), {}};
   // PyTorch gets the pictures already normalised (murmur normalises each batch as it trains).
-  murmur::model::write_tensor_file(images_pt, murmur::model::normalise_seed(train.x, seed.image));
+  murmur::model::write_tensor_file(images_pt, murmur::pipeline::normalise_seed(train.x, seed.image));
   murmur::model::write_tensor_file(images_pt + ".labels", train.y);
 
   // Training throughput: two epochs of the recipe.
   // The classifier murmur train builds (its forward normalises each byte batch) and the preset's recipe.
   torch::manual_seed(0);
-  murmur::model::Classifier c = murmur::model::make_classifier(seed);
-  auto net = std::dynamic_pointer_cast<murmur::model::SeedCnnImpl>(c.module);
+  auto c = murmur::pipeline::Model::fresh(seed_ptr);
+  auto net = std::dynamic_pointer_cast<murmur::model::SeedCnnImpl>(c.net.module);
   murmur::train::TrainConfig cfg = seed.train;
   cfg.epochs = 2;
   cfg.stop_at_val_acc = 1.01;
   cfg.collapse_after_epoch = 0;
   auto t0 = Clock::now();
-  murmur::train::fit(*c.module, c.forward, train, val, 5, cfg, [&](const torch::Tensor& x) { return seed.augment(x); });
+  murmur::train::fit(*c.net.module, c.net.forward, train, val, 5, cfg, [&](const torch::Tensor& x) { return seed.augment(x); });
   double train_s = ms_since(t0) / 1000.0;
   out["train_images_per_s"] = double(train.size() * cfg.epochs) / train_s;
   out["train_seconds"] = train_s;
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
 
   // Forward, batch 1.
   net->eval();
-  auto one = murmur::model::normalise_seed(train.x.slice(0, 0, 1), seed.image);
+  auto one = murmur::pipeline::normalise_seed(train.x.slice(0, 0, 1), seed.image);
   out["forward_ms"] = median_ms(30, [&] {
     torch::NoGradGuard no_grad;
     net->forward(one);
@@ -115,7 +116,7 @@ int main(int argc, char** argv) {
 
   // End-to-end predict, warm model, per file.
   auto predict_ms = [&](const std::string& model_path) {
-    auto p = murmur::train::Predictor::open(model_path);
+    auto p = murmur::pipeline::Predictor::open(model_path);
     p.predict_file(files.front());
     std::vector<double> t;
     for (auto& f : files) {

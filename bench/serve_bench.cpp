@@ -23,7 +23,8 @@
 #include "serve/server.h"
 #include "serve/stream.h"
 #include "synth/synth.h"
-#include "train/experiment.h"
+#include "experiment/train_run.h"
+#include "pipeline/predictor.h"
 #include "util/fs.h"
 #include "util/alloc.h"
 
@@ -62,12 +63,14 @@ std::string tiny_model() {
   murmur::synth::SynthConfig sc;
   sc.n_patients = 20;
   murmur::synth::write_synthetic_dataset((dir / "data").string(), sc);
-  murmur::train::TrainRunOptions o;
-  o.preset.train.epochs = 2;
+  murmur::experiment::TrainRunOptions o;
+  auto preset = murmur::pipeline::make_preset("native");
+  preset->train.epochs = 2;
+  o.preset = std::move(preset);
   o.data.data_dir = (dir / "data").string();
   o.data.quiet = true;
   o.out_dir = (dir / "model").string();
-  murmur::train::train_run(o);
+  murmur::experiment::train_run(o);
   return o.out_dir + "/model.pth";
 }
 
@@ -96,7 +99,7 @@ int main(int argc, char** argv) {
 
   // 1. Stream: 10 minutes of heart sounds at 4 kHz in 100 ms chunks.
   {
-    auto predictor = murmur::train::Predictor::open(model);
+    auto predictor = murmur::pipeline::Predictor::open(model);
     murmur::serve::StreamEngine engine(predictor, 4000);
     auto heart = synth_heart(60);
     std::vector<double> hop_ms;

@@ -19,8 +19,9 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
-CliRun run_murmur(const std::string& args) {
-  std::string cmd = std::string(MURMUR_BINARY) + " -q --threads 2 " + args + " 2>&1";
+// The binary with exactly these arguments.
+CliRun run_raw(const std::string& args) {
+  std::string cmd = std::string(MURMUR_BINARY) + " " + args + " 2>&1";
   CliRun r{0, ""};
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
@@ -29,6 +30,8 @@ CliRun run_murmur(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+CliRun run_murmur(const std::string& args) { return run_raw("-q --threads 2 " + args); }
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
@@ -51,6 +54,17 @@ TEST(Cli, IndexSynthetic) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["summary"]["n_recordings"], 120);
   EXPECT_EQ(j["summary"]["n_patients"], 15);
+}
+
+// Users type global flags where they think of them: after the subcommand and its arguments too.
+TEST(Cli, GlobalFlagsWorkAfterTheSubcommand) {
+  CliRun r = run_raw("index " + work_dir() + "/data --json --threads 1 -q");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["summary"]["n_recordings"], 120);
+  CliRun mixed = run_raw("--threads 1 index --json " + work_dir() + "/data");
+  ASSERT_EQ(mixed.code, 0) << mixed.out;
+  EXPECT_EQ(nlohmann::json::parse(mixed.out)["summary"]["n_patients"], 15);
 }
 
 TEST(Cli, SpectrogramOneFileAndBadInput) {

@@ -1,6 +1,9 @@
 // Presets: configs round-trip, features have the documented shapes, overrides are checked, and
 // the native pipeline accepts recordings from other stethoscopes (rates, lengths, channels).
-#include "model/preset.h"
+#include "pipeline/model.h"
+#include "pipeline/native.h"
+#include "pipeline/registry.h"
+#include "pipeline/seed.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +14,7 @@
 #include "test_util.h"
 #include "util/error.h"
 
-using murmur::model::Preset;
+namespace mp = murmur::pipeline;
 
 namespace {
 
@@ -27,18 +30,31 @@ murmur::audio::Audio tone_audio(int rate, double seconds) {
 }  // namespace
 
 TEST(Preset, NamedPresetsValidateAndRoundTrip) {
-  for (auto& name : Preset::names()) {
-    Preset p = Preset::named(name);
-    EXPECT_NO_THROW(p.validate()) << name;
-    nlohmann::json j = p;
-    Preset back = j.get<Preset>();
-    EXPECT_EQ(nlohmann::json(back), j) << name;
+  for (auto& name : mp::preset_names()) {
+    auto p = mp::make_preset(name);
+    EXPECT_EQ(p->name(), name);
+    EXPECT_NO_THROW(p->validate()) << name;
+    nlohmann::json j = p->to_json();
+    EXPECT_EQ(mp::preset_from_json(j)->to_json(), j) << name;
   }
-  EXPECT_THROW(Preset::named("resnet"), murmur::Error);
+  EXPECT_THROW(mp::make_preset("resnet"), murmur::Error);
+}
+
+// Configs keep the JSON that earlier versions wrote into checkpoints and run folders (a changed
+// key would make old models unreadable and old cv runs refuse to resume).
+TEST(Preset, JsonSectionsAreStable) {
+  auto native = mp::make_preset("native")->to_json();
+  for (const char* k : {"name", "audio", "log_mel", "train", "native", "net"}) EXPECT_TRUE(native.contains(k)) << k;
+  EXPECT_EQ(native.size(), 6u);
+  auto seed = mp::make_preset("seed")->to_json();
+  for (const char* k : {"name", "audio", "log_mel", "train", "image"}) EXPECT_TRUE(seed.contains(k)) << k;
+  EXPECT_EQ(seed.size(), 5u);
+  EXPECT_EQ(native["native"]["window_s"], 4.0);
+  EXPECT_EQ(native["audio"]["target_rate_hz"], 4000);
 }
 
 TEST(Preset, SeedIsTheReferenceRecipe) {
-  Preset p = Preset::named("seed");
+  mp::SeedPreset p;
   EXPECT_EQ(p.audio.target_rate_hz, 22050);
   EXPECT_EQ(p.log_mel.n_mels, 30);
   EXPECT_EQ(p.log_mel.n_fft, 2048);
@@ -48,33 +64,36 @@ TEST(Preset, SeedIsTheReferenceRecipe) {
   EXPECT_DOUBLE_EQ(p.train.lr, 1e-3);
   EXPECT_DOUBLE_EQ(p.train.weight_decay, 0.01);
   EXPECT_DOUBLE_EQ(p.train.stop_at_val_acc, 0.75);
+  EXPECT_EQ(p.patient_fusion(), murmur::eval::Fusion::kMean);
 }
 
 TEST(Preset, SeedFeaturesArePictureAndTwin) {
-  Preset p = Preset::named("seed");
-  auto stored = p.features(tone_audio(22050, 20.0));
+  auto p = std::make_shared<mp::SeedPreset>();
+  auto stored = p->features(tone_audio(22050, 20.0));
   ASSERT_EQ(stored.sizes(), (std::vector<int64_t>{2, 224, 224, 3}));
   EXPECT_EQ(stored.scalar_type(), torch::kUInt8);
   // The twin is the mirror image (up to PIL's resampling of the mirrored picture).
   auto diff = (stored[0].flip({1}).to(torch::kFloat) - stored[1].to(torch::kFloat)).abs().mean().item<double>();
   EXPECT_LT(diff, 0.5);
-  auto views = p.eval_views(stored);
-  EXPECT_EQ(views.sizes(), (std::vector<int64_t>{2, 3, 224, 224}));
-  EXPECT_EQ(views.scalar_type(), torch::kFloat);
-  // Training keeps bytes (a quarter of the memory); the classifier normalises each batch, and a
+  // Training keeps bytes (a quarter of the memory); the network normalises each batch, and a
   // byte batch gives the same logits as the normalised views.
-  auto train = p.train_views(stored);
+  auto train = p->train_views(stored);
   EXPECT_EQ(train.scalar_type(), torch::kUInt8);
-  EXPECT_EQ(train.sizes(), views.sizes());
-  EXPECT_TRUE(murmur::model::normalise_seed(train, p.image).equal(views));
-  murmur::model::Classifier c = murmur::model::make_classifier(p);
-  c.module->eval();
+  EXPECT_EQ(train.sizes(), (std::vector<int64_t>{2, 3, 224, 224}));
+  auto views = mp::normalise_seed(train, p->image);
+  EXPECT_EQ(views.scalar_type(), torch::kFloat);
+  auto m = mp::Model::fresh(p);
+  m.net.module->eval();
   torch::NoGradGuard no_grad;
-  EXPECT_TRUE(c.forward(train).allclose(c.forward(views)));
+  EXPECT_TRUE(m.net.forward(train).allclose(m.net.forward(views)));
+  // The folded inference network gives the same probabilities.
+  auto probs = m.recording_probs(stored);
+  auto folded = p->for_inference(m.net);
+  EXPECT_TRUE(p->recording_probs(folded, stored).allclose(probs, 1e-5, 1e-6));
 }
 
 TEST(Preset, NativeFeaturesAreStandardised) {
-  Preset p = Preset::named("native");
+  mp::NativePreset p;
   auto stored = p.features(tone_audio(4000, 20.0));
   ASSERT_EQ(stored.dim(), 3);
   EXPECT_EQ(stored.size(1), 32);
@@ -84,37 +103,67 @@ TEST(Preset, NativeFeaturesAreStandardised) {
   // Training crops are window_s long.
   auto batch = p.augment(torch::stack({p.train_views(stored)[0], p.train_views(stored)[0]}));
   EXPECT_EQ(batch.size(3), p.frames_per_window());
+  EXPECT_EQ(p.patient_fusion(), murmur::eval::Fusion::kGeometric);
+  // The picture for people: one row of pixels per band and row_px, one column per frame.
+  auto pic = p.feature_picture(stored, 2);
+  EXPECT_EQ(pic.width, stored.size(2));
+  EXPECT_EQ(pic.height, 64);
+}
+
+TEST(Preset, WrongRateIsRefusedWithTheRates) {
+  mp::NativePreset p;
+  try {
+    p.features(tone_audio(8000, 2.0));
+    FAIL() << "8 kHz audio was accepted by a 4 kHz preset";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("8000 Hz"), std::string::npos) << e.what();
+  }
 }
 
 // Other stethoscopes: any rate from 2 kHz, 1 s to 10 minutes, mono or stereo all classify.
 TEST(Preset, NativeAcceptsOtherRatesAndLengths) {
-  Preset p = Preset::named("native");
-  auto clf = murmur::model::make_classifier(p);
+  auto p = std::make_shared<mp::NativePreset>();
+  auto m = mp::Model::fresh(p);
   for (int rate : {2000, 4000, 8000, 44100}) {
     for (double seconds : {1.0, 20.0}) {
-      auto a = tone_audio(rate, seconds);
-      a.samples = murmur::audio::resample(a.samples, rate, p.audio.target_rate_hz);
-      a.sample_rate_hz = p.audio.target_rate_hz;
-      auto probs = clf.recording_probs(p.features(a));
+      auto a = murmur::audio::at_rate(tone_audio(rate, seconds), p->audio.target_rate_hz);
+      auto probs = m.recording_probs(p->features(a));
       ASSERT_EQ(probs.numel(), 5) << rate << " Hz, " << seconds << " s";
       EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5);
       EXPECT_TRUE(torch::isfinite(probs).all().item<bool>());
     }
   }
-  auto ten_minutes = tone_audio(4000, 600.0);
-  auto probs = clf.recording_probs(p.features(ten_minutes));
+  auto probs = m.recording_probs(p->features(tone_audio(4000, 600.0)));
   EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5);
 }
 
 TEST(Preset, OverridesAreCheckedAndApplied) {
-  Preset p = Preset::named("native");
-  Preset q = murmur::model::with_overrides(p, {"native.time_reverse=false", "train.epochs=7", "log_mel.n_mels=48"});
-  EXPECT_FALSE(q.native.time_reverse);
-  EXPECT_EQ(q.train.epochs, 7);
-  EXPECT_EQ(q.log_mel.n_mels, 48);
-  EXPECT_THROW(murmur::model::with_overrides(p, {"native.no_such_field=1"}), murmur::Error);
-  EXPECT_THROW(murmur::model::with_overrides(p, {"epochs=7"}), murmur::Error);
-  EXPECT_THROW(murmur::model::with_overrides(p, {"log_mel.fmax_hz=3000"}), murmur::Error);  // above Nyquist
+  auto p = mp::make_preset("native");
+  auto q = mp::with_overrides(*p, {"native.time_reverse=false", "train.epochs=7", "log_mel.n_mels=48"});
+  auto* n = dynamic_cast<const mp::NativePreset*>(q.get());
+  ASSERT_NE(n, nullptr);
+  EXPECT_FALSE(n->native.time_reverse);
+  EXPECT_EQ(n->train.epochs, 7);
+  EXPECT_EQ(n->log_mel.n_mels, 48);
+  EXPECT_THROW(mp::with_overrides(*p, {"native.no_such_field=1"}), murmur::Error);
+  EXPECT_THROW(mp::with_overrides(*p, {"epochs=7"}), murmur::Error);
+  EXPECT_THROW(mp::with_overrides(*p, {"log_mel.fmax_hz=3000"}), murmur::Error);  // above Nyquist
+}
+
+// A bad --set value is refused with the key exactly as the user typed it.
+TEST(Preset, ValidationErrorsNameTheSetKey) {
+  auto p = mp::make_preset("native");
+  for (auto [set, key] : {std::pair<std::string, std::string>{"native.window_s=-1", "native.window_s: "},
+                          {"native.crops_per_epoch=0", "native.crops_per_epoch: "},
+                          {"train.epochs=0", "train.epochs: "},
+                          {"log_mel.n_fft=-1", "log_mel.n_fft: "}}) {
+    try {
+      mp::with_overrides(*p, {set});
+      ADD_FAILURE() << set << " was accepted";
+    } catch (const murmur::Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(key, 0), 0u) << set << " -> " << e.what();
+    }
+  }
 }
 
 TEST(FeatureCache, ComputesOnceAndKeysOnContentAndConfig) {

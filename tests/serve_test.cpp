@@ -201,7 +201,7 @@ TEST(Serve, SpectrogramIsThePngOfTheFeatures) {
   murmur::features::Image im(3, 2, 3);
   for (size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = uint8_t(i * 13);
   std::string dir = mt::temp_dir("serve_png");
-  murmur::util::write_file_atomic(dir + "/x.png", ms::encode_png(im));
+  murmur::util::write_file_atomic(dir + "/x.png", murmur::features::encode_png(im));
   auto back = murmur::features::read_png(dir + "/x.png");
   EXPECT_EQ(back.width, 3);
   EXPECT_EQ(back.height, 2);

@@ -11,7 +11,7 @@
 #include "data/index.h"
 #include "synth/synth.h"
 #include "test_util.h"
-#include "train/experiment.h"
+#include "experiment/train_run.h"
 
 namespace murmur::test {
 
@@ -25,13 +25,14 @@ inline const std::string& tiny_model_path() {
     sc.n_patients = 20;  // 4 per class: the patient split needs one per class for validation
     sc.seed = 1;
     synth::write_synthetic_dataset(dir + "/data", sc);
-    train::TrainRunOptions o;
-    o.preset = model::Preset::named("native");
-    o.preset.train.epochs = 2;
+    experiment::TrainRunOptions o;
+    auto preset = pipeline::make_preset("native");
+    preset->train.epochs = 2;
+    o.preset = std::move(preset);
     o.data.data_dir = dir + "/data";
     o.data.quiet = true;
     o.out_dir = dir + "/model";
-    train::train_run(o);
+    experiment::train_run(o);
     path = o.out_dir + "/model.pth";
   });
   return path;

@@ -18,8 +18,8 @@ namespace mt = murmur::test;
 
 namespace {
 
-const murmur::train::Predictor& predictor() {
-  static murmur::train::Predictor p = murmur::train::Predictor::open(mt::tiny_model_path());
+const murmur::pipeline::Predictor& predictor() {
+  static murmur::pipeline::Predictor p = murmur::pipeline::Predictor::open(mt::tiny_model_path());
   return p;
 }
 

@@ -20,13 +20,16 @@ void setup(CLI::App& app) {
     auto a = eval::read_predictions_csv((*runs)[0] + "/oof_predictions.csv", &names_a);
     auto b = eval::read_predictions_csv((*runs)[1] + "/oof_predictions.csv", &names_b);
     if (names_a != names_b) throw Error((*runs)[1] + ": its classes differ from " + (*runs)[0] + "'s");
-    // Each run's patients are fused as its own report says (older reports: mean).
-    auto fusion_of = [](const std::string& run) -> std::string {
+    // Each run's patients are fused as its own report says (reports before the fusion had its
+    // own key kept it under "bootstrap"; older ones: mean).
+    auto fusion_of = [](const std::string& run) {
       std::ifstream in(run + "/report.json");
-      if (!in) return "mean";
+      if (!in) return eval::Fusion::kMean;
       auto r = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
       if (r.is_discarded()) throw Error(run + "/report.json: not valid JSON");
-      return r["metrics"]["bootstrap"].value("patient_fusion", "mean");
+      const auto& m = r["metrics"];
+      if (m.contains("patient_fusion")) return eval::parse_fusion(m["patient_fusion"].get<std::string>());
+      return eval::parse_fusion(m["bootstrap"].value("patient_fusion", "mean"));
     };
     eval::CompareConfig cfg;
     cfg.label_a = (*runs)[0];

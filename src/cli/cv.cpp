@@ -4,7 +4,7 @@
 #include "cli/command.h"
 #include "cli/preset_options.h"
 #include "eval/report.h"
-#include "train/experiment.h"
+#include "experiment/cv_run.h"
 
 namespace murmur::cli {
 namespace {
@@ -28,7 +28,7 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"mean", "geometric"}));
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
-    train::CvOptions o;
+    experiment::CvOptions o;
     o.preset = args->preset_config();
     o.data = args->data_options();
     o.run_dir = args->out;
@@ -37,8 +37,8 @@ void setup(CLI::App& app) {
     o.seed = args->seed;
     o.only_fold = args->fold;
     o.bootstrap.n_resamples = args->bootstrap;
-    o.bootstrap.patient_fusion = args->fusion.empty() ? train::default_fusion(o.preset) : args->fusion;
-    auto report = train::cv_run(o);
+    if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
+    auto report = experiment::cv_run(o);
     if (global().json) {
       std::cout << report.dump(1) << "\n";
     } else if (report.value("status", "") == "partial") {

@@ -5,14 +5,13 @@
 #include <filesystem>
 #include <iostream>
 
-#include "audio/audio.h"
 #include "cli/command.h"
 #include "data/index.h"
 #include "eval/report.h"
-#include "features/seed_image.h"
-#include "model/preset.h"
+#include "experiment/cv_run.h"
+#include "pipeline/predictor.h"
+#include "pipeline/seed.h"
 #include "synth/synth.h"
-#include "train/experiment.h"
 #include "util/progress.h"
 
 namespace murmur::cli {
@@ -30,7 +29,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->add_option("--data", args->data, "Use this data set instead of synthetic recordings (e.g. ../shared/data/bmd-hs)");
   cmd->add_option("--patients", args->patients, "Synthetic patients")->capture_default_str()->check(CLI::Range(10, 1000));
-  cmd->add_option("--preset", args->preset, "native or seed")->check(CLI::IsMember({"native", "seed"}))->capture_default_str();
+  cmd->add_option("--preset", args->preset, "Pipeline preset")->check(CLI::IsMember(pipeline::preset_names()))->capture_default_str();
   cmd->add_option("--folds", args->folds, "Cross-validation folds")->capture_default_str()->check(CLI::Range(2, 20));
   cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
@@ -54,33 +53,31 @@ void setup(CLI::App& app) {
               << s.n_single_label_recordings << " single-label recordings of " << s.n_single_label_patients
               << " patients; " << index.anomalies.size() << " anomalies, see `murmur index`)\n";
     // The reference's pictures for one recording per class.
-    model::Preset seed = model::Preset::named("seed");
+    const pipeline::SeedPreset seed;
     std::vector<bool> drawn(data::kClassNames.size(), false);
     int n_drawn = 0;
     for (auto& r : index.recordings) {
-      if (r.label < 0 || r.file_class == "MD" || drawn[size_t(r.label)]) continue;
-      auto a = audio::load(r.path, seed.audio);
-      auto img = features::render_seed_image(features::log_mel(a.samples, seed.log_mel), seed.image);
-      features::write_png(args->out + "/spectrograms/" + r.name + ".png", img);
+      if (!r.is_single_label() || drawn[size_t(r.label)]) continue;
+      features::write_png(args->out + "/spectrograms/" + r.name + ".png", seed.picture(audio::load(r.path, seed.audio)));
       drawn[size_t(r.label)] = true;
       ++n_drawn;
     }
     std::cout << "3. drew " << n_drawn << " reference-style spectrograms into " << args->out << "/spectrograms/\n";
-    train::CvOptions o;
-    o.preset = model::Preset::named(args->preset);
-    if (args->epochs > 0) o.preset.train.epochs = args->epochs;
+    experiment::CvOptions o;
+    auto preset = pipeline::make_preset(args->preset);
+    if (args->epochs > 0) preset->train.epochs = args->epochs;
+    o.preset = std::move(preset);
     o.data = {data, args->out + "/cache", global().quiet, global().threads};
     o.run_dir = args->out + "/cv-" + args->preset;
     o.folds = args->folds;
     o.seed = args->seed;
-    o.bootstrap.patient_fusion = train::default_fusion(o.preset);
     std::cout << "4. cross-validating preset " << args->preset << " by patient (" << args->folds << " folds) ...\n";
-    auto report = train::cv_run(o);
+    auto report = experiment::cv_run(o);
     std::cout << eval::format_summary(report) << "   report: " << o.run_dir << "/report.html\n";
-    auto predictor = train::Predictor::open(o.run_dir);
+    auto predictor = pipeline::Predictor::open(o.run_dir);
     const auto* first = &index.recordings.front();
     for (auto& r : index.recordings)
-      if (r.label >= 0 && r.file_class != "MD") { first = &r; break; }
+      if (r.is_single_label()) { first = &r; break; }
     auto probs = predictor.predict_file(first->path);
     int best = int(probs.argmax().item<int64_t>());
     std::cout << "5. predicted " << first->name << " with the " << predictor.n_models() << "-model fold ensemble: "

@@ -3,7 +3,7 @@
 
 #include "cli/command.h"
 #include "eval/report.h"
-#include "train/experiment.h"
+#include "experiment/train_run.h"
 
 namespace murmur::cli {
 namespace {
@@ -21,7 +21,7 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"patient", "recording", "all"}));
   cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
   cmd->callback([args] {
-    auto out = train::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split);
+    auto out = experiment::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split);
     if (global().json) {
       std::cout << out.dump(1) << "\n";
       return;

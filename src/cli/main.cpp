@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_flag("--json", g.json, "Print machine-readable JSON instead of tables");
   app.add_flag("-q,--quiet", g.quiet, "No progress output");
+  // Global flags work on either side of the subcommand (`murmur index DIR --json`): a flag a
+  // subcommand does not know falls through to here.
+  app.fallthrough();
   auto commands = registry();
   std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [name, setup] : commands) setup(app);

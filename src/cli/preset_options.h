@@ -3,16 +3,16 @@
 //
 //   auto args = std::make_shared<PresetOptions>();
 //   add_preset_options(cmd, *args);
-//   model::Preset p = args->preset_config();     // named preset + --set + --epochs
-//   train::DataOptions d = args->data_options(); // --data, --cache, global --quiet/--threads
+//   pipeline::PresetPtr p = args->preset_config();     // named preset + --set + --epochs
+//   experiment::DataOptions d = args->data_options();  // --data, --cache, global --quiet/--threads
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
-#include "model/preset.h"
-#include "train/experiment.h"
+#include "experiment/dataset.h"
+#include "pipeline/registry.h"
 
 namespace murmur::cli {
 
@@ -22,17 +22,24 @@ struct PresetOptions {
   std::string data, cache;
   int epochs = 0;
 
-  model::Preset preset_config() const {
-    model::Preset p = model::with_overrides(model::Preset::named(preset), overrides);
-    if (epochs > 0) p.train.epochs = epochs;
+  pipeline::PresetPtr preset_config() const {
+    auto p = pipeline::with_overrides(*pipeline::make_preset(preset), overrides)->clone();
+    if (epochs > 0) p->train.epochs = epochs;
     return p;
   }
-  train::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }
+  experiment::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }
 };
 
+// "native, seed": the registered presets, for help texts.
+inline std::string preset_list() {
+  std::string s;
+  for (auto& n : pipeline::preset_names()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 inline void add_preset_options(CLI::App* cmd, PresetOptions& o) {
-  cmd->add_option("--preset", o.preset, "native (murmur's pipeline) or seed (the reference's)")
-      ->check(CLI::IsMember({"native", "seed"}))->capture_default_str();
+  cmd->add_option("--preset", o.preset, "Pipeline preset (" + preset_list() + ")")
+      ->check(CLI::IsMember(pipeline::preset_names()))->capture_default_str();
   cmd->add_option("--data", o.data, "Data set folder (BMD-HS layout or CLASS_PID_POS_SITE.wav files)")->required();
   cmd->add_option("--epochs", o.epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--set", o.overrides,

@@ -1,6 +1,6 @@
 // murmur stream --model M: live classification of raw audio on stdin (or a file), one JSON line
 // per hop and a final summary line. The engine (window, quality gate, patient estimate) is
-// murmur::serve::StreamEngine.
+// murmur::serve::StreamEngine; PCM decoding is murmur::serve::PcmDecoder.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "serve/pcm.h"
 #include "serve/stream.h"
 #include "util/error.h"
 
@@ -30,27 +31,6 @@ struct StreamArgs {
   std::string realtime_file, file;
   serve::StreamConfig cfg;
 };
-
-// Interleaved frames -> mono floats in [-1, 1] (mean of the channels).
-void to_mono(const char* bytes, size_t n_frames, const std::string& format, int channels, std::vector<float>& out) {
-  out.resize(n_frames);
-  for (size_t f = 0; f < n_frames; ++f) {
-    double sum = 0;
-    for (int c = 0; c < channels; ++c) {
-      size_t i = f * size_t(channels) + size_t(c);
-      if (format == "s16le") {
-        int16_t v;
-        std::memcpy(&v, bytes + i * 2, 2);
-        sum += v / 32768.0;
-      } else {
-        float v;
-        std::memcpy(&v, bytes + i * 4, 4);
-        sum += std::isfinite(v) ? std::clamp(v, -1.f, 1.f) : 0.f;
-      }
-    }
-    out[f] = float(sum / channels);
-  }
-}
 
 void emit(const std::vector<serve::HopResult>& hops, const serve::StreamEngine& engine) {
   for (auto& h : hops) std::cout << h.to_json(engine.class_names()).dump() << "\n";
@@ -78,7 +58,7 @@ void setup(CLI::App& app) {
                   "Energy fraction above the cutoff beyond which a window is 'noisy'")->capture_default_str();
   cmd->callback([a] {
     a->cfg.validate();
-    auto predictor = train::Predictor::open(a->model);
+    auto predictor = pipeline::Predictor::open(a->model);
     struct sigaction sa {};
     sa.sa_handler = on_sigint;  // no SA_RESTART: a blocking read() returns EINTR and the loop ends
     sigaction(SIGINT, &sa, nullptr);
@@ -108,8 +88,8 @@ void setup(CLI::App& app) {
 
     if (a->rate_hz < 1000 || a->rate_hz > 384000) throw Error("stream: --rate " + std::to_string(a->rate_hz) + ": must be in [1000, 384000] Hz");
     serve::StreamEngine engine(predictor, a->rate_hz, a->cfg);
-    const size_t frame_bytes = size_t(a->channels) * (a->format == "s16le" ? 2 : 4);
-    std::vector<char> buf(frame_bytes * 4096);
+    serve::PcmDecoder pcm(a->format, a->channels);
+    std::vector<char> buf(pcm.frame_bytes() * 4096);
     size_t have = 0;  // bytes in buf (a partial frame is kept for the next read)
     std::vector<float> mono;
     for (;;) {
@@ -121,11 +101,10 @@ void setup(CLI::App& app) {
       }
       if (got == 0) break;
       have += size_t(got);
-      size_t frames = have / frame_bytes;
-      to_mono(buf.data(), frames, a->format, a->channels, mono);
+      size_t used = pcm.decode(buf.data(), have, mono);
       emit(engine.push(mono.data(), mono.size()), engine);
-      std::memmove(buf.data(), buf.data() + frames * frame_bytes, have - frames * frame_bytes);
-      have -= frames * frame_bytes;
+      std::memmove(buf.data(), buf.data() + used, have - used);
+      have -= used;
     }
     auto s = engine.summary();
     s["stopped_by"] = stopped_by;

@@ -4,7 +4,7 @@
 #include "cli/command.h"
 #include "cli/preset_options.h"
 #include "eval/report.h"
-#include "train/experiment.h"
+#include "experiment/train_run.h"
 
 namespace murmur::cli {
 namespace {
@@ -27,14 +27,14 @@ void setup(CLI::App& app) {
                 "Continue an interrupted run in the output folder from its last finished epoch (same result as "
                 "an uninterrupted run)");
   cmd->callback([args] {
-    train::TrainRunOptions o;
+    experiment::TrainRunOptions o;
     o.preset = args->preset_config();
     o.data = args->data_options();
     o.out_dir = args->out;
     o.split = args->split;
     o.seed = args->seed;
     o.resume = args->resume;
-    auto summary = train::train_run(o);
+    auto summary = experiment::train_run(o);
     if (global().json) {
       std::cout << summary.dump(1) << "\n";
       return;

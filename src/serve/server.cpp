@@ -1,7 +1,6 @@
 #include "serve/server.h"
 
 #include <httplib.h>
-#include <png.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,9 +11,9 @@
 #include <mutex>
 #include <thread>
 
-#include "features/colormap.h"
+#include "pipeline/predictor.h"
 #include "serve/stream.h"
-#include "train/experiment.h"
+#include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -24,9 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void check(bool ok, const std::string& field, const std::string& value, const std::string& problem) {
-  if (!ok) throw Error("serve: " + field + ": " + value + ": " + problem);
-}
 
 // An error a request caused: its HTTP status and a message naming the upload and the problem.
 struct RequestError {
@@ -48,14 +44,14 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 class ModelPool {
  public:
   ModelPool(const std::string& path, int copies) {
-    for (int i = 0; i < copies; ++i) models_.push_back(std::make_unique<train::Predictor>(train::Predictor::open(path)));
+    for (int i = 0; i < copies; ++i) models_.push_back(std::make_unique<pipeline::Predictor>(pipeline::Predictor::open(path)));
     for (auto& m : models_) free_.push_back(m.get());
   }
-  const train::Predictor& any() const { return *models_.front(); }
+  const pipeline::Predictor& any() const { return *models_.front(); }
 
   template <class F>
   auto with(F&& f) {
-    train::Predictor* p;
+    pipeline::Predictor* p;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       cv_.wait(lock, [&] { return !free_.empty(); });
@@ -64,7 +60,7 @@ class ModelPool {
     }
     struct Return {
       ModelPool& pool;
-      train::Predictor* p;
+      pipeline::Predictor* p;
       ~Return() {
         { std::lock_guard<std::mutex> lock(pool.mutex_); pool.free_.push_back(p); }
         pool.cv_.notify_one();
@@ -74,8 +70,8 @@ class ModelPool {
   }
 
  private:
-  std::vector<std::unique_ptr<train::Predictor>> models_;
-  std::vector<train::Predictor*> free_;
+  std::vector<std::unique_ptr<pipeline::Predictor>> models_;
+  std::vector<pipeline::Predictor*> free_;
   std::mutex mutex_;
   std::condition_variable cv_;
 };
@@ -86,7 +82,7 @@ std::string basename_of(const std::string& path) {
   return p.filename().string();
 }
 
-nlohmann::json build_model_info(const std::string& path, const train::Predictor& predictor) {
+nlohmann::json build_model_info(const std::string& path, const pipeline::Predictor& predictor) {
   nlohmann::json info = predictor.info();
   // Paths inside the model folder are reported relative to it: the server's own layout is none
   // of a client's business.
@@ -153,90 +149,21 @@ audio::Audio decode_upload(const httplib::Request& req, const ServerConfig& cfg,
   return a;
 }
 
-audio::Audio at_rate(audio::Audio a, int rate_hz) {
-  if (a.sample_rate_hz == rate_hz) return a;
-  a.samples = audio::resample(a.samples, a.sample_rate_hz, rate_hz);
-  a.sample_rate_hz = rate_hz;
-  return a;
-}
-
-void png_write_to_string(png_structp png, png_bytep data, png_size_t n) {
-  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
-}
-
-void png_flush_nothing(png_structp) {}
-
 }  // namespace
 
 void ServerConfig::validate() const {
-  check(!host.empty(), "host", "\"\"", "must name an interface (127.0.0.1 for loopback only)");
-  check(port >= 0 && port <= 65535, "port", std::to_string(port), "must be in [0, 65535]");
-  check(workers >= 1 && workers <= 256, "workers", std::to_string(workers), "must be in [1, 256]");
-  check(model_copies >= 1 && model_copies <= 64, "model_copies", std::to_string(model_copies), "must be in [1, 64]");
-  check(max_upload_mb > 0 && max_upload_mb <= 4096, "max_upload_mb", std::to_string(max_upload_mb),
-        "must be in (0, 4096]");
-  check(max_duration_s >= 0, "max_duration_s", std::to_string(max_duration_s), "must be >= 0 (0 = no limit)");
+  util::check_setting(!host.empty(), "serve.host", "must name an interface (127.0.0.1 for loopback only)", host);
+  util::check_setting(port >= 0 && port <= 65535, "serve.port", "must be in [0, 65535]", port);
+  util::check_setting(workers >= 1 && workers <= 256, "serve.workers", "must be in [1, 256]", workers);
+  util::check_setting(model_copies >= 1 && model_copies <= 64, "serve.model_copies", "must be in [1, 64]", model_copies);
+  util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "serve.max_upload_mb", "must be in (0, 4096]",
+                      max_upload_mb);
+  util::check_setting(max_duration_s >= 0, "serve.max_duration_s", "must be >= 0 (0 = no limit)", max_duration_s);
 }
 
 void to_json(nlohmann::json& j, const ServerConfig& c) {
   j = {{"host", c.host}, {"port", c.port}, {"workers", c.workers}, {"model_copies", c.model_copies},
        {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s}};
-}
-
-features::Image feature_picture(const model::Preset& preset, const torch::Tensor& stored, int row_px) {
-  if (preset.name == "seed") {
-    auto pic = stored[0].contiguous().to(torch::kUInt8);
-    features::Image im(int(pic.size(1)), int(pic.size(0)), 3);
-    std::memcpy(im.pixels.data(), pic.data_ptr<uint8_t>(), im.pixels.size());
-    return im;
-  }
-  auto m = stored.reshape({stored.size(-2), stored.size(-1)}).to(torch::kFloat).contiguous();
-  const int bands = int(m.size(0)), frames = int(m.size(1));
-  row_px = std::max(1, row_px);
-  float lo = m.min().item<float>(), hi = m.max().item<float>();
-  float scale = hi > lo ? 1.f / (hi - lo) : 0.f;
-  const auto& lut = features::viridis_lut();
-  auto acc = m.accessor<float, 2>();
-  features::Image im(frames, bands * row_px, 3);
-  for (int b = 0; b < bands; ++b)
-    for (int t = 0; t < frames; ++t) {
-      const auto& rgb = lut[size_t(features::colormap_index((acc[b][t] - lo) * scale))];
-      for (int r = 0; r < row_px; ++r) {
-        int y = (bands - 1 - b) * row_px + r;  // band 0 (lowest frequency) at the bottom
-        for (int c = 0; c < 3; ++c) im.at(t, y, c) = uint8_t(std::lround(rgb[size_t(c)] * 255));
-      }
-    }
-  return im;
-}
-
-std::string encode_png(const features::Image& image) {
-  if (image.width <= 0 || image.height <= 0 || image.channels < 1 || image.channels > 4 ||
-      image.pixels.size() != size_t(image.width) * image.height * image.channels)
-    throw Error("encode_png: bad image " + std::to_string(image.width) + "x" + std::to_string(image.height) + "x" +
-                std::to_string(image.channels));
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  if (!info) {
-    png_destroy_write_struct(&png, nullptr);
-    throw Error("encode_png: libpng could not start");
-  }
-  std::string out;
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    throw Error("encode_png: libpng failed");
-  }
-  static const int kColorType[] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
-                                   PNG_COLOR_TYPE_RGB_ALPHA};
-  png_set_write_fn(png, &out, png_write_to_string, png_flush_nothing);
-  png_set_IHDR(png, info, png_uint_32(image.width), png_uint_32(image.height), 8, kColorType[image.channels],
-               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_compression_level(png, 3);  // fast: these pictures go straight to a browser
-  png_write_info(png, info);
-  for (int y = 0; y < image.height; ++y)
-    png_write_row(png, const_cast<png_bytep>(image.pixels.data() + size_t(y) * image.width * image.channels));
-  png_write_end(png, info);
-  png_destroy_write_struct(&png, &info);
-  return out;
 }
 
 struct Server::Impl {
@@ -324,38 +251,34 @@ struct Server::Impl {
     http.Post("/v1/predict", [this](const httplib::Request& req, httplib::Response& res) {
       guarded(res, [&] {
         auto t0 = std::chrono::steady_clock::now();
-        const auto& preset = pool.any().preset();
+        const auto& any = pool.any();
         std::string name;
-        audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
+        audio::Audio a = decode_upload(req, cfg, any.preset().audio.min_duration_s, &name);
         const double duration_s = a.duration_s();
         const int rate_hz = a.sample_rate_hz, channels = a.source_channels;
         Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
         // Features outside the pool (thread-safe, so workers overlap); only the network waits
-        // for a model instance. Same steps as Predictor::predict_audio.
-        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.audio.target_rate_hz));
-        torch::Tensor probs = pool.with([&](const train::Predictor& p) { return p.predict_stored(stored); });
-        probs = probs.to(torch::kDouble).contiguous();
-        const auto& names = pool.any().class_names();
-        nlohmann::json pj = nlohmann::json::object();
-        for (size_t k = 0; k < names.size(); ++k) pj[names[k]] = probs[int64_t(k)].item<double>();
+        // for a model instance.
+        torch::Tensor stored = any.features_of(a);
+        torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) { return p.predict_stored(stored); });
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        send_json(res, 200,
-                  {{"file", name}, {"class", names[size_t(probs.argmax().item<int64_t>())]}, {"probabilities", pj},
-                   {"duration_s", duration_s}, {"sample_rate_hz", rate_hz},
-                   {"channels", channels}, {"model", info["model"]}, {"preset", preset.name},
-                   {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
-                                {"high_band_fraction", q.high_band_fraction}}},
-                   {"elapsed_ms", ms}});
+        nlohmann::json out = pipeline::answer_json(any.class_names(), probs);
+        out.update({{"file", name}, {"duration_s", duration_s}, {"sample_rate_hz", rate_hz}, {"channels", channels},
+                    {"model", info["model"]}, {"preset", any.preset().name()},
+                    {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
+                                 {"high_band_fraction", q.high_band_fraction}}},
+                    {"elapsed_ms", ms}});
+        send_json(res, 200, out);
       });
     });
     http.Post("/v1/spectrogram", [this](const httplib::Request& req, httplib::Response& res) {
       guarded(res, [&] {
-        const auto& preset = pool.any().preset();
+        const auto& any = pool.any();
         std::string name;
-        audio::Audio a = decode_upload(req, cfg, preset.audio.min_duration_s, &name);
-        torch::Tensor stored = preset.features(at_rate(std::move(a), preset.audio.target_rate_hz));
+        audio::Audio a = decode_upload(req, cfg, any.preset().audio.min_duration_s, &name);
+        features::Image picture = any.preset().feature_picture(any.features_of(a));
         res.status = 200;
-        res.set_content(encode_png(feature_picture(preset, stored)), "image/png");
+        res.set_content(features::encode_png(picture, /*compression_level=*/3), "image/png");
       });
     });
   }

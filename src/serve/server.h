@@ -23,14 +23,10 @@
 // multipart without "file"; 404 unknown path; 500 never expected.
 #pragma once
 
-#include <torch/torch.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "features/png.h"
-#include "model/preset.h"
 
 namespace murmur::serve {
 
@@ -62,13 +58,6 @@ class Server {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// The model's input features as a picture: native [1, F, T] float -> T x (F * row_px) RGB,
-// min-max scaled, viridis, band 0 at the bottom; seed [2, 224, 224, 3] uint8 -> its first picture.
-features::Image feature_picture(const model::Preset& preset, const torch::Tensor& stored, int row_px = 4);
-
-// A PNG file's bytes for an 8-bit image, encoded in memory (libpng).
-std::string encode_png(const features::Image& image);
 
 // The embedded web page (src/serve/page.cpp).
 const std::string& index_html();

@@ -3,7 +3,7 @@
 // and a running patient-level estimate. Memory is bounded (a ring buffer of one window),
 // whatever the stream's length. `murmur stream` is a thin wrapper of this.
 //
-//   auto predictor = murmur::train::Predictor::open("model.pth");
+//   auto predictor = murmur::pipeline::Predictor::open("model.pth");
 //   murmur::serve::StreamConfig cfg;                 // 5 s window every 1 s
 //   murmur::serve::StreamEngine engine(predictor, /*input_rate_hz=*/4000, cfg);
 //   for (auto& hop : engine.push(samples.data(), samples.size()))   // mono, [-1, 1]
@@ -11,19 +11,7 @@
 //   std::cout << engine.summary().dump() << "\n";
 //
 // The first hop is emitted once a full window has arrived (t = window_s), then every hop_s.
-//
-// Quality (checked on each window, in this order; the first failing check names the window):
-//   "clipping"  more than clip_max_fraction of samples at |x| >= clip_level (a saturated
-//               contact or a knock on the chest piece). BMD-HS files are peak-normalised and
-//               have ~0.01 % of samples at full scale, so 1 % is far from normal recordings.
-//   "silence"   RMS below silence_rms (-60 dBFS; BMD-HS's quietest files sit near -26 dBFS):
-//               the chest piece is off the skin or the input is muted.
-//   "noisy"     more than noise_max_fraction of the energy above noise_cutoff_hz (a 2nd-order
-//               high-pass). Heart sounds and murmurs live below ~600 Hz; rubbing, speech and
-//               hiss put energy above it. BMD-HS windows have < 0.01 % there.
-// A window that fails a check gets no classification (the model is not run on it) and does
-// not count in the patient estimate. There is no periodicity check: short arrhythmic stretches
-// are legitimate, and the three checks above catch the common bad contacts.
+// The quality gate and its thresholds: serve/quality.h.
 #pragma once
 
 #include <chrono>
@@ -33,34 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "train/experiment.h"
+#include "pipeline/predictor.h"
+#include "serve/quality.h"
 
 namespace murmur::serve {
-
-struct StreamConfig {
-  double window_s = 5.0;             // audio each classification sees (>= the model's window)
-  double hop_s = 1.0;                // a result every hop
-  double clip_level = 0.99;          // |x| at or above this counts as clipped
-  double clip_max_fraction = 0.01;   // more clipped samples than this: "clipping"
-  double silence_rms = 1e-3;         // RMS below this (-60 dBFS): "silence"
-  double noise_cutoff_hz = 600;      // above the heart-sound and murmur band
-  double noise_max_fraction = 0.5;   // more of the energy above the cutoff: "noisy"
-  void validate() const;             // throws murmur::Error("stream: field: value: problem")
-};
-
-void to_json(nlohmann::json& j, const StreamConfig& c);
-
-// The signal measures of one window and the verdict.
-struct Quality {
-  std::string status = "ok";         // "ok", "clipping", "silence" or "noisy"
-  double rms = 0;
-  double clipped_fraction = 0;
-  double high_band_fraction = 0;     // energy above noise_cutoff_hz / total energy
-  bool ok() const { return status == "ok"; }
-};
-
-// Measures one window of mono samples at rate_hz against cfg's thresholds.
-Quality assess_quality(const std::vector<float>& window, int rate_hz, const StreamConfig& cfg);
 
 struct HopResult {
   double time_s = 0;                          // stream time at the window's end
@@ -77,7 +41,7 @@ struct HopResult {
 class StreamEngine {
  public:
   // The predictor must outlive the engine. input_rate_hz: rate of the samples pushed.
-  StreamEngine(const train::Predictor& predictor, int input_rate_hz, const StreamConfig& cfg = {});
+  StreamEngine(const pipeline::Predictor& predictor, int input_rate_hz, const StreamConfig& cfg = {});
 
   // Appends mono samples in [-1, 1]; returns the hops they complete (zero or more, in order).
   std::vector<HopResult> push(const float* samples, size_t n);
@@ -94,7 +58,7 @@ class StreamEngine {
  private:
   HopResult run_hop();
 
-  const train::Predictor& predictor_;
+  const pipeline::Predictor& predictor_;
   StreamConfig cfg_;
   int rate_hz_;
   std::vector<float> ring_;          // the last window of samples; head_ is the oldest

@@ -1,0 +1,138 @@
+#include "experiment/cv_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "eval/report.h"
+#include "experiment/runs.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/progress.h"
+
+namespace murmur::experiment {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json_file(const std::string& path) {
+  auto j = nlohmann::json::parse(util::read_file(path), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw Error(path + ": not valid JSON (delete it to redo what it records)");
+  return j;
+}
+
+// Trains and tests one fold into `dir` (model.pth, predictions.csv, done.json).
+void run_fold(const CvOptions& o, const LoadedSet& set, data::Split split, int r, int f, const std::string& dir,
+              const std::function<std::string()>& eta) {
+  auto f0 = std::chrono::steady_clock::now();
+  auto items = set.items();
+  data::carve_validation(items, split, o.val_fraction, o.seed + uint64_t(1000 * r + f));
+  data::check_no_leak(items, split);
+  auto preset = o.preset->clone();
+  preset->train.seed = o.seed + uint64_t(1000 * r + f);
+  pipeline::Model m = seeded_model(std::move(preset));
+  train::Batchable train_set = make_train_set(set, all_views(split.train), *m.preset);
+  train::Batchable val = make_set(set, all_views(split.val), *m.preset);
+  FitJob job{"cv " + m.preset->name() + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +
+                 " fold " + std::to_string(f + 1) + "/" + std::to_string(o.folds),
+             dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, eta};
+  train::FitResult fit = fit_model(m, train_set, val, job);
+  eval::Predictions preds;
+  for (int i : split.test)
+    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), f, r));
+  nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
+                               {"split", "cv"}, {"repeat", r}, {"fold", f}, {"seed", m.preset->train.seed},
+                               {"threads", o.data.threads}, {"stop_reason", fit.stop_reason}};
+  model::write_checkpoint(dir + "/model.pth", make_checkpoint(m, fit, provenance));
+  eval::write_predictions_csv(dir + "/predictions.csv", preds, data::kClassNames);
+  std::vector<std::string> test_patients, val_patients;
+  for (int i : split.test) test_patients.push_back(items[size_t(i)].group);
+  for (int i : split.val) val_patients.push_back(items[size_t(i)].group);
+  for (auto* v : {&test_patients, &val_patients}) v->erase(std::unique(v->begin(), v->end()), v->end());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+  util::write_file_atomic(dir + "/done.json", nlohmann::json{{"history", history_json(fit)},
+                                                             {"best_epoch", fit.best_epoch},
+                                                             {"best_val_acc", fit.best_val_acc},
+                                                             {"stop_reason", fit.stop_reason},
+                                                             {"test_patients", test_patients},
+                                                             {"val_patients", val_patients},
+                                                             {"seconds", secs}}.dump(1));
+  train::remove_training_state(dir + "/train_state.pt");
+}
+
+}  // namespace
+
+nlohmann::json cv_run(const CvOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  // What decides the trained folds; report-time settings (bootstrap, fusion) may differ on resume.
+  nlohmann::json config = {{"preset", o.preset->to_json()}, {"folds", o.folds}, {"repeats", o.repeats},
+                           {"seed", o.seed}, {"val_fraction", o.val_fraction}};
+  const std::string config_path = o.run_dir + "/config.json";
+  if (fs::exists(config_path)) {
+    auto old = read_json_file(config_path);
+    old.erase("bootstrap");  // written by earlier versions
+    if (old != config)
+      throw Error(o.run_dir + ": holds a run with a different configuration (config.json); choose another "
+                  "--output folder or delete it");
+  } else {
+    util::write_file_atomic(config_path, config.dump(1));
+  }
+  LoadedSet set = load_dataset(o.data, *o.preset);
+  const auto items = set.items();
+  const int total = o.folds * o.repeats;
+  int finished = 0, ran = 0;
+  double fold_seconds = 0;
+  for (int r = 0; r < o.repeats; ++r) {
+    auto folds = data::stratified_group_kfold(items, o.folds, o.seed + 1000003ULL * uint64_t(r));
+    for (int f = 0; f < o.folds; ++f) {
+      const std::string dir = fold_dir(o.run_dir, r, f);
+      if (fs::exists(dir + "/done.json")) { ++finished; continue; }
+      if (o.only_fold >= 0 && f != o.only_fold) continue;
+      auto eta = [&]() -> std::string {
+        if (ran == 0) return "";
+        return "  run ETA " + util::Progress::format_seconds(fold_seconds / ran * (total - finished - ran));
+      };
+      run_fold(o, set, folds[size_t(f)], r, f, dir, eta);
+      fold_seconds += read_json_file(dir + "/done.json").value("seconds", 0.0);
+      ++ran;
+    }
+  }
+  if (finished + ran < total)
+    return {{"status", "partial"}, {"folds_done", finished + ran}, {"folds_total", total}, {"run_dir", o.run_dir}};
+  // Every fold is done: gather out-of-fold predictions and curves, write the report.
+  eval::Predictions oof;
+  eval::Curves curves;
+  double train_seconds = 0;
+  for (int r = 0; r < o.repeats; ++r)
+    for (int f = 0; f < o.folds; ++f) {
+      const std::string dir = fold_dir(o.run_dir, r, f);
+      auto preds = eval::read_predictions_csv(dir + "/predictions.csv");
+      oof.insert(oof.end(), preds.begin(), preds.end());
+      auto done = read_json_file(dir + "/done.json");
+      eval::Curve c;
+      c.fold = f;
+      c.repeat = r;
+      for (auto& e : done["history"]) {
+        c.train_loss.push_back(e["train_loss"].get<float>());
+        c.val_loss.push_back(e["val_loss"].get<float>());
+        c.val_acc.push_back(e["val_acc"].get<float>());
+      }
+      curves.push_back(c);
+      train_seconds += done.value("seconds", 0.0);
+    }
+  eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, data::kClassNames);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const eval::Fusion fusion = o.fusion.value_or(o.preset->patient_fusion());
+  nlohmann::json meta = {{"title", "murmur cross-validation: preset " + o.preset->name()},
+                         {"config", config}, {"bootstrap", o.bootstrap},
+                         {"patient_fusion", eval::fusion_name(fusion)}, {"data_dir", o.data.data_dir},
+                         {"data_fingerprint", set.fingerprint}, {"skipped", set.skipped},
+                         {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)},
+                         {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
+  nlohmann::json report = eval::build_report(oof, curves, data::kClassNames, meta, o.bootstrap, fusion);
+  eval::write_report(o.run_dir, report);
+  return report;
+}
+
+}  // namespace murmur::experiment

@@ -1,0 +1,80 @@
+#include "experiment/dataset.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "data/cache.h"
+#include "util/error.h"
+#include "util/pool.h"
+#include "util/progress.h"
+
+namespace murmur::experiment {
+
+namespace {
+
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("MURMUR_CACHE_DIR")) return x;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/murmur";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/murmur";
+  return "";
+}
+
+}  // namespace
+
+std::vector<data::Item> LoadedSet::items() const {
+  std::vector<data::Item> items;
+  for (auto& r : recordings) items.push_back({r.patient_id, r.label});
+  return items;
+}
+
+LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& preset) {
+  preset.validate();
+  data::DatasetIndex index = data::index_dataset(options.data_dir);
+  LoadedSet set;
+  set.fingerprint = index.fingerprint;
+  set.n_indexed = int(index.recordings.size());
+  for (auto& a : index.anomalies) {
+    set.anomalies.push_back(a.where + ": " + a.message);
+    if (a.kind == data::AnomalyKind::kUnreadableAudio || a.kind == data::AnomalyKind::kBadFileName)
+      set.skipped.push_back(a.where + ": " + a.message);
+  }
+  std::vector<data::Recording> chosen;
+  for (auto& r : index.recordings)
+    if (r.is_single_label()) chosen.push_back(r);
+  const size_t n_single = chosen.size();
+  if (preset.trains_on_multi_disease())
+    for (auto& r : index.recordings)
+      if (r.file_class == "MD" && !r.labels.empty()) chosen.push_back(r);
+  data::FeatureCache cache(options.cache_dir.empty() ? default_cache_dir() : options.cache_dir);
+  const nlohmann::json feature_key = preset.feature_json();
+  std::vector<torch::Tensor> stored(chosen.size());
+  std::vector<std::string> errors(chosen.size());
+  util::Progress bar("features (" + preset.name() + ")", long(chosen.size()), options.quiet);
+  util::parallel_for(chosen.size(), options.threads, [&](size_t i) {
+    try {
+      stored[i] = cache.get_or_compute(chosen[i].path, feature_key, [&] {
+        return preset.features(audio::load(chosen[i].path, preset.audio));
+      });
+    } catch (const Error& e) {
+      errors[i] = e.what();
+    }
+    bar.tick();
+  });
+  bar.done();
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    if (!errors[i].empty()) {
+      set.skipped.push_back(errors[i]);
+      continue;
+    }
+    (i < n_single ? set.recordings : set.extra).push_back(chosen[i]);
+    (i < n_single ? set.stored : set.extra_stored).push_back(stored[i]);
+  }
+  for (auto& s : set.skipped) std::cerr << "murmur: skipped " << s << "\n";
+  if (!set.anomalies.empty() && !options.quiet)
+    std::cerr << "murmur: " << options.data_dir << ": " << set.anomalies.size()
+              << " data set anomalies (listed in the run's report; `murmur index` explains them)\n";
+  if (set.recordings.empty()) throw Error(options.data_dir + ": no usable single-label recordings (N, AS, AR, MR, MS)");
+  return set;
+}
+
+}  // namespace murmur::experiment

@@ -1,0 +1,118 @@
+#include "experiment/runs.h"
+
+#include <cstring>
+#include <thread>
+
+#include "util/progress.h"
+
+namespace murmur::experiment {
+
+namespace {
+
+std::string epoch_note(const train::EpochLog& e, int epochs) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "epoch %d/%d loss %.3f val_loss %.3f val_acc %.3f lr %.1e (%.1fs)", e.epoch, epochs,
+                e.train_loss, e.val_loss, e.val_acc, e.lr, e.seconds);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<ViewRef> all_views(const std::vector<int>& recordings) {
+  std::vector<ViewRef> v;
+  for (int r : recordings) v.push_back({r, -1});
+  return v;
+}
+
+train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
+                          int copies) {
+  std::vector<torch::Tensor> xs;
+  std::vector<int64_t> ys;
+  for (auto& ref : refs) {
+    auto v = preset.train_views(set.stored[size_t(ref.recording)]);
+    if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
+    if (copies > 1) v = v.repeat_interleave(copies, 0);
+    xs.push_back(v);
+    for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(set.recordings[size_t(ref.recording)].label);
+  }
+  if (xs.empty()) return {};
+  return {torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
+}
+
+train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset) {
+  const int copies = preset.examples_per_recording();
+  train::Batchable b = make_set(set, refs, preset, copies);
+  if (set.extra.empty()) return b;
+  const int64_t k = int64_t(data::kClassNames.size());
+  std::vector<torch::Tensor> xs{b.x}, softs{torch::one_hot(b.y, k).to(torch::kFloat)};
+  std::vector<int64_t> ys(size_t(b.size()), 0);
+  std::memcpy(ys.data(), b.y.data_ptr<int64_t>(), ys.size() * sizeof(int64_t));
+  for (size_t i = 0; i < set.extra.size(); ++i) {
+    auto v = preset.train_views(set.extra_stored[i]);
+    if (copies > 1) v = v.repeat_interleave(copies, 0);
+    auto target = torch::zeros({k});
+    for (int label : set.extra[i].labels) target[label] = 1.0 / double(set.extra[i].labels.size());
+    xs.push_back(v);
+    softs.push_back(target.unsqueeze(0).expand({v.size(0), k}));
+    for (int64_t j = 0; j < v.size(0); ++j) ys.push_back(-1);
+  }
+  return {torch::cat(xs), torch::tensor(ys, torch::kLong), torch::cat(softs)};
+}
+
+pipeline::Model seeded_model(pipeline::PresetPtr preset) {
+  torch::manual_seed(preset->train.seed);
+  return pipeline::Model::fresh(std::move(preset));
+}
+
+train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set, const train::Batchable& val,
+                           const FitJob& job) {
+  const pipeline::Preset& preset = *m.preset;
+  util::Progress bar(job.label, preset.train.epochs, job.quiet);
+  auto result = train::fit(
+      *m.net.module, m.net.forward, train_set, val, int(data::kClassNames.size()), preset.train,
+      [&](const torch::Tensor& x) { return preset.augment(x); },
+      [&](const train::EpochLog& e) {
+        bar.set_note(epoch_note(e, preset.train.epochs) + (job.note_suffix ? job.note_suffix() : ""));
+        bar.tick();
+        if (job.on_epoch) job.on_epoch(e);
+      },
+      train::EpochCheckpoint{job.state_path, job.resume});
+  bar.done();
+  return result;
+}
+
+nlohmann::json history_json(const train::FitResult& fit) {
+  nlohmann::json history = nlohmann::json::array();
+  for (auto& e : fit.history) history.push_back(e);
+  return history;
+}
+
+eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat) {
+  auto p = probs.to(torch::kFloat).contiguous();
+  return {r.name, r.patient_id, r.site, r.position, fold, repeat, r.label,
+          std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())};
+}
+
+model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance) {
+  model::Checkpoint ck;
+  ck.state_dict = model::state_dict(*m.net.module);
+  ck.val_acc = 100.0 * fit.best_val_acc;
+  for (size_t i = 0; i < data::kClassNames.size(); ++i) ck.label_to_idx[data::kClassNames[i]] = int64_t(i);
+  ck.class_names = data::kClassNames;
+  ck.epoch = fit.best_epoch;
+  ck.preset = m.preset->name();
+  ck.murmur_config = m.preset->to_json();
+  ck.provenance = provenance;
+  return ck;
+}
+
+nlohmann::json machine_json(int threads) {
+  return {{"cores", std::thread::hardware_concurrency()}, {"threads", threads},
+          {"murmur_version", MURMUR_VERSION}, {"murmur_commit", MURMUR_GIT_COMMIT}};
+}
+
+std::string fold_dir(const std::string& run_dir, int repeat, int fold) {
+  return run_dir + "/repeat" + std::to_string(repeat) + "/fold" + std::to_string(fold);
+}
+
+}  // namespace murmur::experiment

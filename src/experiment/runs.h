@@ -1,0 +1,59 @@
+// What the runs (train, cv, evaluate) share: training sets from a loaded set, a model trained
+// with a progress bar, out-of-fold rows, checkpoints with provenance. Internal to src/experiment.
+//
+//   Batchable train = make_train_set(set, all_views(split.train), preset);
+//   FitJob job{"cv native fold 1/5", dir + "/train_state.pt", true, quiet};
+//   train::FitResult fit = fit_model(model, train, make_set(set, all_views(split.val), preset), job);
+//   eval::Prediction row = prediction_row(set.recordings[i], model.recording_probs(set.stored[i]), f, r);
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/metrics.h"
+#include "experiment/dataset.h"
+#include "model/checkpoint.h"
+#include "pipeline/model.h"
+#include "train/trainer.h"
+
+namespace murmur::experiment {
+
+// One training example: a recording's view (-1: all of its views).
+struct ViewRef {
+  int recording;
+  int view;
+};
+std::vector<ViewRef> all_views(const std::vector<int>& recordings);
+
+// The views of `refs` with their labels, each repeated `copies` times.
+train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
+                          int copies = 1);
+// make_set with the preset's copies per recording, plus the MD recordings (soft targets).
+train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset);
+
+// A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts
+// from a different random seed in every process).
+pipeline::Model seeded_model(pipeline::PresetPtr preset);
+
+struct FitJob {
+  std::string label;       // progress bar
+  std::string state_path;  // epoch checkpoints ("" = none)
+  bool resume = false;
+  bool quiet = false;
+  std::function<void(const train::EpochLog&)> on_epoch;  // after the bar is updated
+  std::function<std::string()> note_suffix;              // e.g. the run's ETA
+};
+// Trains with the preset's recipe and augmentation; the model keeps the best epoch's weights.
+train::FitResult fit_model(pipeline::Model& model, const train::Batchable& train, const train::Batchable& val,
+                           const FitJob& job);
+nlohmann::json history_json(const train::FitResult& fit);
+
+eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat);
+
+model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance);
+nlohmann::json machine_json(int threads);
+std::string fold_dir(const std::string& run_dir, int repeat, int fold);  // RUN/repeatR/foldF
+
+}  // namespace murmur::experiment

@@ -1,0 +1,152 @@
+#include "experiment/train_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "experiment/runs.h"
+#include "pipeline/predictor.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+namespace murmur::experiment {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// train_run's split of a loaded set: "recording" (the reference's, per view) or "patient".
+struct SplitRefs {
+  std::vector<ViewRef> train, val, test;
+  std::vector<int> test_recordings;  // sorted, unique
+};
+
+SplitRefs split_refs(const LoadedSet& set, const pipeline::Preset& preset, const std::string& split, uint64_t seed) {
+  auto items = set.items();
+  SplitRefs out;
+  if (split == "recording") {
+    // The reference split images at random: each view of a recording is an item of its own.
+    const int views = int(preset.train_views(set.stored[0]).size(0));
+    std::vector<data::Item> view_items;
+    for (auto& it : items)
+      for (int v = 0; v < views; ++v) view_items.push_back(it);
+    data::Split s = data::recording_split(view_items, 0.2, 0.2, seed);
+    auto refs = [&](const std::vector<int>& idx) {
+      std::vector<ViewRef> r;
+      for (int i : idx) r.push_back({i / views, views > 1 ? i % views : -1});
+      return r;
+    };
+    out.train = refs(s.train);
+    out.val = refs(s.val);
+    out.test = refs(s.test);
+    for (auto& r : out.test) out.test_recordings.push_back(r.recording);
+    std::sort(out.test_recordings.begin(), out.test_recordings.end());
+    out.test_recordings.erase(std::unique(out.test_recordings.begin(), out.test_recordings.end()),
+                              out.test_recordings.end());
+  } else if (split == "patient") {
+    data::Split s = data::patient_split(items, 0.2, 0.2, seed);
+    data::check_no_leak(items, s);
+    out.train = all_views(s.train);
+    out.val = all_views(s.val);
+    out.test = all_views(s.test);
+    out.test_recordings = s.test;
+  } else {
+    throw Error("--split '" + split + "' is unknown (patient or recording)");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<int> test_recordings(const LoadedSet& set, const pipeline::Preset& preset, const std::string& split,
+                                 uint64_t seed) {
+  return split_refs(set, preset, split, seed).test_recordings;
+}
+
+nlohmann::json train_run(const TrainRunOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  LoadedSet set = load_dataset(o.data, *o.preset);
+  if (o.split == "recording")
+    std::cerr << "murmur: WARNING: --split recording leaks patients: it is the reference's split, which puts one "
+                 "patient's recordings (and a recording's time-reversed twin) on both sides, so its accuracy "
+                 "overstates how well the model does on new patients. Use --split patient (the default) for an "
+                 "honest estimate.\n";
+  SplitRefs refs = split_refs(set, *o.preset, o.split, o.seed);
+  auto preset = o.preset->clone();
+  preset->train.seed = o.seed;
+  pipeline::Model m = seeded_model(std::move(preset));
+  train::Batchable train_set = make_train_set(set, refs.train, *m.preset);
+  train::Batchable val = make_set(set, refs.val, *m.preset);
+  const std::string state_path = o.out_dir + "/train_state.pt";
+  const bool resuming = o.resume && fs::exists(state_path);
+  if (o.resume && !resuming)
+    std::cerr << "murmur: nothing to resume in " << o.out_dir << " (no train_state.pt); starting afresh\n";
+  else if (!o.resume && fs::exists(state_path))
+    std::cerr << "murmur: " << state_path << " holds an interrupted run; starting afresh (--resume continues it)\n";
+  std::string epoch_lines;
+  FitJob job{"train " + m.preset->name(), state_path, resuming, o.data.quiet, [&](const train::EpochLog& e) {
+               // One JSON line per epoch next to the checkpoint (rewritten whole, atomically).
+               epoch_lines += nlohmann::json(e).dump() + "\n";
+               util::write_file_atomic(o.out_dir + "/epochs.jsonl", epoch_lines);
+             }, {}};
+  train::FitResult fit = fit_model(m, train_set, val, job);
+  // Test: the reference's image-level accuracy, and recording / patient level.
+  train::Batchable test = make_set(set, refs.test, *m.preset);
+  train::Evaluation test_eval = train::evaluate(*m.net.module, m.net.forward, test,
+                                                torch::ones({int(data::kClassNames.size())}), m.preset->train.batch_size);
+  eval::Predictions preds;
+  for (int i : refs.test_recordings)
+    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), 0, 0));
+  nlohmann::json metrics = eval::evaluate(preds, data::kClassNames, eval::BootstrapConfig{}, m.preset->patient_fusion());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
+                               {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
+                               {"n_train_examples", train_set.size()}, {"n_val_examples", val.size()},
+                               {"stop_reason", fit.stop_reason}, {"resumed", resuming},
+                               {"wall_time_s", seconds}};
+  model::write_checkpoint(o.out_dir + "/model.pth", make_checkpoint(m, fit, provenance));
+  model::write_class_names_json(o.out_dir + "/class_names.json", data::kClassNames);
+  nlohmann::json summary = {{"preset", m.preset->name()}, {"split", o.split}, {"seed", o.seed},
+                            {"best_epoch", fit.best_epoch}, {"best_val_acc", fit.best_val_acc},
+                            {"stop_reason", fit.stop_reason},
+                            {"test_view_accuracy", test_eval.acc}, {"test_view_count", test.size()},
+                            {"test", metrics}, {"history", history_json(fit)}, {"skipped", set.skipped},
+                            {"anomalies", set.anomalies}, {"provenance", provenance},
+                            {"machine", machine_json(o.data.threads)}, {"wall_time_s", seconds}};
+  util::write_file_atomic(o.out_dir + "/metrics.json", summary.dump(1));
+  train::remove_training_state(state_path);
+  return summary;
+}
+
+nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split_override) {
+  if (fs::is_directory(model_path))
+    throw Error(model_path + ": evaluate takes one model file (a cv run folder has its own report.json)");
+  auto predictor = pipeline::Predictor::open(model_path);
+  const pipeline::Preset& preset = predictor.preset();
+  LoadedSet set = load_dataset(data, preset);
+  const nlohmann::json& prov = predictor.info()["models"][0]["provenance"];
+  const bool has_split = prov.is_object() && prov.contains("split") && prov["split"] != "cv";
+  std::string split = !split_override.empty() ? split_override : has_split ? prov["split"].get<std::string>() : "all";
+  uint64_t seed = has_split ? prov.value("seed", uint64_t(0)) : 0;
+  nlohmann::json out = {{"model", model_path}, {"preset", preset.name()}, {"split", split}, {"seed", seed},
+                        {"warnings", nlohmann::json::array()}};
+  if (has_split && prov.value("dataset_fingerprint", "") != set.fingerprint)
+    out["warnings"].push_back("the data set differs from the one the model was trained on: the test side is "
+                              "recomputed on this data and may include training recordings");
+  std::vector<int> which;
+  if (split == "all") {
+    for (size_t i = 0; i < set.recordings.size(); ++i) which.push_back(int(i));
+    if (!has_split) out["warnings"].push_back("no training split recorded in the model: evaluated on every recording");
+  } else {
+    which = test_recordings(set, preset, split, seed);
+  }
+  eval::Predictions preds;
+  for (int i : which)
+    preds.push_back(prediction_row(set.recordings[size_t(i)], predictor.predict_stored(set.stored[size_t(i)]), 0, 0));
+  out["metrics"] = eval::evaluate(preds, predictor.class_names(), eval::BootstrapConfig{}, preset.patient_fusion());
+  out["skipped"] = set.skipped;
+  return out;
+}
+
+}  // namespace murmur::experiment

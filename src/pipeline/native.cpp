@@ -1,0 +1,127 @@
+#include "pipeline/native.h"
+
+#include <cmath>
+
+#include "pipeline/augment.h"
+#include "util/check.h"
+
+namespace murmur::pipeline {
+
+void NativeFeatureConfig::validate(const std::string& s) const {
+  auto key = [&](const char* field) { return util::setting_key(s, field); };
+  util::check_setting(window_s > 0, key("window_s"), "must be > 0", window_s);
+  util::check_setting(window_hop_s > 0, key("window_hop_s"), "must be > 0", window_hop_s);
+  util::check_setting(train_s >= window_s, key("train_s"), "must be at least window_s", train_s);
+  util::check_setting(freq_masks >= 0, key("freq_masks"), "must be >= 0", freq_masks);
+  util::check_setting(time_masks >= 0, key("time_masks"), "must be >= 0", time_masks);
+  util::check_setting(gain_db >= 0, key("gain_db"), "must be >= 0", gain_db);
+  util::check_setting(crops_per_epoch >= 1, key("crops_per_epoch"), "must be >= 1", crops_per_epoch);
+}
+
+void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
+  j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
+       {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
+       {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
+       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training}};
+}
+
+void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
+  NativeFeatureConfig d;
+  c.window_s = j.value("window_s", d.window_s);
+  c.window_hop_s = j.value("window_hop_s", d.window_hop_s);
+  c.standardize = j.value("standardize", d.standardize);
+  c.time_reverse = j.value("time_reverse", d.time_reverse);
+  c.freq_masks = j.value("freq_masks", d.freq_masks);
+  c.freq_mask_bins = j.value("freq_mask_bins", d.freq_mask_bins);
+  c.time_masks = j.value("time_masks", d.time_masks);
+  c.time_mask_frames = j.value("time_mask_frames", d.time_mask_frames);
+  c.gain_db = j.value("gain_db", d.gain_db);
+  c.train_s = j.value("train_s", d.train_s);
+  c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
+  c.md_training = j.value("md_training", d.md_training);
+}
+
+NativePreset::NativePreset() {
+  audio.target_rate_hz = 4000;       // BMD-HS's own rate: no upsampling
+  log_mel.sample_rate_hz = 4000;
+  log_mel.n_fft = 512;               // 128 ms: 7.8 Hz bins resolve the low murmur band
+  log_mel.hop = 128;                 // 32 ms frames
+  log_mel.n_mels = 32;
+  log_mel.fmin_hz = 25;              // heart-sound band (S1/S2 and murmurs: ~25-600 Hz)
+  log_mel.fmax_hz = 800;
+  log_mel.ref = features::DbRef::kFixed;  // one fixed axis for every recording (no per-file max)
+  log_mel.top_db = 0;
+  log_mel.amin = 1e-10f;
+  train.epochs = 40;
+  train.batch_size = 32;
+  train.lr = 3e-3;
+  train.weight_decay = 1e-2;
+  train.stop_at_val_acc = 1.01;      // no early stop at a fixed accuracy: keep the best epoch
+  train.collapse_after_epoch = 0;
+  train.patience_epochs = 12;
+}
+
+void NativePreset::own_from_json(const nlohmann::json& j) {
+  if (j.contains("native")) native = j["native"].get<NativeFeatureConfig>();
+  if (j.contains("net")) net = j["net"].get<model::NativeNetConfig>();
+}
+
+void NativePreset::validate_own() const {
+  native.validate();
+  net.validate();
+}
+
+nlohmann::json NativePreset::feature_json() const {
+  return {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel},
+          {"standardize", native.standardize}};
+}
+
+torch::Tensor NativePreset::features(const audio::Audio& a) const {
+  check_rate(a);
+  features::Matrix db = features::log_mel(a.samples, log_mel);
+  auto t = torch::from_blob(db.data.data(), {1, db.rows, db.cols}, torch::kFloat).clone();
+  if (native.standardize) t = (t - t.mean()) / (t.std() + 1e-5);
+  return t;
+}
+
+int NativePreset::frames_per_window() const {
+  return std::max(1, int(std::lround(native.window_s * log_mel.sample_rate_hz / log_mel.hop)));
+}
+
+int NativePreset::hop_frames() const {
+  return std::max(1, int(std::lround(native.window_hop_s * log_mel.sample_rate_hz / log_mel.hop)));
+}
+
+int NativePreset::train_frames() const {
+  return std::max(frames_per_window(), int(std::lround(native.train_s * log_mel.sample_rate_hz / log_mel.hop)));
+}
+
+torch::Tensor NativePreset::train_views(const torch::Tensor& stored) const {
+  // Cut or zero-pad [1, F, T] to [1, F, train_frames], as one view [1, 1, F, T].
+  const int frames = train_frames();
+  auto s = stored.size(2) >= frames ? stored.slice(2, 0, frames) : torch::constant_pad_nd(stored, {0, frames - stored.size(2)});
+  return s.unsqueeze(0);
+}
+
+torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {
+  auto x = random_windows(batch, frames_per_window());
+  if (native.time_reverse) random_time_reverse(x, 0.5);
+  if (native.gain_db > 0) x = random_gain(x, native.gain_db);
+  spec_augment(x, {native.freq_masks, native.freq_mask_bins, native.time_masks, native.time_mask_frames});
+  return x;
+}
+
+Network NativePreset::make_network() const {
+  model::NativeNet module(net);
+  return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x); }};
+}
+
+torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
+  torch::NoGradGuard no_grad;
+  n.module->eval();
+  auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
+  // Windows are pooled inside NativeNet: one trunk pass over the whole recording [1, 1, F, T].
+  return trunk->predict_windows(stored.unsqueeze(0), frames_per_window(), hop_frames()).mean(0);
+}
+
+}  // namespace murmur::pipeline

@@ -1,0 +1,64 @@
+// Preset `native`: murmur's pipeline for heart sounds (docs/RESULTS.md, section 3).
+//
+//   auto p = std::make_unique<NativePreset>();      // or make_preset("native")
+//   p->native.window_s = 3.0;                       // --set native.window_s=3
+//   torch::Tensor stored = p->features(audio_4khz); // [1, n_mels, frames], standardised
+//
+// The file's own rate resampled to 4 kHz (down, or up for 2-4 kHz stethoscopes); log-mel on one
+// fixed axis for every recording (32 bands 25-800 Hz, fixed dB reference, no per-file crop);
+// per-recording standardisation. Training: random 4 s windows (several per recording per epoch),
+// time reversal, SpecAugment masks (augment.h); the multi-disease patients as soft targets.
+// Evaluation: every 4 s window (1 s hop) from one trunk pass of NativeNet, mean probability;
+// patients: normalised geometric mean of their recordings (chosen on development folds).
+#pragma once
+
+#include "model/native_net.h"
+#include "pipeline/preset.h"
+
+namespace murmur::pipeline {
+
+struct NativeFeatureConfig {
+  double window_s = 4.0;            // training crops and evaluation windows (several cardiac cycles)
+  double window_hop_s = 1.0;        // evaluation windows every hop
+  bool standardize = true;          // per-recording mean/std normalisation of the dB matrix
+  bool time_reverse = true;         // training: p = 0.5
+  int freq_masks = 2, freq_mask_bins = 4;       // SpecAugment frequency masks
+  int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
+  double gain_db = 0;               // random gain (a no-op under standardisation; kept for ablation)
+  double train_s = 20.0;            // training uses (up to) this much of each recording
+  int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
+  bool md_training = true;          // multi-disease patients as extra training data (never tested)
+  void validate(const std::string& section = "native") const;
+};
+void to_json(nlohmann::json& j, const NativeFeatureConfig& c);
+void from_json(const nlohmann::json& j, NativeFeatureConfig& c);
+
+class NativePreset : public Preset {
+ public:
+  NativePreset();  // the shipped defaults
+  NativeFeatureConfig native;
+  model::NativeNetConfig net;
+
+  std::string name() const override { return "native"; }
+  std::unique_ptr<Preset> clone() const override { return std::make_unique<NativePreset>(*this); }
+  nlohmann::json feature_json() const override;
+  torch::Tensor features(const audio::Audio& audio_at_rate) const override;
+  torch::Tensor train_views(const torch::Tensor& stored) const override;
+  torch::Tensor augment(const torch::Tensor& batch) const override;
+  int examples_per_recording() const override { return native.crops_per_epoch; }
+  bool trains_on_multi_disease() const override { return native.md_training; }
+  Network make_network() const override;
+  torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const override;
+  eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
+
+  int frames_per_window() const;    // window_s in feature frames
+  int hop_frames() const;           // window_hop_s in feature frames
+  int train_frames() const;         // training recordings are cut or padded to this
+
+ protected:
+  nlohmann::json own_json() const override { return {{"native", native}, {"net", net}}; }
+  void own_from_json(const nlohmann::json& j) override;
+  void validate_own() const override;
+};
+
+}  // namespace murmur::pipeline

@@ -1,0 +1,102 @@
+#include "pipeline/predictor.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "model/checkpoint.h"
+#include "pipeline/registry.h"
+#include "util/error.h"
+
+namespace murmur::pipeline {
+
+namespace fs = std::filesystem;
+
+Predictor Predictor::open(const std::string& path) {
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (auto& e : fs::recursive_directory_iterator(path))
+      if (e.path().filename() == "model.pth") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw Error(path + ": no model.pth inside (expected a model file or a cv run folder)");
+  } else {
+    files.push_back(path);
+  }
+  Predictor p;
+  for (auto& file : files) {
+    model::Checkpoint ck = model::read_checkpoint(file);
+    // The reference's own checkpoint carries no config: it is the seed design.
+    PresetPtr preset = ck.murmur_config.is_object() ? preset_from_json(ck.murmur_config) : reference_preset();
+    Model m = Model::fresh(preset);
+    model::load_into(*m.net.module, ck.state_dict, file);
+    m.net.module->eval();
+    m.net = preset->for_inference(m.net);  // inference only from here
+    if (!p.models_.empty() && p.preset().feature_json() != preset->feature_json())
+      throw Error(file + ": preprocessing differs from " + files.front() + "; an ensemble needs one preset");
+    p.class_names_ = ck.class_names;
+    p.models_.push_back(std::move(m));
+    p.info_["models"].push_back({{"path", file}, {"preset", preset->name()}, {"epoch", ck.epoch},
+                                 {"val_acc", ck.val_acc}, {"provenance", ck.provenance}});
+  }
+  p.info_["preset"] = p.preset().to_json();
+  p.info_["class_names"] = p.class_names_;
+  p.info_["n_models"] = p.models_.size();
+  p.info_["patient_fusion"] = eval::fusion_name(p.preset().patient_fusion());
+  return p;
+}
+
+torch::Tensor Predictor::mean_over_models(const std::function<torch::Tensor(const Model&)>& probs) const {
+  torch::Tensor sum;
+  for (auto& m : models_) {
+    auto p = probs(m);
+    sum = sum.defined() ? sum + p : p;
+  }
+  return sum / double(models_.size());
+}
+
+torch::Tensor Predictor::predict_stored(const torch::Tensor& stored) const {
+  return mean_over_models([&](const Model& m) { return m.recording_probs(stored); });
+}
+
+torch::Tensor Predictor::features_of(const audio::Audio& a) const {
+  return preset().features(audio::at_rate(a, preset().audio.target_rate_hz));
+}
+
+torch::Tensor Predictor::predict_audio(const audio::Audio& a) const { return predict_stored(features_of(a)); }
+
+torch::Tensor Predictor::predict_file(const std::string& path) const {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".png" || ext == ".PNG") {
+    auto input = preset().picture_input(features::read_png(path), path);
+    torch::NoGradGuard no_grad;
+    return mean_over_models([&](const Model& m) {
+      m.net.module->eval();
+      return torch::softmax(m.net.forward(input), 1)[0];
+    });
+  }
+  return predict_stored(preset().features(audio::load(path, preset().audio)));
+}
+
+std::vector<float> Predictor::fuse_patient(const std::vector<torch::Tensor>& recording_probs) const {
+  std::vector<std::vector<float>> rows;
+  for (auto& t : recording_probs) {
+    auto c = t.to(torch::kFloat).contiguous();
+    rows.emplace_back(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  }
+  return eval::fuse(rows, preset().patient_fusion());
+}
+
+nlohmann::json answer_json(const std::vector<std::string>& names, const std::vector<double>& probs) {
+  if (probs.size() != names.size()) throw Error("answer_json: " + std::to_string(probs.size()) + " probabilities for " +
+                                                std::to_string(names.size()) + " classes");
+  nlohmann::json p = nlohmann::json::object();
+  for (size_t k = 0; k < names.size(); ++k) p[names[k]] = probs[k];
+  size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
+  return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};
+}
+
+nlohmann::json answer_json(const std::vector<std::string>& names, const torch::Tensor& probs) {
+  auto d = probs.to(torch::kDouble).contiguous();
+  return answer_json(names, std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel()));
+}
+
+}  // namespace murmur::pipeline

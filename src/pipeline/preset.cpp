@@ -1,0 +1,81 @@
+#include "pipeline/preset.h"
+
+#include "pipeline/model.h"
+
+#include <cmath>
+
+#include "features/colormap.h"
+#include "util/check.h"
+#include "util/error.h"
+
+namespace murmur::pipeline {
+
+nlohmann::json Preset::to_json() const {
+  nlohmann::json j = {{"name", name()},
+                      {"audio", {{"target_rate_hz", audio.target_rate_hz}, {"min_duration_s", audio.min_duration_s},
+                                 {"max_duration_s", audio.max_duration_s}}},
+                      {"log_mel", log_mel},
+                      {"train", train}};
+  j.update(own_json());
+  return j;
+}
+
+void Preset::from_json(const nlohmann::json& j) {
+  if (j.contains("audio")) {
+    audio.target_rate_hz = j["audio"].value("target_rate_hz", audio.target_rate_hz);
+    audio.min_duration_s = j["audio"].value("min_duration_s", audio.min_duration_s);
+    audio.max_duration_s = j["audio"].value("max_duration_s", audio.max_duration_s);
+  }
+  if (j.contains("log_mel")) log_mel = j["log_mel"].get<features::LogMelConfig>();
+  if (j.contains("train")) train = j["train"].get<train::TrainConfig>();
+  own_from_json(j);
+  validate();
+}
+
+void Preset::validate() const {
+  audio.validate();
+  log_mel.validate();
+  util::check_setting(audio.target_rate_hz == log_mel.sample_rate_hz, "audio.target_rate_hz",
+                      "must equal log_mel.sample_rate_hz (" + std::to_string(log_mel.sample_rate_hz) + ")",
+                      audio.target_rate_hz);
+  validate_own();
+  train.validate();
+}
+
+features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px) const {
+  auto m = stored.reshape({stored.size(-2), stored.size(-1)}).to(torch::kFloat).contiguous();
+  const int bands = int(m.size(0)), frames = int(m.size(1));
+  row_px = std::max(1, row_px);
+  float lo = m.min().item<float>(), hi = m.max().item<float>();
+  float scale = hi > lo ? 1.f / (hi - lo) : 0.f;
+  const auto& lut = features::viridis_lut();
+  auto acc = m.accessor<float, 2>();
+  features::Image im(frames, bands * row_px, 3);
+  for (int b = 0; b < bands; ++b)
+    for (int t = 0; t < frames; ++t) {
+      const auto& rgb = lut[size_t(features::colormap_index((acc[b][t] - lo) * scale))];
+      for (int r = 0; r < row_px; ++r) {
+        int y = (bands - 1 - b) * row_px + r;  // band 0 (lowest frequency) at the bottom
+        for (int c = 0; c < 3; ++c) im.at(t, y, c) = uint8_t(std::lround(rgb[size_t(c)] * 255));
+      }
+    }
+  return im;
+}
+
+torch::Tensor Preset::picture_input(const features::Image&, const std::string& source) const {
+  throw Error(source + ": a picture needs a model trained on pictures (preset seed); this one is " + name());
+}
+
+void Preset::check_rate(const audio::Audio& a) const {
+  if (a.sample_rate_hz != log_mel.sample_rate_hz)
+    throw Error("preset " + name() + ": audio at " + std::to_string(a.sample_rate_hz) + " Hz, features expect " +
+                std::to_string(log_mel.sample_rate_hz) + " Hz");
+}
+
+Model Model::fresh(PresetPtr preset) {
+  preset->validate();
+  Network net = preset->make_network();
+  return {std::move(preset), std::move(net)};
+}
+
+}  // namespace murmur::pipeline

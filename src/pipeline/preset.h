@@ -1,0 +1,78 @@
+// A preset: one pipeline from a recording to class probabilities, with every stage's config.
+// Checkpoints and reports store its JSON, so `predict` preprocesses as `train` did. A new preset
+// is one file (a subclass) and one line in registry.cpp.
+//
+//   PresetPtr p = make_preset("native");              // registry.h; or preset_from_json(j)
+//   torch::Tensor stored = p->features(audio);        // what the feature cache keeps
+//   Model m = Model::fresh(p);                        // model.h: its network, initial weights
+//   torch::Tensor probs = m.recording_probs(stored);  // [K]
+//
+// Stages: audio (load, resample) -> features -> train_views + augment (training) or
+// recording_probs (every view, fused) -> patient_fusion (eval/fusion.h).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "audio/audio.h"
+#include "eval/fusion.h"
+#include "features/log_mel.h"
+#include "features/png.h"
+#include "train/trainer.h"
+
+namespace murmur::pipeline {
+
+// A preset's network: the module (PyTorch's state-dict keys) and its batch forward.
+struct Network {
+  std::shared_ptr<torch::nn::Module> module;
+  train::Forward forward;  // batch -> logits [B, K]
+};
+
+class Preset {
+ public:
+  virtual ~Preset() = default;
+  // The stages every preset has; their JSON sections are "audio", "log_mel" and "train".
+  audio::LoadConfig audio;
+  features::LogMelConfig log_mel;
+  train::TrainConfig train;
+
+  virtual std::string name() const = 0;
+  virtual std::unique_ptr<Preset> clone() const = 0;
+
+  nlohmann::json to_json() const;              // {"name", "audio", "log_mel", "train", own sections}
+  void from_json(const nlohmann::json& j);     // sections present in j replace the defaults
+  void validate() const;                       // murmur::Error naming the --set key
+  virtual nlohmann::json feature_json() const = 0;  // all that decides features() (cache key)
+
+  // Features of one recording already at audio.target_rate_hz.
+  virtual torch::Tensor features(const audio::Audio& audio_at_rate) const = 0;
+  // Training examples of one stored recording before augmentation: [V, ...].
+  virtual torch::Tensor train_views(const torch::Tensor& stored) const = 0;
+  virtual torch::Tensor augment(const torch::Tensor& batch) const = 0;  // a training batch
+  virtual int examples_per_recording() const { return 1; }  // copies of train_views per epoch
+  virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
+
+  virtual Network make_network() const = 0;
+  virtual Network for_inference(Network net) const { return net; }  // e.g. BatchNorm folded
+  // Probabilities [K] of one recording (eval mode, no grad): all its views, fused.
+  virtual torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const = 0;
+  virtual eval::Fusion patient_fusion() const { return eval::Fusion::kMean; }
+
+  // The features as a picture for people (web page): default float [.., F, T], viridis.
+  virtual features::Image feature_picture(const torch::Tensor& stored, int row_px = 4) const;
+  // A picture file as model input [1, ...] (picture presets); others refuse it.
+  virtual torch::Tensor picture_input(const features::Image& picture, const std::string& source) const;
+
+ protected:
+  virtual nlohmann::json own_json() const = 0;          // the preset's own sections
+  virtual void own_from_json(const nlohmann::json& j) = 0;
+  virtual void validate_own() const = 0;
+  void check_rate(const audio::Audio& a) const;  // murmur::Error unless at audio.target_rate_hz
+};
+
+using PresetPtr = std::shared_ptr<const Preset>;
+
+}  // namespace murmur::pipeline

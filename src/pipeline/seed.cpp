@@ -1,0 +1,94 @@
+#include "pipeline/seed.h"
+
+#include <cstring>
+
+#include "model/seed_cnn.h"
+
+namespace murmur::pipeline {
+
+namespace {
+
+// An RGB(A) picture -> uint8 [H, W, 3] tensor resized like PIL to size x size.
+torch::Tensor rgb_224(const features::Image& picture, int size) {
+  features::Image rgb;
+  rgb.width = picture.width;
+  rgb.height = picture.height;
+  rgb.channels = 3;
+  rgb.pixels.resize(size_t(rgb.width) * size_t(rgb.height) * 3);
+  for (size_t i = 0, n = size_t(rgb.width) * size_t(rgb.height); i < n; ++i)
+    for (int c = 0; c < 3; ++c) rgb.pixels[i * 3 + size_t(c)] = picture.pixels[i * size_t(picture.channels) + size_t(c)];
+  features::Image small = features::resize_bilinear_pil(rgb, size, size);
+  return torch::from_blob(small.pixels.data(), {size, size, 3}, torch::kUInt8).clone();
+}
+
+}  // namespace
+
+SeedPreset::SeedPreset() {
+  audio.target_rate_hz = 22050;  // librosa.load's default rate: the reference upsampled 4 kHz
+}                                // every other default is the reference's
+
+void SeedPreset::own_from_json(const nlohmann::json& j) {
+  if (j.contains("image")) image = j["image"].get<features::SeedImageConfig>();
+}
+
+nlohmann::json SeedPreset::feature_json() const {
+  return {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel}, {"image", image}};
+}
+
+features::Image SeedPreset::picture(const audio::Audio& a) const {
+  check_rate(a);
+  return features::render_seed_image(features::log_mel(a.samples, log_mel), image);
+}
+
+torch::Tensor SeedPreset::features(const audio::Audio& a) const {
+  features::Image p = picture(a);
+  return torch::stack({rgb_224(p, image.input_size_px), rgb_224(features::flip_left_right(p), image.input_size_px)});
+}
+
+torch::Tensor SeedPreset::train_views(const torch::Tensor& stored) const {
+  return stored.permute({0, 3, 1, 2}).contiguous();  // bytes (a quarter of the memory)
+}
+
+torch::Tensor SeedPreset::augment(const torch::Tensor& batch) const { return train::random_hflip(batch, 0.3); }
+
+Network SeedPreset::make_network() const {
+  model::SeedCnn net;
+  return {net.ptr(), [net, image = image](const torch::Tensor& x) mutable { return net->forward(normalise_seed(x, image)); }};
+}
+
+Network SeedPreset::for_inference(Network n) const {
+  auto* seed = dynamic_cast<model::SeedCnnImpl*>(n.module.get());
+  n.module->eval();
+  auto folded = std::make_shared<model::FoldedSeedCnn>(*seed);
+  n.forward = [folded, image = image](const torch::Tensor& x) { return folded->forward(normalise_seed(x, image)); };
+  return n;
+}
+
+torch::Tensor SeedPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
+  torch::NoGradGuard no_grad;
+  n.module->eval();
+  return torch::softmax(n.forward(normalise_seed(stored.permute({0, 3, 1, 2}), image)), 1).mean(0);
+}
+
+features::Image SeedPreset::feature_picture(const torch::Tensor& stored, int) const {
+  auto pic = stored[0].contiguous().to(torch::kUInt8);
+  features::Image im(int(pic.size(1)), int(pic.size(0)), 3);
+  std::memcpy(im.pixels.data(), pic.data_ptr<uint8_t>(), im.pixels.size());
+  return im;
+}
+
+torch::Tensor SeedPreset::picture_input(const features::Image& png, const std::string&) const {
+  auto x = features::image_to_input(png, image);  // the reference's eval transform, no twin
+  const int s = image.input_size_px;
+  return torch::from_blob(x.data(), {1, 3, s, s}, torch::kFloat).clone();
+}
+
+torch::Tensor normalise_seed(const torch::Tensor& rgb, const features::SeedImageConfig& c) {
+  if (rgb.scalar_type() != torch::kByte) return rgb;
+  auto x = rgb.to(torch::kFloat).div(255.0);
+  auto mean = torch::tensor({c.mean[0], c.mean[1], c.mean[2]}).view({1, 3, 1, 1});
+  auto std = torch::tensor({c.std[0], c.std[1], c.std[2]}).view({1, 3, 1, 1});
+  return ((x - mean) / std).contiguous();
+}
+
+}  // namespace murmur::pipeline
