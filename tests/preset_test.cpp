@@ -3,7 +3,10 @@
 #include "pipeline/model.h"
 #include "pipeline/native.h"
 #include "pipeline/registry.h"
+#include "pipeline/predictor.h"
 #include "pipeline/seed.h"
+#include "model/checkpoint.h"
+#include "serve/stream.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +14,7 @@
 #include <fstream>
 
 #include "data/cache.h"
+#include "data/recording.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -197,4 +201,37 @@ TEST(FeatureCache, UnwritableCacheStillComputes) {
   auto t = cache.get_or_compute(murmur::test::data_path("log_mel/synth_chirp.wav"), {{"k", 1}},
                                 [] { return torch::ones({2}); });
   EXPECT_TRUE(t.equal(torch::ones({2})));
+}
+
+// Every preset answers any recording of 1 s or more, at any common rate, through the one
+// inference path (predict, evaluate, stream and serve all use pipeline::Predictor). The seed
+// preset draws short clips with matplotlib's data-stage path (SeedImage.DataStageMatchesMatplotlib).
+TEST(Preset, EveryPresetAnswersRecordingsOfOneSecondOrMore) {
+  torch::set_num_threads(1);
+  for (const std::string name : {"native", "seed"}) {
+    torch::manual_seed(0);
+    auto m = mp::Model::fresh(mp::make_preset(name));
+    murmur::model::Checkpoint ck;
+    ck.state_dict = murmur::model::state_dict(*m.net.module);
+    for (size_t i = 0; i < murmur::data::kClassNames.size(); ++i) ck.label_to_idx[murmur::data::kClassNames[i]] = int64_t(i);
+    ck.murmur_config = m.preset->to_json();
+    const std::string path = murmur::test::temp_dir("any_length_" + name) + "/model.pth";
+    murmur::model::write_checkpoint(path, ck);
+    auto predictor = mp::Predictor::open(path);
+    for (int rate : {4000, 8000, 44100})
+      for (double seconds : {1.0, 2.0, 5.0}) {
+        torch::Tensor probs;
+        ASSERT_NO_THROW(probs = predictor.predict_audio(tone_audio(rate, seconds))) << name << " " << rate << " Hz " << seconds << " s";
+        ASSERT_EQ(probs.numel(), 5);
+        EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5) << name;
+      }
+    // The stream engine's first window.
+    murmur::serve::StreamConfig sc;
+    sc.window_s = 1.0;
+    murmur::serve::StreamEngine engine(predictor, 8000, sc);
+    auto a = tone_audio(8000, 2.0);
+    auto hops = engine.push(a.samples.data(), a.samples.size());
+    ASSERT_FALSE(hops.empty()) << name;
+    ASSERT_TRUE(hops.front().probabilities.has_value()) << name << ": " << hops.front().quality.status;
+  }
 }

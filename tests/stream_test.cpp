@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <random>
 
+#include "serve/pcm.h"
+#include "serve/server.h"
 #include "serve/stream.h"
 #include "serve_test_util.h"
 #include "util/error.h"
@@ -226,4 +228,24 @@ TEST(Stream, CliStopsCleanlyOnSigint) {
   auto summary = nlohmann::json::parse(lines.back());
   EXPECT_EQ(summary["stopped_by"], "signal");
   EXPECT_EQ(summary["n_hops"], 2);
+}
+
+// A bad setting names the flag the user typed.
+TEST(Stream, BadSettingsNameTheirFlag) {
+  auto first_words = [](auto&& f) {
+    try {
+      f();
+    } catch (const murmur::Error& e) {
+      std::string m = e.what();
+      return m.substr(0, m.find(':'));
+    }
+    return std::string("no error");
+  };
+  ms::StreamConfig c;
+  c.window_s = -1;
+  EXPECT_EQ(first_words([&] { c.validate(); }), "--window-s");
+  ms::ServerConfig s;
+  s.port = 70000;
+  EXPECT_EQ(first_words([&] { s.validate(); }), "--port");
+  EXPECT_EQ(first_words([] { ms::PcmDecoder("s24le", 1); }), "--format");
 }

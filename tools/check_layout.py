@@ -4,7 +4,7 @@
   python3 tools/check_layout.py [REPO]      # prints every violation, exits 1 if any
 
 1. No source file in src/ over 400 lines; every header fits one screen (100 lines) and opens
-   with a comment (its purpose and a usage sketch).
+   with a comment: its purpose and a usage sketch (indented `//   ` example lines).
 2. Layers: a file includes only its own layer and lower ones (LAYERS below, lowest first).
 3. Presets are told apart by type, not by name: no `== "seed"` / `== "native"` comparison
    outside the preset registry.
@@ -38,6 +38,8 @@ def main(repo: pathlib.Path) -> int:
                 problems.append(f"{rel}: header of {len(lines)} lines (one screen: at most {MAX_HEADER_LINES})")
             if not lines or not lines[0].startswith("//"):
                 problems.append(f"{rel}: header does not open with a comment saying what it is for")
+            elif not any(l.startswith("//   ") for l in lines[:25]):
+                problems.append(f"{rel}: header has no usage sketch (indented example lines) in its opening comment")
         if folder not in RANK:
             problems.append(f"{rel}: folder src/{folder} has no layer in tools/check_layout.py")
             continue

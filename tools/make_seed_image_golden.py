@@ -10,6 +10,12 @@ interpolation_stage='rgba' (its default is 'data'), and its pictures were measur
 murmur's renders bit for bit, which in turn match the reference PNGs (mean abs diff < 0.001/255).
 The network input is torchvision Resize((224, 224)) of the PIL image = PIL bilinear resize.
 
+Short recordings (under ~11.6 s: fewer than 500 frames drawn 1500 px wide) and crops with few
+bands are enlarged >= 3x both ways; matplotlib 3.10 then resamples the data before colouring
+('data' stage), which Debian's 3.6 reproduces with interpolation_stage='data'. The data-stage
+goldens: the real recording cut to 1, 2, 5 and 10 s (each clip's own log-mel, uncropped, as
+.f32, and its 1500x600 picture), synthetic few-band matrices, and an exactly-3x case (Hanning).
+
 Run with Debian's python:  /usr/bin/python3 tools/make_seed_image_golden.py [path/to/bmd-hs]
 """
 import importlib.util, io, json, os, sys
@@ -30,11 +36,11 @@ STRIP_ROWS = (480, 510)  # rows of the 1500x600 render kept as a golden (the who
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
-def imshow_png(D, width_px, height_px, dpi=150):
+def imshow_png(D, width_px, height_px, dpi=150, stage='rgba'):
     """The reference's drawing of D, as an RGBA uint8 array (row 0 = top of the picture)."""
     fig = plt.figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     ax = fig.add_axes([0, 0, 1, 1])
-    ax.imshow(D, aspect='auto', origin='lower', cmap='viridis', interpolation_stage='rgba')
+    ax.imshow(D, aspect='auto', origin='lower', cmap='viridis', interpolation_stage=stage)
     ax.axis('off')
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=dpi)
@@ -114,6 +120,27 @@ def main():
                             'channel_means': [float(im[..., c].mean()) for c in range(3)],
                             'input_png': REAL + '.224.png',
                             'input_mean': float(xin.mean()), 'input_std': float(xin.std(ddof=1))}
+
+    # Data-stage pictures (matplotlib 3.10 'auto' for enlargements >= 3x both ways).
+    manifest['data_stage'] = []
+    for name, rows, cols, w, h in [('synth_3x300', 3, 300, 1500, 600),   # 3 bands: 5x, 200x, nearest
+                                   ('synth_10x100', 10, 100, 300, 120)]:  # exactly 3x in time: Hanning
+        D = synth(rows, cols)
+        D.tofile(os.path.join(OUT, name + '.f32'))
+        save_png(name + '.png', imshow_png(D, w, h, stage='data'))
+        manifest['data_stage'].append({'name': name, 'matrix': name + '.f32', 'rows': rows, 'cols': cols,
+                                       'width': w, 'height': h, 'png': name + '.png', 'crop': False})
+    if os.path.exists(wav):
+        for seconds in (1, 2, 5, 10):
+            n = int(round(seconds * 22050))
+            D, _ = mlg.log_mel(y[:n])
+            name = f'{REAL}_{seconds}s'
+            D.tofile(os.path.join(OUT, name + '.db.f32'))
+            top = crop_top(D)
+            save_png(name + '.png', imshow_png(D[:top + 1], 1500, 600, stage='data'))
+            manifest['data_stage'].append({'name': name, 'matrix': name + '.db.f32', 'rows': int(D.shape[0]),
+                                           'cols': int(D.shape[1]), 'crop_top': top, 'width': 1500,
+                                           'height': 600, 'png': name + '.png', 'crop': True})
 
     # PIL bilinear resize on its own: shrinking (the seed case) and enlarging.
     for w0, h0, w1, h1 in [(1500, 600, 224, 224), (97, 61, 224, 150)]:

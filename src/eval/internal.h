@@ -1,5 +1,10 @@
 // Pieces shared by the files of src/eval (metrics, bootstrap, CSV, reports, compare); not part of
 // the public API.
+//
+//   RowSet set(rows, k);                                  // sorted once per class
+//   auto groups = patient_groups(rows);                   // a patient's rows
+//   auto draws = bootstrap_scalars(set, groups, boot);    // [resample][scalar_vector index]
+//   auto [lo, hi] = percentile_interval(column, 0.95, boot.n_resamples);
 #pragma once
 
 #include <random>

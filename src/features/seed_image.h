@@ -51,11 +51,10 @@ int seed_crop_top(const Matrix& db, const SeedImageConfig& cfg);
 Matrix seed_crop(const Matrix& db, const SeedImageConfig& cfg);
 
 // matplotlib's imshow(m, aspect='auto', origin='lower', cmap='viridis') of the whole matrix
-// into width_px x height_px RGBA (vmin/vmax = min/max of m; row 0 at the bottom). Exact for
-// pictures that enlarge m by less than 3x in at least one direction (matplotlib then colours
-// first and resamples in RGBA with a Hanning filter; the rare nearest-neighbour variant, an
-// exact 1x/2x in one direction, picks cells by their centres); throws murmur::Error when both
-// directions are enlarged >= 3x (matplotlib then resamples the data instead: not emulated).
+// into width_px x height_px RGBA (vmin/vmax = min/max of m; row 0 at the bottom), as 3.10 draws
+// it: colour first, then resample in RGBA (Hanning) when m is enlarged < 3x in a direction;
+// when both directions are enlarged >= 3x (short recordings), resample the data, then colour
+// (data stage). Nearest-neighbour instead of Hanning where each direction is > 3x or 1x/2x.
 Image imshow_viridis(const Matrix& m, int width_px, int height_px);
 
 // imshow_viridis(seed_crop(db, cfg), cfg.width_px, cfg.height_px): the reference's PNG.

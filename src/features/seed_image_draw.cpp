@@ -137,6 +137,47 @@ Taps axis_taps(int n_in, int n_out, bool along_span, bool nearest, const std::ve
   return t;
 }
 
+// matplotlib's data-stage drawing (interpolation_stage 'data', what 3.10's 'auto' picks when a
+// picture enlarges the data >= 3x both ways): the float32 data are scaled to [0.1, 0.9],
+// resampled (nearest: copied; Hanning: the same taps on the scaled values, clamped to [0, 1]),
+// scaled back, normalised by the equally round-tripped min and max, then coloured. Every step
+// in float32 as numpy does it (python floats are cast to float32 for the operation).
+Image draw_data_stage(const Matrix& m, const Taps& tx, const Taps& ty, int width_px, int height_px, int channels,
+                      bool mirror) {
+  const auto [lo_it, hi_it] = std::minmax_element(m.data.begin(), m.data.end());
+  const float a_min = *lo_it, a_max = *hi_it;
+  const bool flat = a_min == a_max;
+  const float range = float((double(a_max) - double(a_min)) / 0.8);  // (a_max - a_min) / frac
+  const float offset = 0.1f;
+  auto scale = [&](float v) { return (flat ? v - a_min : (v - a_min) / range) + offset; };
+  auto unscale = [&](float s) { return (flat ? s - offset : (s - offset) * range) + a_min; };
+  const float s_vmin = unscale(scale(a_min)), s_vmax = unscale(scale(a_max));
+  const float norm = float(double(s_vmax) - double(s_vmin));
+  std::vector<float> scaled(m.data.size());
+  for (size_t i = 0; i < m.data.size(); ++i) scaled[i] = scale(m.data[i]);
+  const auto& lut = viridis_lut();
+  Image out(width_px, height_px, channels, 255);
+  for (int j = 0; j < height_px; ++j) {
+    uint8_t* row = &out.pixels[size_t(height_px - 1 - j) * width_px * channels];  // Agg: bottom up
+    for (int i = 0; i < width_px; ++i) {
+      double fg = 0;
+      int total = 0;
+      for (int a = ty.start[j]; a < ty.start[j + 1]; ++a)
+        for (int b = tx.start[i]; b < tx.start[i + 1]; ++b) {
+          const int w = (ty.weight[a] * tx.weight[b] + kFilterScale / 2) >> kFilterShift;
+          fg += double(scaled[size_t(ty.index[a]) * m.cols + size_t(tx.index[b])]) * w;
+          total += w;
+        }
+      const float resampled = float(std::clamp(total ? fg / total : 0.0, 0.0, 1.0));
+      const float x = norm == 0.f ? 0.f : (unscale(resampled) - s_vmin) / norm;
+      const auto& rgb = lut[size_t(colormap_index(x))];
+      uint8_t* px = row + (mirror ? width_px - 1 - i : i) * channels;
+      for (int c = 0; c < 3; ++c) px[c] = uint8_t(rgb[size_t(c)] * 255.0);  // to_rgba(bytes=True)
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void detail::check_matrix(const Matrix& m, const char* what) {
@@ -151,16 +192,16 @@ Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, 
   if (width_px < 1 || height_px < 1)
     throw Error("imshow_viridis: bad picture size " + std::to_string(width_px) + "x" + std::to_string(height_px));
   // matplotlib 3.10 (_make_image / _resample with interpolation 'auto'): RGBA-stage
-  // resampling when the picture enlarges the data by less than 3x in either direction;
-  // 'nearest' when each direction is enlarged by more than 3x or exactly 1x or 2x, else Hanning.
+  // resampling when the picture enlarges the data by less than 3x in either direction, else
+  // data-stage (short recordings: few frames, drawn 1500 px wide); 'nearest' when each direction
+  // is enlarged by more than 3x or exactly 1x or 2x, else Hanning.
   const double fx = double(width_px) / m.cols, fy = double(height_px) / m.rows;
-  if (fx >= 3 && fy >= 3)
-    throw Error("imshow_viridis: " + std::to_string(m.rows) + "x" + std::to_string(m.cols) + " drawn at " +
-                std::to_string(width_px) + "x" + std::to_string(height_px) +
-                " enlarges >= 3x both ways; matplotlib then resamples the data before colouring, "
-                "which is not emulated");
   auto nearest_axis = [](double f) { return f > 3 || f == 1 || f == 2; };
   const bool nearest = nearest_axis(fx) && nearest_axis(fy);
+  const std::vector<int> filter = hanning_lut();
+  const Taps tx = axis_taps(m.cols, width_px, /*along_span=*/true, nearest, filter);
+  const Taps ty = axis_taps(m.rows, height_px, /*along_span=*/false, nearest, filter);
+  if (fx >= 3 && fy >= 3) return draw_data_stage(m, tx, ty, width_px, height_px, channels, mirror);
 
   // Normalize(vmin=min, vmax=max) in float32, then Colormap.__call__ -> double RGB per cell.
   const auto [lo_it, hi_it] = std::minmax_element(m.data.begin(), m.data.end());
@@ -172,10 +213,6 @@ Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, 
     const auto& rgb = lut[colormap_index(t)];
     std::copy(rgb.begin(), rgb.end(), cell.begin() + i * 3);
   }
-
-  const std::vector<int> filter = hanning_lut();
-  const Taps tx = axis_taps(m.cols, width_px, /*along_span=*/true, nearest, filter);
-  const Taps ty = axis_taps(m.rows, height_px, /*along_span=*/false, nearest, filter);
 
   Image out(width_px, height_px, channels, 255);
   auto store = [](uint8_t* px, const double* fg, int total) {

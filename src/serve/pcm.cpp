@@ -10,8 +10,8 @@
 namespace murmur::serve {
 
 PcmDecoder::PcmDecoder(const std::string& format, int channels) : s16_(format == "s16le"), channels_(channels) {
-  util::check_setting(format == "s16le" || format == "f32le", "stream.format", "must be s16le or f32le", format);
-  util::check_setting(channels >= 1 && channels <= 16, "stream.channels", "must be in [1, 16]", channels);
+  util::check_setting(format == "s16le" || format == "f32le", "--format", "must be s16le or f32le", format);
+  util::check_setting(channels >= 1 && channels <= 16, "--channels", "must be in [1, 16]", channels);
   frame_bytes_ = size_t(channels) * (s16_ ? 2 : 4);
 }
 

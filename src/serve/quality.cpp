@@ -28,14 +28,14 @@ double high_band_fraction(const std::vector<float>& x, int rate_hz, double cutof
 }  // namespace
 
 void StreamConfig::validate() const {
-  util::check_setting(window_s > 0 && window_s <= 600, "stream.window_s", "must be in (0, 600] s", window_s);
-  util::check_setting(hop_s > 0 && hop_s <= window_s, "stream.hop_s", "must be in (0, window_s]", hop_s);
-  util::check_setting(clip_level > 0 && clip_level <= 1, "stream.clip_level", "must be in (0, 1]", clip_level);
-  util::check_setting(clip_max_fraction >= 0 && clip_max_fraction <= 1, "stream.clip_max_fraction",
+  util::check_setting(window_s > 0 && window_s <= 600, "--window-s", "must be in (0, 600] s", window_s);
+  util::check_setting(hop_s > 0 && hop_s <= window_s, "--hop-s", "must be in (0, window_s]", hop_s);
+  util::check_setting(clip_level > 0 && clip_level <= 1, "--clip-level", "must be in (0, 1]", clip_level);
+  util::check_setting(clip_max_fraction >= 0 && clip_max_fraction <= 1, "--clip-max-fraction",
                       "must be in [0, 1]", clip_max_fraction);
-  util::check_setting(silence_rms >= 0, "stream.silence_rms", "must be >= 0", silence_rms);
-  util::check_setting(noise_cutoff_hz > 0, "stream.noise_cutoff_hz", "must be > 0", noise_cutoff_hz);
-  util::check_setting(noise_max_fraction >= 0 && noise_max_fraction <= 1, "stream.noise_max_fraction",
+  util::check_setting(silence_rms >= 0, "--silence-rms", "must be >= 0", silence_rms);
+  util::check_setting(noise_cutoff_hz > 0, "--noise-cutoff-hz", "must be > 0", noise_cutoff_hz);
+  util::check_setting(noise_max_fraction >= 0 && noise_max_fraction <= 1, "--noise-max-fraction",
                       "must be in [0, 1]", noise_max_fraction);
 }
 

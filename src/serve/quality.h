@@ -33,7 +33,7 @@ struct StreamConfig {
   double silence_rms = 1e-3;         // RMS below this (-60 dBFS): "silence"
   double noise_cutoff_hz = 600;      // above the heart-sound and murmur band
   double noise_max_fraction = 0.5;   // more of the energy above the cutoff: "noisy"
-  void validate() const;             // murmur::Error "stream.field: rule (got value)"
+  void validate() const;             // murmur::Error "--flag: rule (got value)" (the CLI flag)
 };
 
 void to_json(nlohmann::json& j, const StreamConfig& c);

@@ -23,7 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 // An error a request caused: its HTTP status and a message naming the upload and the problem.
 struct RequestError {
   int status;
@@ -40,7 +39,7 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
 }
 
 // A request takes one model instance and gives it back, so each instance is used by one thread
-// at a time (Classifier::recording_probs flips the module to eval mode: not safe to share).
+// at a time (Preset::recording_probs flips the module to eval mode: not safe to share).
 class ModelPool {
  public:
   ModelPool(const std::string& path, int copies) {
@@ -152,13 +151,13 @@ audio::Audio decode_upload(const httplib::Request& req, const ServerConfig& cfg,
 }  // namespace
 
 void ServerConfig::validate() const {
-  util::check_setting(!host.empty(), "serve.host", "must name an interface (127.0.0.1 for loopback only)", host);
-  util::check_setting(port >= 0 && port <= 65535, "serve.port", "must be in [0, 65535]", port);
-  util::check_setting(workers >= 1 && workers <= 256, "serve.workers", "must be in [1, 256]", workers);
-  util::check_setting(model_copies >= 1 && model_copies <= 64, "serve.model_copies", "must be in [1, 64]", model_copies);
-  util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "serve.max_upload_mb", "must be in (0, 4096]",
+  util::check_setting(!host.empty(), "--host", "must name an interface (127.0.0.1 for loopback only)", host);
+  util::check_setting(port >= 0 && port <= 65535, "--port", "must be in [0, 65535]", port);
+  util::check_setting(workers >= 1 && workers <= 256, "--workers", "must be in [1, 256]", workers);
+  util::check_setting(model_copies >= 1 && model_copies <= 64, "--model-copies", "must be in [1, 64]", model_copies);
+  util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "--max-upload-mb", "must be in (0, 4096]",
                       max_upload_mb);
-  util::check_setting(max_duration_s >= 0, "serve.max_duration_s", "must be >= 0 (0 = no limit)", max_duration_s);
+  util::check_setting(max_duration_s >= 0, "--max-duration-s", "must be >= 0 (0 = no limit)", max_duration_s);
 }
 
 void to_json(nlohmann::json& j, const ServerConfig& c) {

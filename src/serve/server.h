@@ -37,7 +37,7 @@ struct ServerConfig {
   int model_copies = 1;            // model instances; a request takes a free one (see docs/serve.md)
   double max_upload_mb = 20;       // larger bodies get 413 before they are read
   double max_duration_s = 600;     // longer recordings get 422: bounds decoded memory
-  void validate() const;           // throws murmur::Error("serve: field: value: problem")
+  void validate() const;           // murmur::Error "--flag: rule (got value)" (the CLI flag)
 };
 
 void to_json(nlohmann::json& j, const ServerConfig& c);
