@@ -15,6 +15,7 @@
 #include "test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/version.h"
 
 namespace murmur::model {
 namespace {
@@ -151,7 +152,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(back.provenance["split"], "fold 2 of 5");
   EXPECT_EQ(back.provenance["seed"], 42);
   EXPECT_EQ(back.provenance["murmur_version"], MURMUR_VERSION);
-  EXPECT_EQ(back.provenance["murmur_commit"], MURMUR_GIT_COMMIT);
+  EXPECT_EQ(back.provenance["murmur_commit"], murmur::util::git_commit());
 
   SeedCnn loaded;
   load_into(loaded, back.state_dict, path);

@@ -1,6 +1,7 @@
 // End-to-end: the murmur binary on a small synthetic data set, and on the reference's files.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,11 @@ CliRun run_murmur(const std::string& args) { return run_raw("-q --threads 2 " + 
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
+// The JSON document in a run's output (stderr lines, merged in, may come before and after it).
+nlohmann::json json_in(const std::string& out) {
+  return nlohmann::json::parse(out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1));
+}
+
 // One synthetic data set (15 patients, 120 recordings) for the whole test binary.
 const std::string& work_dir() {
   static const std::string dir = [] {
@@ -67,6 +73,31 @@ TEST(Cli, GlobalFlagsWorkAfterTheSubcommand) {
   EXPECT_EQ(nlohmann::json::parse(mixed.out)["summary"]["n_patients"], 15);
 }
 
+// Devices and pipes are refused by name without being read (/dev/zero never ends, a FIFO blocks),
+// and the rest of the batch is still done; a folder that holds no data set is an error that
+// writes nothing.
+TEST(Cli, SpecialFilesAndEmptyFoldersAreNamedAndSkipped) {
+  const std::string d = murmur::test::temp_dir("cli_special");
+  const std::string fifo = d + "/pipe.wav";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  CliRun r = run_murmur("--json spectrogram /dev/zero -o " + d + "/z.png");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_TRUE(contains(r.out, "/dev/zero: is not a regular file")) << r.out;
+  std::filesystem::create_directories(d + "/folder.wav");
+  CliRun s = run_murmur("spectrogram " + d + "/folder.wav -o " + d + "/x.png");
+  EXPECT_EQ(s.code, 1) << s.out;
+  EXPECT_TRUE(contains(s.out, "no single-label recordings")) << s.out;
+  EXPECT_FALSE(std::filesystem::exists(d + "/x.png"));
+  if (murmur::test::shared_dir().empty()) GTEST_SKIP() << "../shared (reference checkpoint) not present";
+  const std::string wav = work_dir() + "/data/train/N_001_sit_Aor.wav";
+  CliRun p = run_murmur("--json predict -m " + murmur::test::shared_dir() + "/reference/seed_model.pth /dev/null " +
+                        fifo + " " + wav);
+  EXPECT_EQ(p.code, 3) << p.out;
+  auto j = json_in(p.out);
+  EXPECT_EQ(j["recordings"].size(), 1u);
+  EXPECT_EQ(j["skipped"].size(), 2u);
+}
+
 TEST(Cli, SpectrogramOneFileAndBadInput) {
   std::string wav = work_dir() + "/data/train/N_001_sit_Aor.wav";
   ASSERT_TRUE(std::filesystem::exists(wav));
@@ -88,9 +119,8 @@ TEST(Cli, TrainPredictCvCompare) {
   std::ofstream(d + "/corrupt.wav") << "RIFF....WAVEfmt garbage";
   CliRun p = run_murmur("--json predict --model " + d + "/model/model.pth " + d + "/data/train/AS_002_sit_Aor.wav " + d +
                  "/corrupt.wav " + d + "/data/train/AS_002_sup_Mit.wav");
-  ASSERT_EQ(p.code, 0) << p.out;
-  auto json_start = p.out.find('{');
-  auto j = nlohmann::json::parse(p.out.substr(json_start));
+  ASSERT_EQ(p.code, 3) << "some inputs failed: its own exit code\n" << p.out;
+  auto j = json_in(p.out);
   EXPECT_EQ(j["recordings"].size(), 2u);
   EXPECT_EQ(j["skipped"].size(), 1u);
   EXPECT_TRUE(contains(j["skipped"][0].get<std::string>(), "corrupt.wav")) << p.out;

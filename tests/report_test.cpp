@@ -13,6 +13,7 @@
 #include "test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/version.h"
 
 namespace me = murmur::eval;
 namespace fs = std::filesystem;
@@ -123,7 +124,7 @@ TEST(Report, JsonHoldsEverything) {
   EXPECT_EQ(r["run"]["config"]["features"]["n_mels"], 30);
   EXPECT_DOUBLE_EQ(r["run"]["wall_time_s"].get<double>(), 754.2);
   EXPECT_EQ(r["run"]["murmur_version"], MURMUR_VERSION);
-  EXPECT_EQ(r["run"]["git_commit"], MURMUR_GIT_COMMIT);
+  EXPECT_EQ(r["run"]["git_commit"], murmur::util::git_commit());
   EXPECT_GE(r["run"]["machine"]["cores"].get<int>(), 1);
   EXPECT_EQ(r["run"]["machine"]["threads"], 2);
   EXPECT_EQ(r["metrics"]["schema"], "murmur.eval.metrics/1");

@@ -136,6 +136,9 @@ void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg
 Audio load(const std::string& path, const LoadConfig& cfg) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such file");
   if (std::filesystem::is_directory(path)) throw Error(path + ": is a folder, not an audio file");
+  // Devices, pipes and sockets have no size and may never end (/dev/zero, a FIFO): refused by name.
+  if (!std::filesystem::is_regular_file(path))
+    throw Error(path + ": is not a regular file (a device, pipe or socket); give murmur an audio file");
   if (std::filesystem::file_size(path) == 0) throw Error(path + ": is empty (0 bytes)");
   std::string head(4096, '\0');
   {

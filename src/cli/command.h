@@ -19,6 +19,15 @@
 
 namespace murmur::cli {
 
+// Exit codes: 0 everything done; 1 an error stopped the command (murmur::Error, printed);
+// 2 an internal error; 3 a batch finished but some inputs failed (each was reported and skipped).
+inline constexpr int kExitSomeInputsFailed = 3;
+
+// Thrown by a batch command after its output is written when some inputs were skipped.
+struct SomeInputsFailed {
+  size_t n_failed;
+};
+
 struct GlobalOptions {
   int threads = 0;    // 0 = all cores
   bool json = false;  // machine-readable output instead of tables

@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/version.h"
 
 namespace murmur::cli {
 
@@ -31,8 +32,10 @@ int main(int argc, char** argv) {
   using namespace murmur::cli;
   murmur::util::keep_freed_memory();  // see util/alloc.h: 1.8x faster training
   CLI::App app{"murmur: classify valvular heart disease (N, AS, AR, MS, MR) from heart-sound recordings"};
-  app.set_version_flag("--version", std::string(MURMUR_VERSION) + " (" + MURMUR_GIT_COMMIT + ")");
+  app.set_version_flag("--version", std::string(MURMUR_VERSION) + " (" + murmur::util::git_commit() + ")");
   app.require_subcommand(1);
+  app.footer("Exit codes: 0 done; 1 error (named on stderr); 2 internal error; 3 some inputs failed (each "
+             "reported and skipped, the rest done).");
   auto& g = global();
   app.add_option("--threads", g.threads, "Worker threads for LibTorch and feature extraction (0 = all cores)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
@@ -57,6 +60,9 @@ int main(int argc, char** argv) {
   } catch (const murmur::Error& e) {
     std::cerr << "murmur: error: " << e.what() << "\n";
     return 1;
+  } catch (const SomeInputsFailed& f) {
+    std::cerr << "murmur: " << f.n_failed << " input(s) failed and were skipped (see above)\n";
+    return kExitSomeInputsFailed;
   } catch (const std::exception& e) {
     std::cerr << "murmur: internal error: " << e.what() << "\n";
     return 2;

@@ -39,6 +39,7 @@ void print_table(const nlohmann::json& out, const std::vector<std::string>& name
 void setup(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
   auto* cmd = app.add_subcommand("predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)");
+  cmd->footer("A file that cannot be classified is reported and skipped; the exit code is then 3.");
   cmd->add_option("-m,--model", args->model, "model.pth (murmur's or the reference's) or a cv run folder")->required();
   cmd->add_option("files", args->files, "Recordings (WAV/FLAC/OGG, any rate)")->required();
   cmd->callback([args] {
@@ -57,6 +58,11 @@ void setup(CLI::App& app) {
         std::cerr << "murmur: skipped " << e.what() << "\n";
         out["skipped"].push_back(e.what());
         continue;
+      } catch (const std::exception& e) {  // never lose the batch to one file
+        std::string m = f + ": internal error: " + e.what();
+        std::cerr << "murmur: skipped " << m << "\n";
+        out["skipped"].push_back(m);
+        continue;
       }
       nlohmann::json r = pipeline::answer_json(names, probs);
       r["file"] = f;
@@ -74,6 +80,7 @@ void setup(CLI::App& app) {
     if (global().json) std::cout << out.dump(1) << "\n";
     else print_table(out, names);
     if (out["recordings"].empty()) throw Error("no recording could be classified");
+    if (!out["skipped"].empty()) throw SomeInputsFailed{out["skipped"].size()};
   });
 }
 

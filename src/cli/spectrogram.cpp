@@ -33,7 +33,7 @@ void setup(CLI::App& app) {
     auto r = experiment::write_reference_pictures(args->input, args->out, global().threads, global().quiet);
     std::cout << "wrote " << 2 * r.written << " images of " << r.written << " recordings to " << args->out << "\n";
     for (auto& e : r.skipped) std::cerr << "murmur: skipped " << e << "\n";
-    if (!r.skipped.empty()) std::cerr << "murmur: " << r.skipped.size() << " recording(s) skipped\n";
+    if (!r.skipped.empty()) throw SomeInputsFailed{r.skipped.size()};
   });
 }
 

@@ -9,6 +9,7 @@
 #include "eval/report.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/version.h"
 
 namespace murmur::eval {
 
@@ -34,7 +35,7 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
     for (auto it = meta.begin(); it != meta.end(); ++it)
       if (it.key() != "title") run[it.key()] = it.value();
   if (!run.contains("murmur_version")) run["murmur_version"] = MURMUR_VERSION;
-  if (!run.contains("git_commit")) run["git_commit"] = MURMUR_GIT_COMMIT;
+  if (!run.contains("git_commit")) run["git_commit"] = util::git_commit();
   if (!run.contains("created_utc")) {
     std::time_t now = std::time(nullptr);
     char buf[32];

@@ -17,6 +17,9 @@ PicturesResult write_reference_pictures(const std::string& data_dir, const std::
   std::vector<const data::Recording*> todo;
   for (auto& r : index.recordings)
     if (r.is_single_label()) todo.push_back(&r);
+  if (todo.empty())
+    throw Error(data_dir + ": no single-label recordings found (expected a data set folder: train/*.wav with "
+                "train.csv, or CLASS_PID_POSITION_SITE.wav files)");
   std::vector<std::string> rows(todo.size()), errors(todo.size());
   util::Progress bar("spectrograms", long(todo.size()), quiet);
   util::parallel_for(todo.size(), threads, [&](size_t i) {

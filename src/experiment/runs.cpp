@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "util/progress.h"
+#include "util/version.h"
 
 namespace murmur::experiment {
 
@@ -108,7 +109,7 @@ model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResu
 
 nlohmann::json machine_json(int threads) {
   return {{"cores", std::thread::hardware_concurrency()}, {"threads", threads},
-          {"murmur_version", MURMUR_VERSION}, {"murmur_commit", MURMUR_GIT_COMMIT}};
+          {"murmur_version", MURMUR_VERSION}, {"murmur_commit", util::git_commit()}};
 }
 
 std::string fold_dir(const std::string& run_dir, int repeat, int fold) {

@@ -8,6 +8,7 @@
 #include "model/pickle.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/version.h"
 
 namespace murmur::model {
 
@@ -147,7 +148,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   nlohmann::json provenance = ck.provenance.is_null() ? nlohmann::json::object() : ck.provenance;
   if (!provenance.is_object()) throw Error(path + ": provenance must be a JSON object, got " + provenance.dump());
   provenance["murmur_version"] = MURMUR_VERSION;
-  provenance["murmur_commit"] = MURMUR_GIT_COMMIT;
+  provenance["murmur_commit"] = util::git_commit();
 
   c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
   root.insert("model_state_dict", tensors);
