@@ -10,6 +10,7 @@
 #include "eval/report.h"
 #include "experiment/cv_run.h"
 #include "pipeline/predictor.h"
+#include "pipeline/registry.h"
 #include "pipeline/seed.h"
 #include "synth/synth.h"
 #include "util/progress.h"
@@ -29,7 +30,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->add_option("--data", args->data, "Use this data set instead of synthetic recordings (e.g. ../shared/data/bmd-hs)");
   cmd->add_option("--patients", args->patients, "Synthetic patients")->capture_default_str()->check(CLI::Range(10, 1000));
-  cmd->add_option("--preset", args->preset, "Pipeline preset")->check(CLI::IsMember(pipeline::preset_names()))->capture_default_str();
+  cmd->add_option("--preset", args->preset, "Pipeline preset (" + pipeline::preset_list() + ")")->check(CLI::IsMember(pipeline::preset_names()))->capture_default_str();
   cmd->add_option("--folds", args->folds, "Cross-validation folds")->capture_default_str()->check(CLI::Range(2, 20));
   cmd->add_option("--epochs", args->epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();

@@ -30,15 +30,8 @@ struct PresetOptions {
   experiment::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }
 };
 
-// "native, seed": the registered presets, for help texts.
-inline std::string preset_list() {
-  std::string s;
-  for (auto& n : pipeline::preset_names()) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
 inline void add_preset_options(CLI::App* cmd, PresetOptions& o) {
-  cmd->add_option("--preset", o.preset, "Pipeline preset (" + preset_list() + ")")
+  cmd->add_option("--preset", o.preset, "Pipeline preset (" + pipeline::preset_list() + ")")
       ->check(CLI::IsMember(pipeline::preset_names()))->capture_default_str();
   cmd->add_option("--data", o.data, "Data set folder (BMD-HS layout or CLASS_PID_POS_SITE.wav files)")->required();
   cmd->add_option("--epochs", o.epochs, "Override the preset's maximum epochs (0 = preset default)");

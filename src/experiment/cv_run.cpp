@@ -22,11 +22,10 @@ nlohmann::json read_json_file(const std::string& path) {
   return j;
 }
 
-// Trains and tests one fold into `dir` (model.pth, predictions.csv, done.json).
-void run_fold(const CvOptions& o, const LoadedSet& set, data::Split split, int r, int f, const std::string& dir,
-              const std::function<std::string()>& eta) {
+// Trains and tests one fold into `dir` (model.pth, predictions.csv, done.json); returns its seconds.
+double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data::Item>& items, data::Split split,
+                int r, int f, const std::string& dir, const std::function<std::string()>& eta) {
   auto f0 = std::chrono::steady_clock::now();
-  auto items = set.items();
   data::carve_validation(items, split, o.val_fraction, o.seed + uint64_t(1000 * r + f));
   data::check_no_leak(items, split);
   auto preset = o.preset->clone();
@@ -59,6 +58,7 @@ void run_fold(const CvOptions& o, const LoadedSet& set, data::Split split, int r
                                                              {"val_patients", val_patients},
                                                              {"seconds", secs}}.dump(1));
   train::remove_training_state(dir + "/train_state.pt");
+  return secs;
 }
 
 }  // namespace
@@ -93,8 +93,7 @@ nlohmann::json cv_run(const CvOptions& o) {
         if (ran == 0) return "";
         return "  run ETA " + util::Progress::format_seconds(fold_seconds / ran * (total - finished - ran));
       };
-      run_fold(o, set, folds[size_t(f)], r, f, dir, eta);
-      fold_seconds += read_json_file(dir + "/done.json").value("seconds", 0.0);
+      fold_seconds += run_fold(o, set, items, folds[size_t(f)], r, f, dir, eta);
       ++ran;
     }
   }

@@ -38,6 +38,12 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
+std::string preset_list() {
+  std::string list;
+  for (auto& n : preset_names()) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
 std::unique_ptr<Preset> make_preset(const std::string& name) {
   PresetFactory make;
   {
@@ -45,11 +51,7 @@ std::unique_ptr<Preset> make_preset(const std::string& name) {
     auto it = registry().find(name);
     if (it != registry().end()) make = it->second;
   }
-  if (!make) {
-    std::string known;
-    for (auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
-    throw Error("preset '" + name + "' is unknown (known: " + known + ")");
-  }
+  if (!make) throw Error("preset '" + name + "' is unknown (known: " + preset_list() + ")");
   return make();
 }
 

@@ -20,6 +20,7 @@ using PresetFactory = std::function<std::unique_ptr<Preset>()>;
 // Adds (or replaces) a preset; built-in presets are registered in registry.cpp.
 void register_preset(const std::string& name, PresetFactory make);
 std::vector<std::string> preset_names();  // sorted
+std::string preset_list();                // "native, seed": for messages and help texts
 
 // A preset's defaults; murmur::Error naming the known presets for an unknown name.
 std::unique_ptr<Preset> make_preset(const std::string& name);
