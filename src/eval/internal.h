@@ -8,6 +8,7 @@
 #pragma once
 
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -59,5 +60,9 @@ nlohmann::json stat_json(double value, const std::vector<std::vector<double>>& d
 // Throws murmur::Error "predictions: <file>: ..." if a row has not k probabilities or its
 // true_class is outside 0..k-1.
 void check_rows(const Predictions& rows, int k);
+// Multi-label rows: k probabilities, true_labels ascending in 0..k-1, thresholds empty or [k].
+void check_multilabel_rows(const Predictions& rows, int k);
+// "AR+AS" (class_names order) or "N" for no label.
+std::string label_set_name(const std::vector<int>& labels, const std::vector<std::string>& class_names);
 
 }  // namespace murmur::eval

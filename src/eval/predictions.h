@@ -8,6 +8,9 @@
 // CSV (RFC 4180 through util/csv.h): file,patient,site,position,fold,repeat,true_class,p_<class>...
 // with true_class as the class NAME and probabilities to 9 significant digits (a float
 // round-trips exactly). Fields holding a comma or a quote are quoted; LF, CRLF or CR endings read.
+// Multi-label runs (class names without "N", e.g. {"AR","AS","MR","MS"}): true_class holds the
+// '+'-joined diseases in class_names order ("AR+AS") or "N" for none; if any row has thresholds,
+// columns t_<class>... follow the p_ columns (empty fields for rows without).
 #pragma once
 
 #include <string>
@@ -22,10 +25,19 @@ struct Prediction {
   std::string site;       // auscultation site: Aor, Mit, Pul, Tri
   std::string position;   // sit, sup
   int fold = 0, repeat = 0;
-  int true_class = 0;     // index into class_names
-  std::vector<float> probs;  // [K], sums to ~1
+  int true_class = 0;     // index into class_names; -1 in multi-label runs
+  std::vector<float> probs;  // [K]: sums to ~1, or K independent probabilities (multi-label)
+  std::vector<int> true_labels;    // multi-label: ascending indices of the diseases (empty = normal)
+  std::vector<float> thresholds;   // [K] operating thresholds of the row's fold, or empty (none)
 };
 using Predictions = std::vector<Prediction>;
+
+// A run is multi-label iff its class names do not contain "N" (normal = no label).
+inline bool is_multi_label(const std::vector<std::string>& class_names) {
+  for (const auto& c : class_names)
+    if (c == "N") return false;
+  return true;
+}
 
 // One fold's training history (one value per epoch).
 struct Curve {
@@ -38,7 +50,8 @@ void write_predictions_csv(const std::string& path, const Predictions& preds,
                            const std::vector<std::string>& class_names);
 std::string predictions_to_csv(const Predictions& preds, const std::vector<std::string>& class_names);
 
-// Reads what write_predictions_csv wrote; class_names (optional out) come from the p_ columns.
+// Reads what write_predictions_csv wrote; class_names (optional out) come from the p_ columns,
+// and so does whether the file is multi-label (is_multi_label).
 // Throws murmur::Error "<path>:<line>: problem" on malformed input.
 Predictions read_predictions_csv(const std::string& path,
                                  std::vector<std::string>* class_names = nullptr);

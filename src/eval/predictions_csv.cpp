@@ -1,5 +1,7 @@
-// Predictions CSV (metrics.h): written and read through util/csv, so any file name round-trips.
+// Predictions CSV (predictions.h): written and read through util/csv, so any file name round-trips.
+#include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 #include <map>
 
 #include "eval/internal.h"
@@ -12,23 +14,80 @@ namespace murmur::eval {
 
 namespace {
 const std::vector<std::string> kFixed = {"file", "patient", "site", "position", "fold", "repeat", "true_class"};
+
+std::string float_text(float p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", p);  // 9 significant digits: a float round-trips
+  return buf;
+}
+
+// "AR+AS" -> ascending indices; "N" -> {}. Throws std::invalid_argument naming the bad part.
+std::vector<int> parse_label_set(const std::string& text, const std::map<std::string, int>& index) {
+  std::vector<int> out;
+  if (text == "N") return out;
+  size_t start = 0;
+  while (true) {
+    size_t plus = text.find('+', start);
+    std::string name = text.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    auto it = index.find(name);
+    if (it == index.end()) throw std::invalid_argument(name);
+    out.push_back(it->second);
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) throw std::invalid_argument(text);
+  return out;
+}
+
 }  // namespace
+
+std::string label_set_name(const std::vector<int>& labels, const std::vector<std::string>& class_names) {
+  std::vector<int> sorted = labels;
+  std::sort(sorted.begin(), sorted.end());
+  std::string out;
+  for (int l : sorted) out += (out.empty() ? "" : "+") + class_names.at(size_t(l));
+  return out.empty() ? "N" : out;
+}
+
+void check_multilabel_rows(const Predictions& rows, int k) {
+  for (const auto& r : rows) {
+    if (static_cast<int>(r.probs.size()) != k)
+      throw Error("predictions: " + r.file + ": " + std::to_string(r.probs.size()) +
+                  " probabilities for " + std::to_string(k) + " labels");
+    for (size_t i = 0; i < r.true_labels.size(); ++i)
+      if (r.true_labels[i] < 0 || r.true_labels[i] >= k || (i && r.true_labels[i] <= r.true_labels[i - 1]))
+        throw Error("predictions: " + r.file + ": true_labels must be ascending distinct indices in 0.." +
+                    std::to_string(k - 1));
+    if (!r.thresholds.empty() && static_cast<int>(r.thresholds.size()) != k)
+      throw Error("predictions: " + r.file + ": " + std::to_string(r.thresholds.size()) +
+                  " thresholds for " + std::to_string(k) + " labels");
+  }
+}
 
 std::string predictions_to_csv(const Predictions& preds, const std::vector<std::string>& class_names) {
   const int k = static_cast<int>(class_names.size());
-  check_rows(preds, k);
+  const bool multi = is_multi_label(class_names);
+  multi ? check_multilabel_rows(preds, k) : check_rows(preds, k);
+  bool with_thresholds = false;
+  for (const auto& r : preds) {
+    if (!r.thresholds.empty() && static_cast<int>(r.thresholds.size()) != k)
+      throw Error("predictions: " + r.file + ": " + std::to_string(r.thresholds.size()) +
+                  " thresholds for " + std::to_string(k) + " classes");
+    with_thresholds |= !r.thresholds.empty();
+  }
   util::csv::Row header = kFixed;
   for (const auto& c : class_names) header.push_back("p_" + c);
+  if (with_thresholds)
+    for (const auto& c : class_names) header.push_back("t_" + c);
   std::string out = util::csv::format_row(header);
-  char buf[32];
   util::csv::Row row;
   for (const auto& r : preds) {
     row = {r.file, r.patient, r.site, r.position, std::to_string(r.fold), std::to_string(r.repeat),
-           class_names[r.true_class]};
-    for (float p : r.probs) {
-      std::snprintf(buf, sizeof buf, "%.9g", p);  // 9 significant digits: a float round-trips
-      row.push_back(buf);
-    }
+           multi ? label_set_name(r.true_labels, class_names) : class_names[r.true_class]};
+    for (float p : r.probs) row.push_back(float_text(p));
+    if (with_thresholds)
+      for (int c = 0; c < k; ++c) row.push_back(r.thresholds.empty() ? "" : float_text(r.thresholds[c]));
     out += util::csv::format_row(row);
   }
   return out;
@@ -51,12 +110,19 @@ Predictions predictions_from_csv(const std::string& text, const std::string& sou
       throw Error(head_at + ": column " + std::to_string(i + 1) + " should be '" + kFixed[i] +
                   "' (is this a murmur predictions CSV?)");
   std::vector<std::string> names;
-  for (size_t i = kFixed.size(); i < head.size(); ++i) {
-    if (head[i].rfind("p_", 0) != 0)
-      throw Error(head_at + ": column '" + util::csv::printable(head[i]) + "' should be p_<class>");
-    names.push_back(head[i].substr(2));
-  }
-  if (names.size() < 2) throw Error(head_at + ": need at least 2 p_<class> columns");
+  size_t col = kFixed.size();
+  for (; col < head.size() && head[col].rfind("p_", 0) == 0; ++col) names.push_back(head[col].substr(2));
+  const size_t k = names.size();
+  const bool with_thresholds = col < head.size();
+  for (size_t c = 0; with_thresholds && c < k; ++c)
+    if (col + c >= head.size() || head[col + c] != "t_" + names[c])
+      throw Error(head_at + ": column " + std::to_string(col + c + 1) + " should be 't_" +
+                  util::csv::printable(names[c]) + "' (thresholds follow the p_ columns in their order)");
+  if (col < head.size() && head.size() != col + k)
+    throw Error(head_at + ": column '" + util::csv::printable(head[std::min(col + k, head.size() - 1)]) +
+                "' should be p_<class> or t_<class>");
+  if (k < 2) throw Error(head_at + ": need at least 2 p_<class> columns");
+  const bool multi = is_multi_label(names);
   std::map<std::string, int> index;
   for (size_t c = 0; c < names.size(); ++c) index[names[c]] = static_cast<int>(c);
   Predictions out;
@@ -82,10 +148,34 @@ Predictions predictions_from_csv(const std::string& text, const std::string& sou
     } catch (const std::exception&) {
       throw Error(where + ": fold, repeat or a probability is not a number");
     }
-    auto it = index.find(f[6]);
-    if (it == index.end())
-      throw Error(where + ": true_class '" + util::csv::printable(f[6]) + "' is not one of the p_ columns");
-    p.true_class = it->second;
+    if (with_thresholds) {
+      size_t empty = 0;
+      for (size_t c = 0; c < k; ++c) empty += f[col + c].empty();
+      if (empty != 0 && empty != k) throw Error(where + ": some t_ columns are empty, others not");
+      try {
+        for (size_t c = 0; empty == 0 && c < k; ++c) {
+          size_t used = 0;
+          p.thresholds.push_back(std::stof(f[col + c], &used));
+          if (used != f[col + c].size()) throw std::invalid_argument("threshold");
+        }
+      } catch (const std::exception&) {
+        throw Error(where + ": a threshold is not a number");
+      }
+    }
+    if (multi) {
+      p.true_class = -1;
+      try {
+        p.true_labels = parse_label_set(f[6], index);
+      } catch (const std::exception& e) {
+        throw Error(where + ": true_class '" + util::csv::printable(f[6]) +
+                    "' is not N or a '+'-joined list of the p_ columns' labels");
+      }
+    } else {
+      auto it = index.find(f[6]);
+      if (it == index.end())
+        throw Error(where + ": true_class '" + util::csv::printable(f[6]) + "' is not one of the p_ columns");
+      p.true_class = it->second;
+    }
     out.push_back(std::move(p));
   }
   if (class_names) *class_names = names;
