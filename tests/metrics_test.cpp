@@ -314,7 +314,7 @@ TEST(Metrics, CsvQuotesAndCrlf) {
   me::Prediction p;
   p.file = "a,\"b\".wav", p.patient = "patient, 1", p.site = "Aor", p.position = "sit";
   p.fold = 2, p.repeat = 1, p.true_class = 1, p.probs = {0.25f, 0.75f};
-  std::string text = me::predictions_to_csv({p}, {"A", "B"});
+  std::string text = me::predictions_to_csv({p}, {"A", "N"});
   EXPECT_NE(text.find("\"a,\"\"b\"\".wav\""), std::string::npos) << text;
   std::vector<std::string> classes;
   auto back = me::predictions_from_csv(text, "q.csv", &classes);
@@ -325,8 +325,9 @@ TEST(Metrics, CsvQuotesAndCrlf) {
   EXPECT_EQ(back[0].true_class, 1);
   EXPECT_EQ(me::predictions_to_csv(back, classes), text);
 
-  std::string crlf = "file,patient,site,position,fold,repeat,true_class,p_A,p_B\r\n"
-                     "f1,p1,Mit,sup,0,0,B,0.1,0.9\r\nf2,p2,Mit,sup,1,0,A,0.6,0.4\r\n";
+  // (Class names without "N" would make a multi-label file: eval::is_multi_label.)
+  std::string crlf = "file,patient,site,position,fold,repeat,true_class,p_A,p_N\r\n"
+                     "f1,p1,Mit,sup,0,0,N,0.1,0.9\r\nf2,p2,Mit,sup,1,0,A,0.6,0.4\r\n";
   auto rows = me::predictions_from_csv(crlf, "crlf.csv");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].file, "f2");

@@ -42,20 +42,26 @@ std::vector<std::vector<int>> patient_groups(const Predictions& rows) {
   return groups;
 }
 
-std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
-                                                   const std::vector<std::vector<int>>& groups,
-                                                   const BootstrapConfig& boot) {
+std::vector<std::vector<double>> bootstrap_draws(
+    int n_rows, const std::vector<std::vector<int>>& groups, const BootstrapConfig& boot,
+    const std::function<std::vector<double>(const std::vector<int>&)>& scalars) {
   std::vector<std::vector<double>> draws;  // [resample][scalar]
   if (boot.n_resamples <= 0 || groups.empty()) return draws;
   Rng rng(boot.seed);
-  std::vector<int> w(set.n);
+  std::vector<int> w(n_rows);
   for (int b = 0; b < boot.n_resamples; ++b) {
     std::fill(w.begin(), w.end(), 0);
     for (size_t d = 0; d < groups.size(); ++d)
       for (int i : groups[rng.below(groups.size())]) ++w[i];
-    draws.push_back(scalar_vector(set.metrics(w)));
+    draws.push_back(scalars(w));
   }
   return draws;
+}
+
+std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
+                                                   const std::vector<std::vector<int>>& groups,
+                                                   const BootstrapConfig& boot) {
+  return bootstrap_draws(set.n, groups, boot, [&](const std::vector<int>& w) { return scalar_vector(set.metrics(w)); });
 }
 
 nlohmann::json number_or_null(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }

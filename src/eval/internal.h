@@ -7,12 +7,14 @@
 //   auto [lo, hi] = percentile_interval(column, 0.95, boot.n_resamples);
 #pragma once
 
+#include <functional>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "eval/metrics.h"
+#include "eval/multilabel.h"
 
 namespace murmur::eval {
 
@@ -28,6 +30,21 @@ struct RowSet {
   RowSet(const Predictions& rows, int n_classes);
   ClassMetrics metrics(const std::vector<int>& weights) const;
 };
+
+// The multi-label counterpart (eval/multilabel.h): columns 0..k-1 the labels, column k the
+// any-disease score 1 - prod(1 - p); truth/decision per row and label.
+struct LabelRowSet {
+  int k = 0, n = 0;
+  std::vector<char> truth, decision;          // [n, k]
+  std::vector<double> score;                  // [n, k + 1]
+  std::vector<std::vector<int>> order;        // per column: row indices by descending score
+  std::vector<std::vector<char>> tie_start;
+  LabelRowSet(const Predictions& rows, int n_labels);
+  MultiLabelMetrics metrics(const std::vector<int>& weights) const;
+};
+// macro_auroc, macro_average_precision, exact_match, hamming_loss, any_sensitivity,
+// any_specificity, any_auroc, then per label auroc, average_precision, sensitivity, specificity.
+std::vector<double> multilabel_scalars(const MultiLabelMetrics& m);
 
 // accuracy, balanced_accuracy, macro_f1, macro_auroc, then per class
 // sensitivity, specificity, precision, f1, auroc.
@@ -45,6 +62,12 @@ std::pair<double, double> percentile_interval(std::vector<double> values, double
 
 // Row indices of each patient (sorted by patient id).
 std::vector<std::vector<int>> patient_groups(const Predictions& rows);
+
+// [resample][scalars(weights) index]: per resample, weights[i] = how many times row i's patient
+// was drawn; empty if n_resamples == 0. The RNG stream of bootstrap_scalars.
+std::vector<std::vector<double>> bootstrap_draws(
+    int n_rows, const std::vector<std::vector<int>>& groups, const BootstrapConfig& boot,
+    const std::function<std::vector<double>(const std::vector<int>&)>& scalars);
 
 // [resample][scalar_vector index]; empty if n_resamples == 0.
 std::vector<std::vector<double>> bootstrap_scalars(const RowSet& set,
