@@ -1,8 +1,10 @@
 // Paired comparison of two runs: identical runs, a clearly better run, and mismatched runs.
 #include "eval/compare.h"
+#include "eval/stats.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "util/error.h"
@@ -112,27 +114,142 @@ TEST(Compare, SmallRandomDifferenceIsNotSignificant) {
   EXPECT_NEAR(c["mcnemar"]["p_value"].get<double>(), 1.0, 1e-12);  // 2 vs 1: 2 * 4/8 -> 1
 }
 
-TEST(Compare, RunsOnDifferentPatientsAreRejected) {
+// Runs on partly different patients are compared on the patients they share, and say how many.
+TEST(Compare, RunsOnPartlySharedPatients) {
   auto a = run(20, [](int) { return true; });
-  auto b = run(21, [](int) { return true; });
+  auto b = run(23, [](int p) { return p % 4 != 0; });
+  for (auto& r : b)  // patient_0 is not in b: 19 shared, 1 only in a, 4 only in b
+    if (r.patient == "patient_0") r.patient = "patient_x";
+  me::CompareConfig cfg;
+  cfg.bootstrap.n_resamples = 100;
+  auto c = me::compare_runs(a, b, kClasses, cfg);
+  EXPECT_EQ(c["shared_patients"], 19);
+  EXPECT_EQ(c["n_patients"], 19);
+  EXPECT_EQ(c["patients_only_in_a"], 1);
+  EXPECT_EQ(c["patients_only_in_b"], 4);
+  // On the 19 shared patients, b is wrong on 4, 8, 12, 16 (patient_0 left out).
+  EXPECT_EQ(c["mcnemar"]["only_a_right"], 4);
+  EXPECT_EQ(c["mcnemar"]["only_b_right"], 0);
+  EXPECT_EQ(c["mcnemar"]["both_right"], 15);
+  std::string text = me::format_comparison(c);
+  EXPECT_NE(text.find("Compared on the 19 patients both runs hold (left out: 1 only in A, 4 only in B)"),
+            std::string::npos) << text;
+  // Nothing shared, or a shared patient with another true class: errors.
+  auto d = a;
+  for (auto& r : d) r.patient += "_other";
   try {
-    me::compare_runs(a, b, kClasses);
+    me::compare_runs(a, d, kClasses);
     FAIL() << "expected murmur::Error";
   } catch (const murmur::Error& e) {
-    std::string msg = e.what();
-    EXPECT_NE(msg.find("do not cover the same patients"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("patient_20"), std::string::npos) << msg;
+    EXPECT_NE(std::string(e.what()).find("share no patient"), std::string::npos) << e.what();
   }
-  auto c = run(20, [](int) { return true; });
-  for (auto& r : c)
+  auto e = run(20, [](int) { return true; });
+  for (auto& r : e)
     if (r.patient == "patient_3") r.true_class = 0;
-  EXPECT_THROW(me::compare_runs(a, c, kClasses), murmur::Error);
-  // Same patients, different folds: allowed and reported.
-  auto d = a;
-  for (auto& r : d) r.fold = (r.fold + 1) % 5;
+  EXPECT_THROW(me::compare_runs(a, e, kClasses), murmur::Error);
+  // Same patients, different folds: allowed and reported; the corrected t-test is not applicable.
+  auto f = a;
+  for (auto& r : f) r.fold = (r.fold + 1) % 5;
+  auto g = me::compare_runs(a, f, kClasses, cfg);
+  EXPECT_FALSE(g["same_folds"].get<bool>());
+  EXPECT_FALSE(g["corrected_t"]["applicable"].get<bool>());
+  EXPECT_NE(g["corrected_t"]["reason"].get<std::string>().find("different fold"), std::string::npos);
+  EXPECT_TRUE(g["corrected_t"]["p_value"].is_null());
+}
+
+// Values from mpmath.betainc (= scipy.stats.t.sf * 2).
+TEST(Compare, StudentTAndIncompleteBeta) {
+  EXPECT_NEAR(me::student_t_two_sided_p(2.0, 4), 0.1161165235168156, 1e-10);
+  EXPECT_NEAR(me::student_t_two_sided_p(-2.0, 10), 0.0733880347707404, 1e-10);
+  EXPECT_NEAR(me::student_t_two_sided_p(1.0, 1), 0.5, 1e-12);
+  EXPECT_NEAR(me::student_t_two_sided_p(30.0, 3), 8.13528042716396e-5, 1e-12);
+  EXPECT_NEAR(me::student_t_two_sided_p(0.5, 120), 0.6179907243384017, 1e-10);
+  EXPECT_DOUBLE_EQ(me::student_t_two_sided_p(0.0, 7), 1.0);
+  EXPECT_NEAR(me::student_t_cdf(-1.0, 1), 0.25, 1e-12);
+  EXPECT_NEAR(me::student_t_cdf(2.0, 4), 1 - 0.1161165235168156 / 2, 1e-10);
+  EXPECT_NEAR(me::regularized_incomplete_beta(2, 3, 0.5), 11.0 / 16, 1e-12);
+  EXPECT_NEAR(me::regularized_incomplete_beta(2.5, 1.5, 0.3), 0.0889437231706656, 1e-10);
+  EXPECT_THROW(me::regularized_incomplete_beta(0, 1, 0.5), murmur::Error);
+}
+
+TEST(Compare, CorrectedResampledTTestByHand) {
+  // d = .1 .2 0 .1 .1: mean .1, s^2 = .005, 5 folds -> ratio 1/4; t = .1 / sqrt((1/5 + 1/4) .005).
+  auto t = me::corrected_resampled_t_test({0.1, 0.2, 0.0, 0.1, 0.1}, 0.25);
+  ASSERT_TRUE(t.applicable);
+  EXPECT_NEAR(t.mean_difference, 0.1, 1e-12);
+  EXPECT_NEAR(t.t, 0.1 / std::sqrt(0.45 * 0.005), 1e-9);
+  EXPECT_EQ(t.df, 4);
+  EXPECT_NEAR(t.p_value, 0.1027004274955119, 1e-6);
+  auto zero = me::corrected_resampled_t_test({0, 0, 0}, 0.25);
+  EXPECT_DOUBLE_EQ(zero.p_value, 1.0);
+  EXPECT_FALSE(me::corrected_resampled_t_test({0.3}, 0.25).applicable);
+  // The uncorrected t-test would be t = .1 / sqrt(.005 / 5) = 3.16 (p = .034): the correction
+  // for overlapping training sets is what keeps it honest.
+  EXPECT_LT(t.t, 0.1 / std::sqrt(0.005 / 5));
+}
+
+// compare_runs over repeats x folds: identical runs p = 1; a run that is better in every fold
+// comes out with the corrected t-test's difference, t and df.
+TEST(Compare, CorrectedTInComparison) {
+  auto a = run(50, [](int p) { return p % 3 != 0; });
   me::CompareConfig cfg;
   cfg.bootstrap.n_resamples = 50;
-  EXPECT_FALSE(me::compare_runs(a, d, kClasses, cfg)["same_folds"].get<bool>());
+  auto same = me::compare_runs(a, a, kClasses, cfg);
+  ASSERT_TRUE(same["corrected_t"]["applicable"].get<bool>());
+  EXPECT_EQ(same["corrected_t"]["n_pairs"], 5);
+  EXPECT_EQ(same["corrected_t"]["df"], 4);
+  EXPECT_DOUBLE_EQ(same["corrected_t"]["p_value"].get<double>(), 1.0);
+  auto b = run(50, [](int p) { return p % 3 != 0 || p % 2 == 0; });
+  auto c = me::compare_runs(a, b, kClasses, cfg);
+  const auto& t = c["corrected_t"];
+  ASSERT_TRUE(t["applicable"].get<bool>());
+  EXPECT_GT(t["mean_difference"].get<double>(), 0.0);
+  EXPECT_EQ(t["metric"], "patient balanced_accuracy");
+  EXPECT_TRUE(c.contains("corrected_t_macro_auroc"));
+  std::string text = me::format_comparison(c);
+  EXPECT_NE(text.find("Corrected resampled t-test"), std::string::npos) << text;
+  EXPECT_NE(text.find("treat each model as fixed"), std::string::npos) << text;
+}
+
+// A multi-label run against a 5-class run: on the single-label patients they share.
+TEST(Compare, MultiLabelAgainstFiveClassOnSharedSingleLabelPatients) {
+  auto five = run(20, [](int p) { return p % 2 == 0; });  // true class p % 5 (AR AS MR MS N)
+  const std::vector<std::string> labels = {"MS", "MR", "AS", "AR"};  // any order
+  me::Predictions ml;
+  for (int p = 0; p < 24; ++p)
+    for (int r = 0; r < 2; ++r) {
+      me::Prediction x;
+      x.patient = "patient_" + std::to_string(p), x.file = x.patient + "_ml" + std::to_string(r);
+      x.fold = p % 5, x.true_class = -1;
+      int cls = p % 5;  // kClassNames index; 4 = N
+      if (cls < 4) x.true_labels = {3 - cls};   // AR -> 3, AS -> 2, MR -> 1, MS -> 0 in `labels`
+      if (p >= 20) x.true_labels = {0, 1};      // 4 MD patients: not in the 5-class view
+      x.probs = {0.1f, 0.1f, 0.1f, 0.1f};
+      for (int l : x.true_labels) x.probs[l] = 0.9f;  // always right
+      x.thresholds = {0.5f, 0.5f, 0.5f, 0.5f};
+      ml.push_back(x);
+    }
+  me::CompareConfig cfg;
+  cfg.bootstrap.n_resamples = 50;
+  auto c = me::compare_runs(five, kClasses, ml, labels, cfg);
+  EXPECT_EQ(c["shared_patients"], 20);
+  EXPECT_EQ(c["patients_only_in_b"], 0);  // MD patients never enter the 5-class comparison
+  EXPECT_TRUE(c["multi_label"]["b"].get<bool>());
+  EXPECT_DOUBLE_EQ(c["b"]["patient"]["accuracy"]["value"].get<double>(), 1.0);
+  EXPECT_EQ(c["mcnemar"]["only_b_right"], 10);
+  EXPECT_EQ(c["mcnemar"]["only_a_right"], 0);
+  // Two multi-label runs: also multi-label macro AUROC over all shared patients, MD included.
+  auto ml2 = ml;  // the same run written with the labels in kClassNames order
+  for (auto& x : ml2) {
+    std::reverse(x.probs.begin(), x.probs.end());
+    for (int& l : x.true_labels) l = 3 - l;
+    std::sort(x.true_labels.begin(), x.true_labels.end());
+  }
+  auto mm = me::compare_runs(ml, labels, ml2, {"AR", "AS", "MR", "MS"}, cfg);
+  EXPECT_DOUBLE_EQ(mm["corrected_t_macro_auroc"]["p_value"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(mm["paired_bootstrap"]["difference"].get<double>(), 0.0);
+  EXPECT_EQ(mm["corrected_t_macro_auroc"]["metric"], "patient multi-label macro_auroc");
+  EXPECT_EQ(mm["corrected_t_macro_auroc"]["shared_patients"], 24);
 }
 
 // Each run is fused its own way and the comparison says how; settings errors name the key.

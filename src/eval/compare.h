@@ -16,8 +16,14 @@
 //   averaged over repeats so that each patient counts once. Discordant pairs n01 (only A right)
 //   and n10 (only B right): exact two-sided binomial test if n01 + n10 < exact_below, else
 //   chi-square with continuity correction, 1 degree of freedom.
-// The runs must hold the same patients (per repeat) with the same true classes, else murmur::Error;
-// whether the folds agree too is reported ("same_folds"), not required.
+// - corrected resampled t-test (Nadeau & Bengio 2003, eval/stats.h) over per-(repeat, fold)
+//   differences of patient balanced accuracy, n_test/n_train = 1/(k - 1): it includes training
+//   variance, which the two tests above ignore (they treat each model as fixed). Needs the same
+//   fold assignment in both runs, else reported as not applicable with the reason.
+// The runs are compared on the (repeat, patient) pairs they share ("shared_patients"; none shared:
+// murmur::Error), which must have the same true classes. A multi-label run (eval/multilabel.h)
+// enters through five_class_view (its single-label patients); two multi-label runs also get a
+// corrected t-test of multi-label macro AUROC over all shared patients.
 // JSON "murmur.eval.compare/1": docs/schemas.md.
 #pragma once
 
@@ -40,6 +46,11 @@ struct CompareConfig {
 
 nlohmann::json compare_runs(const Predictions& a, const Predictions& b,
                             const std::vector<std::string>& class_names, const CompareConfig& cfg = {});
+// Runs with their own class names (e.g. a multi-label run {"AR","AS","MR","MS"} against a 5-class
+// run); single-label names must be the same set (order may differ).
+nlohmann::json compare_runs(const Predictions& a, const std::vector<std::string>& class_names_a,
+                            const Predictions& b, const std::vector<std::string>& class_names_b,
+                            const CompareConfig& cfg = {});
 
 // McNemar's test alone: n01 = only A right, n10 = only B right. Returns {statistic or NaN, p}.
 struct McNemarResult {
