@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -233,6 +234,76 @@ TEST(Report, PlainTextTables) {
   EXPECT_NE(s.find("Balanced accuracy"), std::string::npos) << s;
   EXPECT_NE(s.find(me::format_stat(r["metrics"]["patient"]["balanced_accuracy"])), std::string::npos) << s;
   EXPECT_EQ(me::format_summary(r["metrics"]), s);  // accepts an evaluate() result too
+}
+
+// A multi-label run (no "N" among the class names): multi-label metrics, the 5-class view, and a
+// page with the per-disease table, label-set confusion, ROC and precision-recall curves.
+me::Predictions synthetic_multilabel_run() {
+  uint32_t s = 99;
+  auto rnd = [&] { s = s * 1664525u + 1013904223u; return (s >> 8) / float(1 << 24); };
+  me::Predictions rows;
+  for (int p = 0; p < 30; ++p) {
+    std::vector<int> labels;
+    if (p % 3 == 1) labels = {p % 4};                  // single disease
+    if (p % 3 == 2) labels = {p % 2, 2 + (p / 3) % 2};  // two diseases
+    for (int r = 0; r < 4; ++r) {
+      me::Prediction x;
+      x.patient = "patient_" + std::to_string(p), x.file = x.patient + "_r" + std::to_string(r);
+      x.site = r % 2 ? "Aor" : "Mit", x.position = r < 2 ? "sit" : "sup";
+      x.fold = p % 5, x.true_class = -1, x.true_labels = labels;
+      for (int c = 0; c < 4; ++c) {
+        bool has = std::find(labels.begin(), labels.end(), c) != labels.end();
+        x.probs.push_back(std::clamp((has ? 0.65f : 0.3f) + 0.6f * (rnd() - 0.5f), 0.0f, 1.0f));
+      }
+      x.thresholds = {0.5f, 0.45f, 0.5f, 0.4f + 0.02f * x.fold};
+      rows.push_back(x);
+    }
+  }
+  return rows;
+}
+
+TEST(Report, MultiLabelReportJsonHtmlAndSummary) {
+  const std::vector<std::string> labels = {"AR", "AS", "MR", "MS"};
+  me::BootstrapConfig boot;
+  boot.n_resamples = 50;
+  nlohmann::json meta = {{"title", "valves <multi-label>"}, {"created_utc", "2026-11-26T09:30:00Z"}};
+  auto r = me::build_report(synthetic_multilabel_run(), synthetic_curves(), labels, meta, boot, me::Fusion::kGeometric);
+  EXPECT_EQ(r["metrics"]["schema"], "murmur.eval.multilabel/1");
+  EXPECT_EQ(r["metrics"]["n_patients"], 30);
+  ASSERT_TRUE(r["five_class"].is_object());
+  EXPECT_EQ(r["five_class"]["schema"], "murmur.eval.metrics/1");
+  EXPECT_EQ(r["five_class"]["n_single_label_patients"], 20);  // 10 patients have two diseases
+  EXPECT_EQ(r["five_class"]["patient_fusion"], "geometric");
+  EXPECT_NE(r["five_class"]["note"].get<std::string>().find("20 single-label patients (of 30)"), std::string::npos);
+
+  std::string html = me::render_html(r);
+  for (const char* section : {"Per disease", "Average precision", "Over all diseases", "Exact match", "Hamming loss",
+                              "Any valve disease: sensitivity", "Label-set confusion", "ROC curves per disease",
+                              "Precision-recall curves per disease", "The 5-class question", "5-class: Headline metrics",
+                              "5-class: Confusion matrices", "Training curves", "Labels (multi-label; normal = none)"})
+    EXPECT_NE(html.find(section), std::string::npos) << section;
+  // The per-disease table: every disease's AUROC and AP at patient level, as printed.
+  for (const auto& pc : r["metrics"]["patient"]["per_class"]) {
+    EXPECT_NE(html.find("<tr><td>" + pc["class"].get<std::string>() + "</td><td>" + pc["support"].dump() + "</td><td><b>" +
+                        fixed3(pc["auroc"]["value"].get<double>()) + "</b>"),
+              std::string::npos) << pc["class"];
+    EXPECT_NE(html.find("(AP " + fixed3(pc["average_precision"]["value"].get<double>()) + ")"), std::string::npos);
+  }
+  // Multi-label: 2 sens/spec + 2 label-set confusions + 2 ROC + 2 PR; training: 2; 5-class: 2 + 2 + 2.
+  EXPECT_EQ(count(html, "<svg"), 16u);
+  EXPECT_EQ(count(html, "<svg"), count(html, "</svg>"));
+  EXPECT_EQ(html.find("<multi-label>"), std::string::npos);
+  EXPECT_EQ(count(html, "http"), count(html, "http://www.w3.org/2000/svg"));
+
+  std::string s = me::format_summary(r);
+  for (const char* part : {"Patient level per disease", "average precision", "Macro AUROC", "Exact match",
+                           "Any disease: sensitivity", "5-class view on 20 single-label patients: balanced accuracy"})
+    EXPECT_NE(s.find(part), std::string::npos) << part << "\n" << s;
+  EXPECT_NE(s.find(me::format_stat(r["metrics"]["patient"]["per_class"][2]["average_precision"])), std::string::npos);
+  std::string dir = murmur::test::temp_dir("report_ml");
+  me::write_report(dir, r);
+  EXPECT_EQ(nlohmann::json::parse(murmur::util::read_file(dir + "/report.json")), r);
+  fs::remove_all(dir);
 }
 
 TEST(Report, RendersInHeadlessChromium) {

@@ -11,7 +11,10 @@
 //   std::cout << murmur::eval::format_summary(report);      // headline table for the terminal
 //
 // Report JSON ("murmur.report/1", schema in docs/schemas.md): "title", "run" (meta plus this
-// build's version and commit, time, machine), "metrics" (evaluate()), "curves".
+// build's version and commit, time, machine), "metrics" (evaluate()), "curves". Multi-label runs
+// (is_multi_label(class_names)): "metrics" = evaluate_multilabel() and "five_class" = evaluate()
+// of five_class_view() (eval/multilabel.h) with "note" and "n_single_label_patients" added (null
+// if no single-label patient, or labels other than AR, AS, MR, MS); the HTML shows both.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -4,18 +4,17 @@
 #include "eval/fusion.h"
 #include "eval/json_text.h"
 #include "eval/report.h"
+#include "eval/report_parts.h"
 #include "eval/svg.h"
 #include "util/assets.h"
 #include "util/error.h"
 
 namespace murmur::eval {
 
-using namespace jt;
-using namespace svg;
-
-namespace {
+namespace html {
 
 std::string stat_cell(const nlohmann::json& st) {
+  using namespace jt;
   double v = num(at(st, "value")), lo = num(at(st, "ci_low")), hi = num(at(st, "ci_high"));
   std::string out = "<td><b>" + fmt(v) + "</b>";
   if (!std::isnan(lo)) out += "<br><small class=\"ci\">" + fmt(lo) + "&ndash;" + fmt(hi) + "</small>";
@@ -23,6 +22,7 @@ std::string stat_cell(const nlohmann::json& st) {
 }
 
 std::string mean_sd_cell(const nlohmann::json& ms) {
+  using namespace jt;
   double m = num(at(ms, "mean")), sd = num(at(ms, "sd"));
   return "<td>" + fmt(m) + (std::isnan(sd) ? "" : " &plusmn; " + fmt(sd)) + "</td>";
 }
@@ -32,7 +32,15 @@ std::string table_open(const std::vector<std::string>& header) {
   for (const auto& h : header) out += "<th>" + html_escape(h) + "</th>";
   return out + "</tr></thead><tbody>";
 }
-const char* kTableClose = "</tbody></table></div>";
+const char* const kTableClose = "</tbody></table></div>";
+
+}  // namespace html
+
+using namespace jt;
+using namespace svg;
+using namespace html;
+
+namespace {
 
 std::string breakdown_table(const nlohmann::json& groups, const std::string& what) {
   std::string out = table_open({what, "recordings", "patients", "Accuracy", "Balanced accuracy", "Macro-F1", "Macro AUROC"});
@@ -65,63 +73,14 @@ Fusion fusion_of(const nlohmann::json& metrics) {
   return Fusion::kMean;
 }
 
-}  // namespace
-
-std::string render_html(const nlohmann::json& report) {
-  const auto& run = at(report, "run");
-  const auto& m = at(report, "metrics");
-  if (!m.is_object() || !m.contains("patient") || !m.contains("recording"))
-    throw Error("render_html: report has no metrics (build it with eval::build_report)");
+// Headline metrics to ROC curves of a murmur.eval.metrics/1 block; headings start with prefix.
+std::string five_class_top(const nlohmann::json& m, const std::string& prefix) {
   std::vector<std::string> classes = m["class_names"].get<std::vector<std::string>>();
-  const std::string title = text_of(at(report, "title"));
-  const auto& machine = at(run, "machine");
-  std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    << "<title>" << html_escape(title) << "</title><style>\n" << util::asset("style.css")
-    << "</style></head><body class=\"report\">\n";
-  h << "<h1>" << html_escape(title) << "</h1>\n";
-  h << "<p class=\"sub\">murmur " << html_escape(text_of(at(run, "murmur_version"))) << " ("
-    << html_escape(text_of(at(run, "git_commit"))) << ") &middot; " << html_escape(text_of(at(run, "created_utc")))
-    << " &middot; wall time " << duration(num(at(run, "wall_time_s"))) << "</p>\n";
-
-  // Run summary.
   const auto& boot = m["bootstrap"];
   const Fusion fusion = fusion_of(m);
-  h << "<h2>Run</h2><div class=\"tw\"><table><tbody>";
-  auto row = [&](const std::string& k, const std::string& v) {
-    h << "<tr><td>" << html_escape(k) << "</td><td class=\"wrap\">" << html_escape(v) << "</td></tr>";
-  };
-  row("Recordings", text_of(m["n_recordings"]));
-  row("Patients", text_of(m["n_patients"]));
-  row("Classes", [&] {
-    std::string s;
-    for (const auto& c : classes) s += (s.empty() ? "" : ", ") + c;
-    return s;
-  }());
-  row("Cross-validation", text_of(m["n_repeats"]) + " repeat(s) x " + text_of(m["n_folds"]) + " folds");
-  // Runs written before "data_fingerprint" was the key carry "dataset_fingerprint".
-  std::string fingerprint = text_of(at(run, "data_fingerprint"));
-  if (fingerprint.empty()) fingerprint = text_of(at(run, "dataset_fingerprint"));
-  row("Data fingerprint", (fingerprint.empty() ? "n/a" : fingerprint) + " (commit " +
-                              (text_of(at(run, "git_commit")).empty() ? "n/a" : text_of(run["git_commit"])) + ")");
-  row("Patient fusion", fusion_name(fusion));
-  row("Intervals", fmt(100 * num(boot["confidence"]), 0) + "% bootstrap over patients, " +
-                       text_of(boot["n_resamples"]) + " resamples, seed " + text_of(boot["seed"]));
-  for (const char* key : {"command", "preset", "model"})
-    if (run.contains(key)) row(key, text_of(run[key]));
-  h << kTableClose;
-  if (m.contains("warnings") && !m["warnings"].empty()) {
-    h << "<div class=\"warn\"><b>Warnings</b><ul>";
-    for (const auto& w : m["warnings"]) h << "<li>" << html_escape(text_of(w)) << "</li>";
-    h << "</ul></div>";
-  }
-  if (!at(run, "config").is_null())
-    h << "<details><summary>Full configuration</summary><pre>" << html_escape(run["config"].dump(2))
-      << "</pre></details>\n";
-
+  std::ostringstream h;
   // Headline.
-  h << "<h2>Headline metrics</h2><p class=\"note\">Patient level: " << html_escape(fusion_rule(fusion))
+  h << "<h2>" << prefix << "Headline metrics</h2><p class=\"note\">Patient level: " << html_escape(fusion_rule(fusion))
     << ". Value in bold, "
     << fmt(100 * num(boot["confidence"]), 0)
     << "% interval below (patients resampled). Fold columns: mean &plusmn; sd over (repeat, fold).</p>";
@@ -134,7 +93,7 @@ std::string render_html(const nlohmann::json& report) {
   h << kTableClose;
 
   const std::pair<const char*, const char*> levels[] = {{"patient", "Patient level"}, {"recording", "Recording level"}};
-  h << "<h2>Confusion matrices</h2><p class=\"note\">Counts; colour = share of the true class's row.";
+  h << "<h2>" << prefix << "Confusion matrices</h2><p class=\"note\">Counts; colour = share of the true class's row.";
   if (num(m["n_repeats"]) > 1) h << " Counts are summed over the " << text_of(m["n_repeats"]) << " repeats.";
   h << "</p><div class=\"grid\">";
   for (auto [key, label] : levels)
@@ -142,17 +101,23 @@ std::string render_html(const nlohmann::json& report) {
       << "</figure>";
   h << "</div>\n";
 
-  h << "<h2>Sensitivity and specificity per class</h2><div class=\"grid\">";
+  h << "<h2>" << prefix << "Sensitivity and specificity per class</h2><div class=\"grid\">";
   for (auto [key, label] : levels)
     h << "<figure>" << sens_spec_svg(m[key]["per_class"], label)
       << legend({{"sensitivity", "#1f77b4"}, {"specificity", "#ff7f0e"}}) << "</figure>";
   h << "</div>";
   for (auto [key, label] : levels) h << "<h3>" << label << "</h3>" << per_class_table(m[key]);
 
-  h << "<h2>ROC curves (one class vs rest)</h2><div class=\"grid\">";
+  h << "<h2>" << prefix << "ROC curves (one class vs rest)</h2><div class=\"grid\">";
   for (auto [key, label] : levels) h << "<figure>" << roc_svg(m[key], classes, label) << "</figure>";
   h << "</div>\n";
 
+  return h.str();
+}
+
+// Loss and accuracy per fold, when the report has training curves.
+std::string curves_html(const nlohmann::json& report) {
+  std::ostringstream h;
   const auto& curves = at(report, "curves");
   if (curves.is_array() && !curves.empty()) {
     std::vector<Series> loss, acc;
@@ -183,10 +148,16 @@ std::string render_html(const nlohmann::json& report) {
       << "</figure><figure>" << line_chart(acc, ao) << legend(items) << "</figure></div>\n";
   }
 
-  h << "<h2>By auscultation site (recording level)</h2>" << breakdown_table(m["by_site"], "site");
-  h << "<h2>By position (recording level)</h2>" << breakdown_table(m["by_position"], "position");
+  return h.str();
+}
 
-  h << "<h2>Per fold</h2>"
+// By site, by position and per fold of a murmur.eval.metrics/1 block.
+std::string five_class_bottom(const nlohmann::json& m, const std::string& prefix) {
+  std::ostringstream h;
+  h << "<h2>" << prefix << "By auscultation site (recording level)</h2>" << breakdown_table(m["by_site"], "site");
+  h << "<h2>" << prefix << "By position (recording level)</h2>" << breakdown_table(m["by_position"], "position");
+
+  h << "<h2>" << prefix << "Per fold</h2>"
     << table_open({"repeat", "fold", "patients", "Patient acc.", "Patient bal. acc.", "recordings",
                    "Recording acc.", "Recording bal. acc."});
   const auto& pf = at(at(m["folds"], "patient"), "per_fold");
@@ -202,6 +173,81 @@ std::string render_html(const nlohmann::json& report) {
       << "</td></tr>";
   }
   h << kTableClose;
+
+  return h.str();
+}
+
+}  // namespace
+
+std::string render_html(const nlohmann::json& report) {
+  const auto& run = at(report, "run");
+  const auto& m = at(report, "metrics");
+  if (!m.is_object() || !m.contains("patient") || !m.contains("recording"))
+    throw Error("render_html: report has no metrics (build it with eval::build_report)");
+  std::vector<std::string> classes = m["class_names"].get<std::vector<std::string>>();
+  const bool multi = at(m, "schema") == "murmur.eval.multilabel/1";
+  const std::string title = text_of(at(report, "title"));
+  const auto& machine = at(run, "machine");
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    << "<title>" << html_escape(title) << "</title><style>\n" << util::asset("style.css")
+    << "</style></head><body class=\"report\">\n";
+  h << "<h1>" << html_escape(title) << "</h1>\n";
+  h << "<p class=\"sub\">murmur " << html_escape(text_of(at(run, "murmur_version"))) << " ("
+    << html_escape(text_of(at(run, "git_commit"))) << ") &middot; " << html_escape(text_of(at(run, "created_utc")))
+    << " &middot; wall time " << duration(num(at(run, "wall_time_s"))) << "</p>\n";
+
+  // Run summary.
+  const auto& boot = m["bootstrap"];
+  const Fusion fusion = fusion_of(m);
+  h << "<h2>Run</h2><div class=\"tw\"><table><tbody>";
+  auto row = [&](const std::string& k, const std::string& v) {
+    h << "<tr><td>" << html_escape(k) << "</td><td class=\"wrap\">" << html_escape(v) << "</td></tr>";
+  };
+  row("Recordings", text_of(m["n_recordings"]));
+  row("Patients", text_of(m["n_patients"]));
+  row(multi ? "Labels (multi-label; normal = none)" : "Classes", [&] {
+    std::string s;
+    for (const auto& c : classes) s += (s.empty() ? "" : ", ") + c;
+    return s;
+  }());
+  row("Cross-validation", text_of(m["n_repeats"]) + " repeat(s) x " + text_of(m["n_folds"]) + " folds");
+  // Runs written before "data_fingerprint" was the key carry "dataset_fingerprint".
+  std::string fingerprint = text_of(at(run, "data_fingerprint"));
+  if (fingerprint.empty()) fingerprint = text_of(at(run, "dataset_fingerprint"));
+  row("Data fingerprint", (fingerprint.empty() ? "n/a" : fingerprint) + " (commit " +
+                              (text_of(at(run, "git_commit")).empty() ? "n/a" : text_of(run["git_commit"])) + ")");
+  if (multi)
+    row("Patient fusion", "mean per label" + (at(report, "five_class").is_object()
+                                                  ? std::string("; 5-class view: ") + fusion_name(fusion_of(report["five_class"]))
+                                                  : std::string()));
+  else
+    row("Patient fusion", fusion_name(fusion));
+  row("Intervals", fmt(100 * num(boot["confidence"]), 0) + "% bootstrap over patients, " +
+                       text_of(boot["n_resamples"]) + " resamples, seed " + text_of(boot["seed"]));
+  for (const char* key : {"command", "preset", "model"})
+    if (run.contains(key)) row(key, text_of(run[key]));
+  h << kTableClose;
+  if (m.contains("warnings") && !m["warnings"].empty()) {
+    h << "<div class=\"warn\"><b>Warnings</b><ul>";
+    for (const auto& w : m["warnings"]) h << "<li>" << html_escape(text_of(w)) << "</li>";
+    h << "</ul></div>";
+  }
+  if (!at(run, "config").is_null())
+    h << "<details><summary>Full configuration</summary><pre>" << html_escape(run["config"].dump(2))
+      << "</pre></details>\n";
+
+  const auto& five = at(report, "five_class");
+  if (multi) {
+    h << multilabel_html(m) << curves_html(report);
+    if (five.is_object() && five.contains("patient")) {
+      h << "<h2 id=\"five-class\">The 5-class question</h2><p class=\"note\">" << html_escape(text_of(at(five, "note")))
+        << "</p>" << five_class_top(five, "5-class: ") << five_class_bottom(five, "5-class: ");
+    }
+  } else {
+    h << five_class_top(m, "") << curves_html(report) << five_class_bottom(m, "");
+  }
 
   h << "<footer>murmur " << html_escape(text_of(at(run, "murmur_version"))) << " (commit "
     << html_escape(text_of(at(run, "git_commit"))) << ") &middot; " << html_escape(text_of(at(machine, "os")))

@@ -1,11 +1,14 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <thread>
 #include <tuple>
 
+#include "data/recording.h"
+#include "eval/multilabel.h"
 #include "eval/report.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -51,7 +54,30 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
     if (uname(&u) == 0) run["machine"]["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
   }
   r["run"] = run;
-  r["metrics"] = evaluate(predictions, class_names, boot, fusion);
+  if (is_multi_label(class_names)) {
+    r["metrics"] = evaluate_multilabel(predictions, class_names, boot);
+    // The 5-class question on the single-label patients, if the labels are the four valve diseases.
+    std::vector<std::string> sorted = class_names, five_names = data::kClassNames;
+    std::sort(sorted.begin(), sorted.end());
+    five_names.pop_back();  // AR, AS, MR, MS
+    Predictions five = sorted == five_names ? five_class_view(predictions, class_names) : Predictions{};
+    if (five.empty()) {
+      r["five_class"] = nullptr;
+    } else {
+      r["five_class"] = evaluate(five, data::kClassNames, boot, fusion);
+      size_t n = r["five_class"]["n_patients"].get<size_t>();
+      std::string rule = fusion_rule(fusion);
+      rule[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(rule[0])));
+      r["five_class"]["n_single_label_patients"] = n;
+      r["five_class"]["note"] =
+          "The 5-class question (AR, AS, MR, MS or N) answered by the multi-label model on the " +
+          std::to_string(n) + " single-label patients (of " + r["metrics"]["n_patients"].dump() +
+          "), assuming independent labels: P(N) = prod(1 - p_k), P(only k) = p_k prod_{j!=k}(1 - p_j), "
+          "renormalised; predicted class = the largest. " + rule + " (5-class probabilities).";
+    }
+  } else {
+    r["metrics"] = evaluate(predictions, class_names, boot, fusion);
+  }
   r["curves"] = nlohmann::json::array();
   std::vector<Curve> sorted = curves;
   std::sort(sorted.begin(), sorted.end(), [](const Curve& a, const Curve& b) {

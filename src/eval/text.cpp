@@ -102,9 +102,50 @@ std::string format_stat(const nlohmann::json& stat, int decimals) {
   return out;
 }
 
+namespace {
+
+// Multi-label: per disease at patient level, the summary over diseases, screening, and the 5-class
+// view's balanced accuracy when the report has one.
+std::string multilabel_summary(const nlohmann::json& m, const nlohmann::json& five) {
+  std::string labels;
+  for (const auto& c : m["class_names"]) labels += (labels.empty() ? "" : ", ") + text_of(c);
+  std::string out = "Patients " + text_of(m["n_patients"]) + ", recordings " + text_of(m["n_recordings"]) + ", " +
+                    text_of(m["n_repeats"]) + " repeat(s) x " + text_of(m["n_folds"]) + " folds; multi-label (" +
+                    labels + "; normal = none), thresholds " + text_of(at(m, "thresholds")) + "; " +
+                    fmt(100 * num(m["bootstrap"]["confidence"]), 0) + "% intervals resample patients\n\n";
+  std::vector<std::vector<std::string>> pc;
+  for (const auto& c : m["patient"]["per_class"])
+    pc.push_back({text_of(c["class"]), text_of(c["support"]), format_stat(c["auroc"]),
+                  format_stat(c["average_precision"]), format_stat(c["sensitivity"]), format_stat(c["specificity"])});
+  out += "Patient level per disease\n" +
+         format_table({"disease", "n", "AUROC", "average precision", "sensitivity", "specificity"}, pc);
+  const auto& p = m["patient"];
+  const auto& any = at(p, "any_disease");
+  std::vector<std::vector<std::string>> rows = {
+      {"Macro AUROC", format_stat(at(p, "macro_auroc")), format_stat(at(m["recording"], "macro_auroc"))},
+      {"Macro average precision", format_stat(at(p, "macro_average_precision")),
+       format_stat(at(m["recording"], "macro_average_precision"))},
+      {"Exact match", format_stat(at(p, "exact_match")), format_stat(at(m["recording"], "exact_match"))},
+      {"Hamming loss", format_stat(at(p, "hamming_loss")), format_stat(at(m["recording"], "hamming_loss"))},
+      {"Any disease: sensitivity", format_stat(at(any, "sensitivity")),
+       format_stat(at(at(m["recording"], "any_disease"), "sensitivity"))},
+      {"Any disease: specificity", format_stat(at(any, "specificity")),
+       format_stat(at(at(m["recording"], "any_disease"), "specificity"))}};
+  out += "\n" + format_table({"metric", "patient", "recording"}, rows);
+  if (five.is_object() && five.contains("patient"))
+    out += "\n5-class view on " + text_of(at(five, "n_patients")) + " single-label patients: balanced accuracy " +
+           format_stat(five["patient"]["balanced_accuracy"]) + " (patient), " +
+           format_stat(five["recording"]["balanced_accuracy"]) + " (recording)\n";
+  for (const auto& w : at(m, "warnings")) out += "warning: " + text_of(w) + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string format_summary(const nlohmann::json& report_or_metrics) {
   const nlohmann::json& m = report_or_metrics.contains("metrics") ? report_or_metrics["metrics"] : report_or_metrics;
   if (!m.contains("patient")) throw Error("format_summary: not a report or metrics JSON");
+  if (at(m, "schema") == "murmur.eval.multilabel/1") return multilabel_summary(m, at(report_or_metrics, "five_class"));
   auto mean_sd = [](const nlohmann::json& ms) {
     double mean = num(at(ms, "mean")), sd = num(at(ms, "sd"));
     return fmt(mean) + (std::isnan(sd) ? "" : " ± " + fmt(sd));

@@ -22,7 +22,9 @@ std::string format_table(const std::vector<std::string>& header,
 std::string format_stat(const nlohmann::json& stat, int decimals = 3);
 
 // Headline table (patient and recording level, intervals, fold mean +- sd) of a report or of an
-// evaluate() result, then the per-class patient-level table.
+// evaluate() result, then the per-class patient-level table. Multi-label (evaluate_multilabel()):
+// per disease AUROC, AP, sensitivity, specificity; macro AUROC/AP, exact match, Hamming loss,
+// screening; and the 5-class view's balanced accuracy when a report has "five_class".
 std::string format_summary(const nlohmann::json& report_or_metrics);
 
 }  // namespace murmur::eval
