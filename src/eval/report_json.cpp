@@ -1,7 +1,6 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <thread>
@@ -66,14 +65,12 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
     } else {
       r["five_class"] = evaluate(five, data::kClassNames, boot, fusion);
       size_t n = r["five_class"]["n_patients"].get<size_t>();
-      std::string rule = fusion_rule(fusion);
-      rule[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(rule[0])));
       r["five_class"]["n_single_label_patients"] = n;
       r["five_class"]["note"] =
           "The 5-class question (AR, AS, MR, MS or N) answered by the multi-label model on the " +
           std::to_string(n) + " single-label patients (of " + r["metrics"]["n_patients"].dump() +
           "), assuming independent labels: P(N) = prod(1 - p_k), P(only k) = p_k prod_{j!=k}(1 - p_j), "
-          "renormalised; predicted class = the largest. " + rule + " (5-class probabilities).";
+          "renormalised; predicted class = the largest.";
     }
   } else {
     r["metrics"] = evaluate(predictions, class_names, boot, fusion);
