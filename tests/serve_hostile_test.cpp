@@ -37,7 +37,6 @@ TEST(ServeHostile, ValidTrafficSurvivesEveryAttackAtOnce) {
   cfg.port = 0;
   cfg.workers = 2;
   cfg.max_upload_mb = 1;
-  cfg.log_requests = false;
   // Every attacker shares 127.0.0.1 with the valid client: the per-client cap (tested in
   // serve_limits_test) would refuse the valid client too, so here it is the overall cap.
   cfg.max_connections_per_client = cfg.max_connections;
@@ -143,4 +142,84 @@ TEST(ServeHostile, ValidTrafficSurvivesEveryAttackAtOnce) {
   std::cerr << "valid requests: " << latencies.size() << ", p99 " << p99 << " ms; RSS +" << rss_peak - rss0
             << " MB; attacks: " << summary << "\n";
   s.stop();
+}
+
+namespace {
+
+ms::ServerConfig tight_config() {
+  ms::ServerConfig cfg;
+  cfg.port = 0;
+  cfg.workers = 1;
+  cfg.max_upload_mb = 1;
+  return cfg;
+}
+
+}  // namespace
+
+TEST(ServeHostile, OverallConnectionCapAnswers503) {
+  ms::ServerConfig cfg = tight_config();
+  cfg.max_connections = 3;
+  cfg.max_connections_per_client = 3;
+  ms::Server s(mt::tiny_model_path(), cfg);
+  s.start();
+  std::vector<std::unique_ptr<mt::RawConn>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<mt::RawConn>(s.port()));
+    ASSERT_TRUE(idle.back()->send("G"));
+  }
+  nap(200);
+  // Refused on the accept thread without reading: the 503 arrives, or at worst a reset.
+  mt::RawConn extra(s.port());
+  extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r = extra.response(2000);
+  if (!r.empty()) EXPECT_EQ(mt::status_of(r), 503) << r;
+  idle.clear();
+  nap(300);
+  httplib::Client c("127.0.0.1", s.port());
+  auto h = c.Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+}
+
+TEST(ServeHostile, SlowRequestsAreCutAtTheRequestTimeout) {
+  ms::ServerConfig cfg = tight_config();
+  cfg.request_timeout_s = 1;
+  ms::Server s(mt::tiny_model_path(), cfg);
+  s.start();
+  // Headers a byte every 100 ms (never silent for the 5 s read timeout); then a body likewise.
+  for (auto [at_once, drip] : {std::pair<std::string, std::string>{"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+                                                                    std::string(100, 'a')},
+                               {"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n",
+                                std::string(100, 'a')}}) {
+    mt::RawConn c(s.port());
+    auto t0 = Clock::now();
+    ASSERT_TRUE(c.send(at_once));
+    for (size_t k = 0; k < drip.size() && !c.readable(0) && c.send(drip.substr(k, 1)); ++k) nap(100);
+    std::string r = c.response(2000);
+    EXPECT_EQ(mt::status_of(r), 408) << r;
+    EXPECT_LT(mt::ms_since(t0), 2500);
+  }
+}
+
+TEST(ServeHostile, UploadsInMemoryHaveABudget) {
+  ms::ServerConfig cfg = tight_config();
+  cfg.max_buffered_mb = 2;
+  ms::Server s(mt::tiny_model_path(), cfg);
+  s.start();
+  // Two uploads hold 0.9 MB each and stall; a third passes the 2 MB budget: 503.
+  const std::string head = "POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: 1000000\r\n\r\n";
+  mt::RawConn a(s.port()), b(s.port()), c(s.port());
+  ASSERT_TRUE(a.send(head + std::string(900000, 'a')));
+  ASSERT_TRUE(b.send(head + std::string(900000, 'b')));
+  nap(300);
+  ASSERT_TRUE(c.send(head + std::string(900000, 'c')));
+  std::string r = c.response(3000);
+  EXPECT_EQ(mt::status_of(r), 503) << r;
+  EXPECT_NE(r.find("retry"), std::string::npos) << r;
+  a.close(), b.close();
+  nap(300);  // their share is given back
+  httplib::Client ok("127.0.0.1", s.port());
+  auto p = ok.Post("/v1/predict", mt::wav_bytes(mt::synth_heart(6), 4000), "audio/wav");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->status, 200) << p->body;
 }

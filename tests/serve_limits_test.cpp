@@ -160,7 +160,9 @@ TEST(ServeLimits, OneClientCannotTakeEveryConnection) {
 }
 
 TEST(ServeLimits, EachRequestIsLoggedOnStderr) {
-  ms::Server s(mt::tiny_model_path(), small_config());
+  ms::ServerConfig cfg = small_config();
+  cfg.log_requests = true;  // what `murmur serve` sets unless --quiet
+  ms::Server s(mt::tiny_model_path(), cfg);
   s.start();
   testing::internal::CaptureStderr();
   httplib::Client c("127.0.0.1", s.port());

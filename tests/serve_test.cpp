@@ -24,7 +24,6 @@ ms::ServerConfig loopback_config() {
   cfg.port = 0;
   cfg.workers = 4;
   cfg.max_upload_mb = 1;  // small, so the 413 test sends little
-  cfg.log_requests = false;
   return cfg;
 }
 

@@ -32,6 +32,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--max-duration-s", cfg->max_duration_s, "Longest accepted recording (s); longer get 422")
       ->capture_default_str();
   // Limits against hostile or broken clients (docs/SECURITY.md).
+  cmd->add_option("--max-buffered-mb", cfg->max_buffered_mb, "All uploads held in memory at once (MB); past it 503")
+      ->capture_default_str();
   cmd->add_option("--max-connections", cfg->max_connections, "Open connections at once; more get 503")
       ->capture_default_str();
   cmd->add_option("--max-connections-per-client", cfg->max_connections_per_client,

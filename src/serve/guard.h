@@ -34,7 +34,7 @@ struct Limits {
   int max_headers = 100;                // header lines; more get 431
   size_t max_body_bytes = 20u << 20;    // raw body bytes read (chunk framing included) before 413
   int max_requests_per_connection = 100;
-  bool log_requests = true;             // one line per request on stderr
+  bool log_requests = false;            // one line per request on stderr
 };
 
 // What the calling thread's connection ran into (see GuardedServer::limit_hit).

@@ -154,6 +154,8 @@ void ServerConfig::validate() const {
   util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "--max-upload-mb", "must be in (0, 4096]",
                       max_upload_mb);
   util::check_setting(max_duration_s >= 0, "--max-duration-s", "must be >= 0 (0 = no limit)", max_duration_s);
+  util::check_setting(max_buffered_mb >= max_upload_mb && max_buffered_mb <= 65536, "--max-buffered-mb",
+                      "must be in [--max-upload-mb, 65536]", max_buffered_mb);
   util::check_setting(max_connections >= 1 && max_connections <= 10000, "--max-connections", "must be in [1, 10000]",
                       max_connections);
   util::check_setting(max_connections_per_client >= 1 && max_connections_per_client <= max_connections,
@@ -169,7 +171,7 @@ void ServerConfig::validate() const {
 void to_json(nlohmann::json& j, const ServerConfig& c) {
   j = {{"host", c.host}, {"port", c.port}, {"workers", c.workers}, {"model_copies", c.model_copies},
        {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s},
-       {"max_connections", c.max_connections}, {"max_connections_per_client", c.max_connections_per_client},
+       {"max_buffered_mb", c.max_buffered_mb}, {"max_connections", c.max_connections}, {"max_connections_per_client", c.max_connections_per_client},
        {"read_timeout_s", c.read_timeout_s}, {"write_timeout_s", c.write_timeout_s},
        {"request_timeout_s", c.request_timeout_s}, {"max_header_kb", c.max_header_kb},
        {"max_headers", c.max_headers}};
@@ -179,6 +181,7 @@ struct Server::Impl {
   ServerConfig cfg;
   ModelPool pool;
   Semaphore inference;
+  UploadBudget buffered;
   nlohmann::json info;
   GuardedServer http;
   std::thread thread;
@@ -187,7 +190,8 @@ struct Server::Impl {
   const size_t max_bytes;
 
   Impl(const std::string& path, const ServerConfig& c)
-      : cfg(c), pool(path, c.model_copies), inference(c.workers), info(build_model_info(path, pool.any())),
+      : cfg(c), pool(path, c.model_copies), inference(c.workers),
+        buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, pool.any())),
         http(limits_of(c)), max_bytes(size_t(c.max_upload_mb * 1024 * 1024)) {
     info["server"] = cfg;
     // httplib's default also sets SO_REUSEPORT, which lets a second server share a busy port
@@ -314,11 +318,11 @@ struct Server::Impl {
     http.Post("/v1/predict", [this](const Request& req, Response& res, const ContentReader& reader) {
       guarded(res, [&] {
         auto t0 = std::chrono::steady_clock::now();
-        Upload up = read_upload(req, reader, max_bytes);
+        Upload up = read_upload(req, reader, max_bytes, buffered);
         const auto& any = pool.any();
         nlohmann::json out = inference.with([&] {
           audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
-          up = Upload{{}, up.name};  // the decoded samples replace the file's bytes
+          up = Upload{{}, up.name, nullptr};  // the decoded samples replace the file's bytes
           Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
           // Features outside the pool (thread-safe, so workers overlap); only the network waits
           // for a model instance.
@@ -338,7 +342,7 @@ struct Server::Impl {
     });
     http.Post("/v1/spectrogram", [this](const Request& req, Response& res, const ContentReader& reader) {
       guarded(res, [&] {
-        Upload up = read_upload(req, reader, max_bytes);
+        Upload up = read_upload(req, reader, max_bytes, buffered);
         const auto& any = pool.any();
         std::string png = inference.with([&] {
           audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);

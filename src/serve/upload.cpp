@@ -13,7 +13,16 @@ std::string basename_of(const std::string& path) {
   return p.filename().string();
 }
 
-Upload read_upload(const httplib::Request& req, const httplib::ContentReader& reader, size_t max_bytes) {
+bool UploadBudget::take(size_t n) {
+  size_t used = used_.load();
+  do {
+    if (used + n > max_) return false;
+  } while (!used_.compare_exchange_weak(used, used + n));
+  return true;
+}
+
+Upload read_upload(const httplib::Request& req, const httplib::ContentReader& reader, size_t max_bytes,
+                   UploadBudget& budget) {
   // httplib would parse a form-urlencoded body as text: what `curl --data-binary @x.wav` sends
   // without a Content-Type. Name the real problem, before reading a byte of it.
   if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
@@ -22,13 +31,16 @@ Upload read_upload(const httplib::Request& req, const httplib::ContentReader& re
                        "audio/wav (or audio/flac, audio/ogg, application/octet-stream) or as multipart field \"file\"",
                        true};
   Upload up;
+  up.held.reset(new Upload::Held{&budget});
   size_t total = 0;
-  bool over = false;
+  bool over = false, busy = false;
   // Every body byte counts (multipart framing and other fields too); past the limit the read stops.
   auto count = [&](size_t n) {
     total += n;
     over = over || total > max_bytes;
-    return !over;
+    busy = busy || (!over && !budget.take(n));
+    if (!over && !busy) up.held->n += n;
+    return !over && !busy;
   };
   bool ok, seen_file = false;
   if (req.is_multipart_form_data()) {
@@ -58,6 +70,9 @@ Upload read_upload(const httplib::Request& req, const httplib::ContentReader& re
   if (over || hit == LimitHit::body)
     throw RequestError{413, "request body is larger than the server's upload limit of " + std::to_string(max_bytes) +
                                 " bytes", true};
+  if (busy)
+    throw RequestError{503, "busy: the uploads in memory have reached the server's limit of " +
+                                std::to_string(budget.max() >> 20) + " MB; retry shortly", true};
   if (hit == LimitHit::timeout)
     throw RequestError{408, "upload: the body stopped arriving (the server's read and request timeouts)", true};
   if (!ok) throw RequestError{400, "upload: the body is truncated or its chunked/multipart framing is broken", true};
