@@ -223,14 +223,19 @@ class ConnectionThreads : public httplib::TaskQueue {
 // Reads and discards what the client still sends, for up to `seconds` or `max_bytes`: closing
 // with unread data makes the kernel send a reset, which can destroy the answer just written
 // before the client reads it.
-void drain(socket_t sock, double seconds, size_t max_bytes, const std::atomic<socket_t>& listening) {
+// head_only: stop at the end of the request head (a blank line) instead.
+void drain(socket_t sock, double seconds, size_t max_bytes, const std::atomic<socket_t>& listening,
+           bool head_only = false) {
   char buf[16384];
   auto until = after(seconds);
+  std::string tail;
   for (size_t total = 0; total < max_bytes;) {
     if (wait_for(sock, POLLIN, until, listening) != 1) return;
     ssize_t n = ::recv(sock, buf, sizeof buf, MSG_DONTWAIT);
     if (n <= 0) return;
     total += size_t(n);
+    if (head_only && ((tail = tail.substr(tail.size() < 3 ? 0 : tail.size() - 3) + std::string(buf, size_t(n)))
+                          .find("\r\n\r\n") != std::string::npos)) return;
   }
 }
 
@@ -294,7 +299,7 @@ void GuardedServer::reject(socket_t sock, const std::string& client, const std::
                     std::to_string(body.size()) + "\r\nConnection: close\r\nRetry-After: 1\r\n\r\n" + body;
   // On the accept thread nothing may block: answer and close (the client may see a reset).
   // On a connection thread, let the request arrive first, and linger after the answer.
-  if (!on_accept_thread) drain(sock, 0.2, limits_.max_header_bytes, svr_sock_);
+  if (!on_accept_thread) drain(sock, 0.5, limits_.max_header_bytes, svr_sock_, /*head_only=*/true);
   (void)!::send(sock, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(sock, SHUT_WR);
   if (!on_accept_thread) drain(sock, 1.0, 1u << 20, svr_sock_);
