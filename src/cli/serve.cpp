@@ -24,13 +24,33 @@ void setup(CLI::App& app) {
   cmd->add_option("--host", cfg->host, "Interface to listen on (0.0.0.0 exposes it to the network: no authentication)")
       ->capture_default_str();
   cmd->add_option("-p,--port", cfg->port, "TCP port (0 = any free port)")->capture_default_str();
-  cmd->add_option("--workers", cfg->workers, "HTTP worker threads")->capture_default_str();
+  cmd->add_option("--workers", cfg->workers, "Uploads decoded and classified at once (others wait their turn)")
+      ->capture_default_str();
   cmd->add_option("--model-copies", cfg->model_copies, "Model instances shared by the workers")->capture_default_str();
   cmd->add_option("--max-upload-mb", cfg->max_upload_mb, "Largest accepted upload (MB); larger get 413")
       ->capture_default_str();
   cmd->add_option("--max-duration-s", cfg->max_duration_s, "Longest accepted recording (s); longer get 422")
       ->capture_default_str();
+  // Limits against hostile or broken clients (docs/SECURITY.md).
+  cmd->add_option("--max-buffered-mb", cfg->max_buffered_mb, "All uploads held in memory at once (MB); past it 503")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", cfg->max_connections, "Open connections at once; more get 503")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-client", cfg->max_connections_per_client,
+                  "Open connections from one address; more get 503 (behind a proxy: = --max-connections)")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout-s", cfg->read_timeout_s, "Longest silence within a request, and keep-alive idle (s)")
+      ->capture_default_str();
+  cmd->add_option("--write-timeout-s", cfg->write_timeout_s, "Longest stall while a response is written (s)")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout-s", cfg->request_timeout_s,
+                  "A whole request (headers and body) must arrive within this (s); else 408")
+      ->capture_default_str();
+  cmd->add_option("--max-header-kb", cfg->max_header_kb, "Largest request line + headers (KB); larger get 431")
+      ->capture_default_str();
+  cmd->add_option("--max-headers", cfg->max_headers, "Most request header lines; more get 431")->capture_default_str();
   cmd->callback([model, cfg] {
+    cfg->log_requests = !global().quiet;  // one line per request on stderr unless --quiet
     serve::Server server(*model, *cfg);
     struct sigaction sa {};
     sa.sa_handler = on_signal;  // the handler only sets a flag; this thread stops the server

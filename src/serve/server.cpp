@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "pipeline/predictor.h"
+#include "serve/guard.h"
 #include "serve/stream.h"
+#include "serve/upload.h"
 #include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -22,12 +24,6 @@ namespace murmur::serve {
 namespace {
 
 namespace fs = std::filesystem;
-
-// An error a request caused: its HTTP status and a message naming the upload and the problem.
-struct RequestError {
-  int status;
-  std::string message;
-};
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
   res.status = status;
@@ -75,12 +71,6 @@ class ModelPool {
   std::condition_variable cv_;
 };
 
-std::string basename_of(const std::string& path) {
-  fs::path p(path);
-  if (!p.has_filename()) p = p.parent_path();
-  return p.filename().string();
-}
-
 nlohmann::json build_model_info(const std::string& path, const pipeline::Predictor& predictor) {
   nlohmann::json info = predictor.info();
   // Paths inside the model folder are reported relative to it: the server's own layout is none
@@ -110,42 +100,48 @@ nlohmann::json build_model_info(const std::string& path, const pipeline::Predict
   return info;
 }
 
-// Decodes an uploaded body (raw or multipart field "file") in memory, or throws RequestError.
-audio::Audio decode_upload(const httplib::Request& req, const ServerConfig& cfg, double min_duration_s,
-                           std::string* name_out) {
-  const std::string* bytes = &req.body;
-  std::string name = "upload";
-  httplib::MultipartFormData part;  // get_file_value returns a copy: keep it alive here
-  if (req.is_multipart_form_data()) {
-    if (!req.has_file("file"))
-      throw RequestError{400, "multipart upload: no field named \"file\" (send the recording as file=@x.wav)"};
-    part = req.get_file_value("file");
-    bytes = &part.content;
-    if (!part.filename.empty()) name = basename_of(part.filename);
+// Requests decoded and classified at once (ServerConfig::workers): cheap endpoints and slow
+// uploads never wait behind model work.
+class Semaphore {
+ public:
+  explicit Semaphore(int n) : n_(n) {}
+  template <class F>
+  auto with(F&& f) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return n_ > 0; });
+      --n_;
+    }
+    struct Release {
+      Semaphore& s;
+      ~Release() {
+        { std::lock_guard<std::mutex> lock(s.mutex_); ++s.n_; }
+        s.cv_.notify_one();
+      }
+    } release{*this};
+    return f();
   }
-  if (bytes->empty())
-    throw RequestError{415, name + ": empty body (send a WAV, FLAC or OGG file)"};
-  audio::LoadConfig load;
-  load.min_duration_s = 0;           // checked below, to answer 422 rather than 415
-  load.max_duration_s = cfg.max_duration_s;
-  audio::Audio a;
-  try {
-    a = audio::decode(*bytes, name, load);
-  } catch (const Error& e) {
-    std::string m = e.what();
-    // libsndfile opened it, but the samples are unusable: a decodable file with a problem.
-    bool unusable = m.find("silent") != std::string::npos || m.find("NaN") != std::string::npos ||
-                    m.find("infinite") != std::string::npos || m.find("longer") != std::string::npos;
-    throw RequestError{unusable ? 422 : 415, m};
-  }
-  if (a.duration_s() < min_duration_s)
-    throw RequestError{422, name + ": " + std::to_string(a.duration_s()) + " s is shorter than the model's minimum of " +
-                                std::to_string(min_duration_s) + " s"};
-  if (cfg.max_duration_s > 0 && a.duration_s() > cfg.max_duration_s)
-    throw RequestError{422, name + ": " + std::to_string(a.duration_s()) + " s is longer than the server's maximum of " +
-                                std::to_string(cfg.max_duration_s) + " s"};
-  *name_out = name;
-  return a;
+
+ private:
+  int n_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+};
+
+Limits limits_of(const ServerConfig& c) {
+  Limits l;
+  l.max_connections = c.max_connections;
+  l.max_connections_per_client = c.max_connections_per_client;
+  l.read_timeout_s = c.read_timeout_s;
+  l.write_timeout_s = c.write_timeout_s;
+  l.request_timeout_s = c.request_timeout_s;
+  l.max_header_bytes = size_t(c.max_header_kb * 1024);
+  l.max_headers = c.max_headers;
+  // Raw body bytes, chunk and multipart framing included: a backstop behind the handlers' exact
+  // count of the upload, and the bound for bodies sent where no handler reads them.
+  l.max_body_bytes = 2 * size_t(c.max_upload_mb * 1024 * 1024) + (1u << 20);
+  l.log_requests = c.log_requests;
+  return l;
 }
 
 }  // namespace
@@ -158,29 +154,46 @@ void ServerConfig::validate() const {
   util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "--max-upload-mb", "must be in (0, 4096]",
                       max_upload_mb);
   util::check_setting(max_duration_s >= 0, "--max-duration-s", "must be >= 0 (0 = no limit)", max_duration_s);
+  util::check_setting(max_buffered_mb >= max_upload_mb && max_buffered_mb <= 65536, "--max-buffered-mb",
+                      "must be in [--max-upload-mb, 65536]", max_buffered_mb);
+  util::check_setting(max_connections >= 1 && max_connections <= 10000, "--max-connections", "must be in [1, 10000]",
+                      max_connections);
+  util::check_setting(max_connections_per_client >= 1 && max_connections_per_client <= max_connections,
+                      "--max-connections-per-client", "must be in [1, --max-connections]", max_connections_per_client);
+  for (auto [flag, v] : {std::pair{"--read-timeout-s", read_timeout_s}, std::pair{"--write-timeout-s", write_timeout_s},
+                         std::pair{"--request-timeout-s", request_timeout_s}})
+    util::check_setting(v >= 0.1 && v <= 3600, flag, "must be in [0.1, 3600] seconds", v);
+  util::check_setting(max_header_kb >= 1 && max_header_kb <= 1024, "--max-header-kb", "must be in [1, 1024]",
+                      max_header_kb);
+  util::check_setting(max_headers >= 1 && max_headers <= 10000, "--max-headers", "must be in [1, 10000]", max_headers);
 }
 
 void to_json(nlohmann::json& j, const ServerConfig& c) {
   j = {{"host", c.host}, {"port", c.port}, {"workers", c.workers}, {"model_copies", c.model_copies},
-       {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s}};
+       {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s},
+       {"max_buffered_mb", c.max_buffered_mb}, {"max_connections", c.max_connections}, {"max_connections_per_client", c.max_connections_per_client},
+       {"read_timeout_s", c.read_timeout_s}, {"write_timeout_s", c.write_timeout_s},
+       {"request_timeout_s", c.request_timeout_s}, {"max_header_kb", c.max_header_kb},
+       {"max_headers", c.max_headers}};
 }
 
 struct Server::Impl {
   ServerConfig cfg;
   ModelPool pool;
+  Semaphore inference;
+  UploadBudget buffered;
   nlohmann::json info;
-  httplib::Server http;
+  GuardedServer http;
   std::thread thread;
   int port = -1;
   socket_t listen_fd = -1;
+  const size_t max_bytes;
 
   Impl(const std::string& path, const ServerConfig& c)
-      : cfg(c), pool(path, c.model_copies), info(build_model_info(path, pool.any())) {
+      : cfg(c), pool(path, c.model_copies), inference(c.workers),
+        buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, pool.any())),
+        http(limits_of(c)), max_bytes(size_t(c.max_upload_mb * 1024 * 1024)) {
     info["server"] = cfg;
-    const int workers = cfg.workers;
-    http.new_task_queue = [workers] { return new httplib::ThreadPool(size_t(workers)); };
-    const size_t max_bytes = size_t(cfg.max_upload_mb * 1024 * 1024);
-    http.set_payload_max_length(max_bytes);
     // httplib's default also sets SO_REUSEPORT, which lets a second server share a busy port
     // and silently split its traffic; SO_REUSEADDR alone still allows quick restarts.
     http.set_socket_options([this](socket_t sock) {
@@ -188,25 +201,41 @@ struct Server::Impl {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
       listen_fd = sock;
     });
-    http.set_read_timeout(10);
-    http.set_write_timeout(10);
-    // Fills in a JSON body for the errors httplib answers itself (413, 404, 400 bad request).
-    http.set_error_handler(httplib::Server::HandlerWithResponse([max_bytes](const httplib::Request& req,
-                                                                            httplib::Response& res) {
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return before_body(req, res);
+    });
+    // `Expect: 100-continue`: refuse a body over the limit before the client sends it.
+    http.set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (!req.has_header("Content-Length") || content_length(req) <= max_bytes) return 100;
+      GuardedServer::close_after_response(res);
+      res.status = 413;
+      return 413;
+    });
+    // Fills in a JSON body for the errors httplib answers itself (400, 404, 413, 414), and names
+    // the limit a failed read ran into (431 headers, 408 timeout, 413 body).
+    http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
+                                                                       httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      std::string m = res.status == 404 ? req.path + ": no such endpoint (see GET /v1/model, POST /v1/predict)"
-                                        : "bad request";
-      if (res.status == 413) {
-        m = "request body is larger than the server's upload limit of " + std::to_string(max_bytes) + " bytes";
-        // httplib parses form-urlencoded bodies as text and caps them at 8 KB: what `curl
-        // --data-binary @x.wav` sends without a Content-Type. Name the real problem.
-        if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
-            std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= max_bytes) {
-          res.status = 415;
-          m = "upload: sent as application/x-www-form-urlencoded; send the recording with Content-Type "
-              "audio/wav (or audio/flac, audio/ogg, application/octet-stream) or as multipart field \"file\"";
-        }
+      GuardedServer::close_after_response(res);  // what is left of the request is not read
+      const Limits& lim = http.limits();
+      std::string m = "bad request";
+      switch (GuardedServer::limit_hit()) {
+        case LimitHit::headers:
+          res.status = 431;
+          m = "request headers: over the server's limit of " + std::to_string(lim.max_header_bytes) + " bytes or " +
+              std::to_string(lim.max_headers) + " lines";
+          break;
+        case LimitHit::timeout:
+          res.status = 408;
+          m = "request did not arrive in time (silent for " + std::to_string(lim.read_timeout_s) + " s, or not " +
+              "complete within " + std::to_string(lim.request_timeout_s) + " s)";
+          break;
+        case LimitHit::body: res.status = 413; break;
+        case LimitHit::none: break;
       }
+      if (res.status == 404) m = req.path + ": no such endpoint (see GET /v1/model, POST /v1/predict)";
+      if (res.status == 413) m = too_big();
+      if (res.status == 414) m = "request line: longer than 8192 bytes";
       send_error(res, res.status, m);
       return httplib::Server::HandlerResponse::Handled;
     }));
@@ -223,12 +252,52 @@ struct Server::Impl {
     routes();
   }
 
+  std::string too_big() const {
+    return "request body is larger than the server's upload limit of " + std::to_string(max_bytes) + " bytes";
+  }
+
+  static uint64_t content_length(const httplib::Request& req) {
+    const std::string v = req.get_header_value("Content-Length");
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) return UINT64_MAX;
+    return std::strtoull(v.c_str(), nullptr, 10);
+  }
+
+  // Runs once the headers are read, before any of the body: a body the server would not use is
+  // refused unread (and the connection closed after the answer).
+  httplib::Server::HandlerResponse before_body(const httplib::Request& req, httplib::Response& res) {
+    using R = httplib::Server::HandlerResponse;
+    const bool has_length = req.has_header("Content-Length"), encoded = req.has_header("Transfer-Encoding");
+    const bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                            req.method == "DELETE" || req.method == "PRI";
+    auto refuse = [&](int status, const std::string& m) {
+      GuardedServer::close_after_response(res);
+      send_error(res, status, m);
+      return R::Handled;
+    };
+    if (!has_length && !encoded) {
+      // httplib would read such a body until the client closes the connection.
+      if (reads_body && req.method != "DELETE")
+        return refuse(411, "request: " + req.method + " needs a Content-Length header or a chunked body");
+      return R::Unhandled;
+    }
+    if (!encoded && content_length(req) == 0) return R::Unhandled;
+    if (!reads_body) {  // a GET with a body: answered, then closed (the body is never read)
+      GuardedServer::close_after_response(res);
+      return R::Unhandled;
+    }
+    if (req.method != "POST" || (req.path != "/v1/predict" && req.path != "/v1/spectrogram"))
+      return refuse(404, req.path + ": no such endpoint for " + req.method + " (see GET /v1/model, POST /v1/predict)");
+    if (has_length && content_length(req) > max_bytes) return refuse(413, too_big());
+    return R::Unhandled;
+  }
+
   // Runs a handler, mapping what it throws to a JSON error: nothing escapes to httplib.
   template <class F>
   static void guarded(httplib::Response& res, F&& f) {
     try {
       f();
     } catch (const RequestError& e) {
+      if (e.close) GuardedServer::close_after_response(res);
       send_error(res, e.status, e.message);
     } catch (const Error& e) {
       send_error(res, 422, e.what());
@@ -240,44 +309,48 @@ struct Server::Impl {
   }
 
   void routes() {
-    http.Get("/", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(index_html(), "text/html; charset=utf-8");
-    });
-    http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    using httplib::ContentReader, httplib::Request, httplib::Response;
+    http.Get("/", [](const Request&, Response& res) { res.set_content(index_html(), "text/html; charset=utf-8"); });
+    http.Get("/healthz", [this](const Request&, Response& res) {
       send_json(res, 200, {{"status", "ok"}, {"model", info["model"]}});
     });
-    http.Get("/v1/model", [this](const httplib::Request&, httplib::Response& res) { send_json(res, 200, info); });
-    http.Post("/v1/predict", [this](const httplib::Request& req, httplib::Response& res) {
+    http.Get("/v1/model", [this](const Request&, Response& res) { send_json(res, 200, info); });
+    http.Post("/v1/predict", [this](const Request& req, Response& res, const ContentReader& reader) {
       guarded(res, [&] {
         auto t0 = std::chrono::steady_clock::now();
+        Upload up = read_upload(req, reader, max_bytes, buffered);
         const auto& any = pool.any();
-        std::string name;
-        audio::Audio a = decode_upload(req, cfg, any.preset().audio.min_duration_s, &name);
-        const double duration_s = a.duration_s();
-        const int rate_hz = a.sample_rate_hz, channels = a.source_channels;
-        Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
-        // Features outside the pool (thread-safe, so workers overlap); only the network waits
-        // for a model instance.
-        torch::Tensor stored = any.features_of(a);
-        torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) { return p.predict_stored(stored); });
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        nlohmann::json out = pipeline::answer_json(any.class_names(), probs);
-        out.update({{"file", name}, {"duration_s", duration_s}, {"sample_rate_hz", rate_hz}, {"channels", channels},
-                    {"model", info["model"]}, {"preset", any.preset().name()},
+        nlohmann::json out = inference.with([&] {
+          audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
+          up = Upload{{}, up.name, nullptr};  // the decoded samples replace the file's bytes
+          Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
+          // Features outside the pool (thread-safe, so workers overlap); only the network waits
+          // for a model instance.
+          torch::Tensor stored = any.features_of(a);
+          torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) { return p.predict_stored(stored); });
+          nlohmann::json o = pipeline::answer_json(any.class_names(), probs);
+          o.update({{"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
+                    {"channels", a.source_channels},
                     {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
-                                 {"high_band_fraction", q.high_band_fraction}}},
-                    {"elapsed_ms", ms}});
+                                 {"high_band_fraction", q.high_band_fraction}}}});
+          return o;
+        });
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        out.update({{"file", up.name}, {"model", info["model"]}, {"preset", any.preset().name()}, {"elapsed_ms", ms}});
         send_json(res, 200, out);
       });
     });
-    http.Post("/v1/spectrogram", [this](const httplib::Request& req, httplib::Response& res) {
+    http.Post("/v1/spectrogram", [this](const Request& req, Response& res, const ContentReader& reader) {
       guarded(res, [&] {
+        Upload up = read_upload(req, reader, max_bytes, buffered);
         const auto& any = pool.any();
-        std::string name;
-        audio::Audio a = decode_upload(req, cfg, any.preset().audio.min_duration_s, &name);
-        features::Image picture = any.preset().feature_picture(any.features_of(a));
+        std::string png = inference.with([&] {
+          audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
+          features::Image picture = any.preset().feature_picture(any.features_of(a));
+          return features::encode_png(picture, /*compression_level=*/3);
+        });
         res.status = 200;
-        res.set_content(features::encode_png(picture, /*compression_level=*/3), "image/png");
+        res.set_content(png, "image/png");
       });
     });
   }

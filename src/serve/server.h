@@ -18,9 +18,13 @@
 //                           quality, elapsed_ms}
 //   POST /v1/spectrogram   same body -> image/png: the model's input features (native: the
 //                          standardised log-mel, low bands at the bottom, viridis; seed: its picture)
-// Status codes: 413 body over max_upload_mb; 415 not audio / undecodable / sent as a
-// form-urlencoded body; 422 decodable but unusable (too short, too long, silent, NaN); 400
-// multipart without "file"; 404 unknown path; 500 never expected.
+// Status codes: 413 body over max_upload_mb (from Content-Length before the body is read, or as
+// a chunked body streams); 415 not audio / undecodable / sent as a form-urlencoded body; 422
+// decodable but unusable (too short, too long, silent, NaN); 400 multipart without "file" or
+// malformed; 404 unknown path; 408 request not received in time; 411 POST without a length;
+// 431 headers over the limits; 503 too many connections (overall or from one address) or
+// uploads in memory over max_buffered_mb; 500
+// never expected. Limits and threat model: docs/SECURITY.md.
 #pragma once
 
 #include <memory>
@@ -33,10 +37,19 @@ namespace murmur::serve {
 struct ServerConfig {
   std::string host = "127.0.0.1";  // loopback only unless asked: there is no authentication
   int port = 8080;                 // 0 = any free port (see Server::port)
-  int workers = 4;                 // HTTP worker threads (one per open connection)
+  int workers = 4;                 // uploads decoded and classified at once (others wait)
   int model_copies = 1;            // model instances; a request takes a free one (see docs/serve.md)
-  double max_upload_mb = 20;       // larger bodies get 413 before they are read
+  double max_upload_mb = 20;       // larger bodies get 413 (unread, or as soon as they pass it)
   double max_duration_s = 600;     // longer recordings get 422: bounds decoded memory
+  double max_buffered_mb = 256;    // all uploads held in memory at once; past it 503
+  int max_connections = 64;        // open connections (one thread each); more get 503
+  int max_connections_per_client = 16;  // open connections from one address; more get 503
+  double read_timeout_s = 5;       // longest silence within a request, and idle keep-alive
+  double write_timeout_s = 5;      // longest stall while a response is written
+  double request_timeout_s = 30;   // a whole request (line, headers, body) must arrive in this
+  double max_header_kb = 32;       // request line + headers; more get 431
+  int max_headers = 100;           // header lines; more get 431
+  bool log_requests = false;       // one line per request on stderr (murmur serve: on unless --quiet)
   void validate() const;           // murmur::Error "--flag: rule (got value)" (the CLI flag)
 };
 
