@@ -1,4 +1,5 @@
-// murmur compare RUN_A RUN_B: two cv runs side by side with paired tests at patient level.
+// murmur compare RUN_A RUN_B: two cv runs side by side with paired tests at patient level, on the
+// patients both runs hold (a multi-label run enters through its 5-class view).
 #include <fstream>
 #include <iostream>
 
@@ -13,13 +14,14 @@ namespace {
 
 void setup(CLI::App& app) {
   auto runs = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("compare", "Compare two cv runs (paired bootstrap and McNemar at patient level)");
+  auto* cmd = app.add_subcommand(
+      "compare", "Compare two cv runs on their shared patients (paired bootstrap and McNemar, which treat each model "
+                 "as fixed; a corrected resampled t-test over folds, which includes training variance)");
   cmd->add_option("runs", *runs, "RUN_A RUN_B (cv run folders)")->required()->expected(2);
   cmd->callback([runs] {
     std::vector<std::string> names_a, names_b;
     auto a = eval::read_predictions_csv((*runs)[0] + "/oof_predictions.csv", &names_a);
     auto b = eval::read_predictions_csv((*runs)[1] + "/oof_predictions.csv", &names_b);
-    if (names_a != names_b) throw Error((*runs)[1] + ": its classes differ from " + (*runs)[0] + "'s");
     // Each run's patients are fused as its own report says (reports before the fusion had its
     // own key kept it under "bootstrap"; older ones: mean).
     auto fusion_of = [](const std::string& run) {
@@ -27,7 +29,8 @@ void setup(CLI::App& app) {
       if (!in) return eval::Fusion::kMean;
       auto r = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
       if (r.is_discarded()) throw Error(run + "/report.json: not valid JSON");
-      const auto& m = r["metrics"];
+      // Multi-label runs are compared through their 5-class view, fused as it was.
+      const auto& m = r.contains("five_class") && r["five_class"].is_object() ? r["five_class"] : r["metrics"];
       if (m.contains("patient_fusion")) return eval::parse_fusion(m["patient_fusion"].get<std::string>());
       return eval::parse_fusion(m["bootstrap"].value("patient_fusion", "mean"));
     };
@@ -36,7 +39,7 @@ void setup(CLI::App& app) {
     cfg.label_b = (*runs)[1];
     cfg.fusion_a = fusion_of((*runs)[0]);
     cfg.fusion_b = fusion_of((*runs)[1]);
-    auto c = eval::compare_runs(a, b, names_a, cfg);
+    auto c = eval::compare_runs(a, names_a, b, names_b, cfg);
     c["run_a"] = (*runs)[0];
     c["run_b"] = (*runs)[1];
     if (global().json) std::cout << c.dump(1) << "\n";

@@ -12,7 +12,7 @@ namespace {
 struct CvArgs : PresetOptions {
   std::string out = "runs/cv", fusion;
   int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
-  uint64_t seed = 0;
+  uint64_t seed = 0, train_seed = 0;
 };
 
 void setup(CLI::App& app) {
@@ -22,6 +22,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--folds", args->folds, "Folds (patients stratified by class)")->capture_default_str()->check(CLI::Range(2, 100));
   cmd->add_option("--repeats", args->repeats, "Repeats with different fold assignments")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--train-seed", args->train_seed,
+                  "Training seed offset: same folds, other initial weights and batch order (to measure training "
+                  "variance; murmur compare's corrected t-test then sees it)")
+      ->capture_default_str();
   cmd->add_option("--fold", args->fold, "Run only this fold (0-based) of every repeat, into the same run folder");
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
   cmd->add_option("--fusion", args->fusion, "Patient fusion: mean or geometric (default: the preset's; native geometric, seed mean)")
@@ -35,6 +39,7 @@ void setup(CLI::App& app) {
     o.folds = args->folds;
     o.repeats = args->repeats;
     o.seed = args->seed;
+    o.train_seed = args->train_seed;
     o.only_fold = args->fold;
     o.bootstrap.n_resamples = args->bootstrap;
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);

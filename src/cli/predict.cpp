@@ -29,6 +29,7 @@ void print_table(const nlohmann::json& out, const std::vector<std::string>& name
   auto row = [&](const std::string& name, const nlohmann::json& r) {
     std::printf("%-40s %-6s", name.c_str(), r["class"].get<std::string>().c_str());
     for (auto& n : names) std::printf(" %6.3f", r["probabilities"][n].get<double>());
+    if (r.contains("summary")) std::printf("  %s", r["summary"].get<std::string>().c_str());
     std::printf("\n");
   };
   for (auto& r : out["recordings"]) row(r["file"].get<std::string>(), r);
@@ -64,7 +65,7 @@ void setup(CLI::App& app) {
         out["skipped"].push_back(m);
         continue;
       }
-      nlohmann::json r = pipeline::answer_json(names, probs);
+      nlohmann::json r = pipeline::answer_json(names, probs, predictor.thresholds());
       r["file"] = f;
       out["recordings"].push_back(r);
       if (auto n = data::parse_recording_name(stem_of(f))) patients[n->patient_id()].push_back(probs);
@@ -72,7 +73,7 @@ void setup(CLI::App& app) {
     for (auto& [id, probs] : patients) {
       if (probs.size() < 2) continue;
       auto fused = predictor.fuse_patient(probs);
-      nlohmann::json r = pipeline::answer_json(names, std::vector<double>(fused.begin(), fused.end()));
+      nlohmann::json r = pipeline::answer_json(names, std::vector<double>(fused.begin(), fused.end()), predictor.thresholds());
       r["patient"] = id;
       r["recordings"] = probs.size();
       out["patients"].push_back(r);

@@ -33,7 +33,7 @@ struct StreamArgs {
 };
 
 void emit(const std::vector<serve::HopResult>& hops, const serve::StreamEngine& engine) {
-  for (auto& h : hops) std::cout << h.to_json(engine.class_names()).dump() << "\n";
+  for (auto& h : hops) std::cout << h.to_json(engine.class_names(), engine.thresholds()).dump() << "\n";
   if (!hops.empty()) std::cout.flush();
 }
 

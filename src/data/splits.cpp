@@ -48,6 +48,7 @@ void shuffle(std::vector<T>& v, std::mt19937_64& rng) {
 }  // namespace
 
 std::vector<Split> stratified_group_kfold(const std::vector<Item>& items, int k, uint64_t seed) {
+  if (!items.empty() && !items.front().labels.empty()) return multilabel_group_kfold(items, k, seed);
   if (k < 2) throw Error("split: folds " + std::to_string(k) + " must be at least 2");
   Groups g = group_items(items, all_indices(items));
   if (int(g.members.size()) < k)
@@ -75,6 +76,7 @@ std::vector<Split> stratified_group_kfold(const std::vector<Item>& items, int k,
 }
 
 void carve_validation(const std::vector<Item>& items, Split& split, double fraction, uint64_t seed) {
+  if (!items.empty() && !items.front().labels.empty()) return multilabel_carve_validation(items, split, fraction, seed);
   if (fraction <= 0 || fraction >= 1) throw Error("split: validation fraction " + std::to_string(fraction) + " must be in (0, 1)");
   Groups g = group_items(items, split.train);
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);

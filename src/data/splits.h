@@ -6,8 +6,9 @@
 //
 // Groups are patients (CLASS_PID): every recording of a patient (and every augmented copy of
 // it, which shares the recording's index) lands on one side. Stratification is by the
-// patient's class. The reference's leaky per-recording split exists only as
-// `recording_split`, and callers must warn when they use it.
+// patient's class, or, for multi-label items (label sets), by every label at once: iterative
+// stratification (Sechidis, Tsoumakas & Vlahavas 2011) over patients. The reference's leaky
+// per-recording split exists only as `recording_split`, and callers must warn when they use it.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +18,9 @@
 namespace murmur::data {
 
 struct Item {
-  std::string group;  // patient id, e.g. "AS_005"
-  int label = -1;     // class index
+  std::string group;        // patient id, e.g. "AS_005"
+  int label = -1;           // class index
+  std::vector<int> labels;  // multi-label items: the patient's label set (non-empty; `label` unused)
 };
 
 // Indices into the item list for each side of one split.
@@ -32,7 +34,13 @@ struct Split {
 std::vector<Split> stratified_group_kfold(const std::vector<Item>& items, int k, uint64_t seed);
 
 // Moves about `fraction` of `split.train`'s patients (stratified by class) into `split.val`.
+// Both dispatch to the multi-label versions below when the items carry label sets.
 void carve_validation(const std::vector<Item>& items, Split& split, double fraction, uint64_t seed);
+
+// Iterative stratification of patients: each label's patients spread over the folds in
+// proportion, rarest label first. Throws if a patient's recordings disagree on the label set.
+std::vector<Split> multilabel_group_kfold(const std::vector<Item>& items, int k, uint64_t seed);
+void multilabel_carve_validation(const std::vector<Item>& items, Split& split, double fraction, uint64_t seed);
 
 // The reference's split: stratified by class, `test_fraction` of the items to test, then
 // `val_fraction` of the rest to validation, at random per item (sklearn train_test_split

@@ -28,8 +28,9 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   auto f0 = std::chrono::steady_clock::now();
   data::carve_validation(items, split, o.val_fraction, o.seed + uint64_t(1000 * r + f));
   data::check_no_leak(items, split);
+  keep_trainable(set, *o.preset, split);
   auto preset = o.preset->clone();
-  preset->train.seed = o.seed + uint64_t(1000 * r + f);
+  preset->train.seed = o.seed + uint64_t(1000 * r + f) + 1000003ULL * o.train_seed;
   pipeline::Model m = seeded_model(std::move(preset));
   train::Batchable train_set = make_train_set(set, all_views(split.train), *m.preset);
   train::Batchable val = make_set(set, all_views(split.val), *m.preset);
@@ -37,14 +38,15 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
                  " fold " + std::to_string(f + 1) + "/" + std::to_string(o.folds),
              dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, eta};
   train::FitResult fit = fit_model(m, train_set, val, job);
+  choose_operating_points(m, set, split.val);
   eval::Predictions preds;
   for (int i : split.test)
-    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), f, r));
+    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), f, r, *m.preset));
   nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
                                {"split", "cv"}, {"repeat", r}, {"fold", f}, {"seed", m.preset->train.seed},
                                {"threads", o.data.threads}, {"stop_reason", fit.stop_reason}};
   model::write_checkpoint(dir + "/model.pth", make_checkpoint(m, fit, provenance));
-  eval::write_predictions_csv(dir + "/predictions.csv", preds, data::kClassNames);
+  eval::write_predictions_csv(dir + "/predictions.csv", preds, m.preset->output_names());
   std::vector<std::string> test_patients, val_patients;
   for (int i : split.test) test_patients.push_back(items[size_t(i)].group);
   for (int i : split.val) val_patients.push_back(items[size_t(i)].group);
@@ -56,6 +58,7 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
                                                              {"stop_reason", fit.stop_reason},
                                                              {"test_patients", test_patients},
                                                              {"val_patients", val_patients},
+                                                             {"thresholds", m.preset->thresholds()},
                                                              {"seconds", secs}}.dump(1));
   train::remove_training_state(dir + "/train_state.pt");
   return secs;
@@ -68,6 +71,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   // What decides the trained folds; report-time settings (bootstrap, fusion) may differ on resume.
   nlohmann::json config = {{"preset", o.preset->to_json()}, {"folds", o.folds}, {"repeats", o.repeats},
                            {"seed", o.seed}, {"val_fraction", o.val_fraction}};
+  if (o.train_seed > 0) config["train_seed"] = o.train_seed;  // absent: runs before it existed still resume
   const std::string config_path = o.run_dir + "/config.json";
   if (fs::exists(config_path)) {
     auto old = read_json_file(config_path);
@@ -120,16 +124,17 @@ nlohmann::json cv_run(const CvOptions& o) {
       curves.push_back(c);
       train_seconds += done.value("seconds", 0.0);
     }
-  eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, data::kClassNames);
+  const auto outputs = o.preset->output_names();
+  eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, outputs);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const eval::Fusion fusion = o.fusion.value_or(o.preset->patient_fusion());
   nlohmann::json meta = {{"title", "murmur cross-validation: preset " + o.preset->name()},
                          {"config", config}, {"bootstrap", o.bootstrap},
                          {"patient_fusion", eval::fusion_name(fusion)}, {"data_dir", o.data.data_dir},
                          {"data_fingerprint", set.fingerprint}, {"skipped", set.skipped},
-                         {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)},
+                         {"excluded", set.excluded}, {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)},
                          {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
-  nlohmann::json report = eval::build_report(oof, curves, data::kClassNames, meta, o.bootstrap, fusion);
+  nlohmann::json report = eval::build_report(oof, curves, outputs, meta, o.bootstrap, fusion);
   eval::write_report(o.run_dir, report);
   return report;
 }

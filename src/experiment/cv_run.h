@@ -27,7 +27,8 @@ struct CvOptions {
   std::string run_dir = "runs/cv";
   int folds = 5;
   int repeats = 1;
-  uint64_t seed = 0;
+  uint64_t seed = 0;                   // fold assignments; with train_seed, each fold's training seed
+  uint64_t train_seed = 0;             // > 0: other initial weights and batch order, same folds
   int only_fold = -1;                  // >= 0: run just this fold (of every repeat) and stop
   double val_fraction = 0.2;           // of the training patients, for schedule and model choice
   // Report-time settings (may change on resume): intervals, and the patient fusion

@@ -23,7 +23,7 @@ std::string default_cache_dir() {
 
 std::vector<data::Item> LoadedSet::items() const {
   std::vector<data::Item> items;
-  for (auto& r : recordings) items.push_back({r.patient_id, r.label});
+  for (auto& r : recordings) items.push_back({r.patient_id, r.label, multi_label ? r.labels : std::vector<int>{}});
   return items;
 }
 
@@ -39,8 +39,14 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
       set.skipped.push_back(a.where + ": " + a.message);
   }
   std::vector<data::Recording> chosen;
+  set.multi_label = preset.multi_label();
   for (auto& r : index.recordings)
-    if (r.is_single_label()) chosen.push_back(r);
+    if (set.multi_label ? !r.labels.empty() : r.is_single_label()) chosen.push_back(r);
+  if (set.multi_label)
+    for (auto& p : index.patients)
+      if (p.labels.empty())
+        set.excluded.push_back(p.id + ": no labels (no train.csv row): left out of training and evaluation (" +
+                               std::to_string(p.recordings.size()) + " recordings)");
   const size_t n_single = chosen.size();
   if (preset.trains_on_multi_disease())
     for (auto& r : index.recordings)
@@ -70,10 +76,13 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
     (i < n_single ? set.stored : set.extra_stored).push_back(stored[i]);
   }
   for (auto& s : set.skipped) std::cerr << "murmur: skipped " << s << "\n";
+  for (auto& s : set.excluded) std::cerr << "murmur: left out " << s << "\n";
   if (!set.anomalies.empty() && !options.quiet)
     std::cerr << "murmur: " << options.data_dir << ": " << set.anomalies.size()
               << " data set anomalies (listed in the run's report; `murmur index` explains them)\n";
-  if (set.recordings.empty()) throw Error(options.data_dir + ": no usable single-label recordings (N, AS, AR, MR, MS)");
+  if (set.recordings.empty())
+    throw Error(options.data_dir + (set.multi_label ? ": no usable recordings with labels"
+                                                    : ": no usable single-label recordings (N, AS, AR, MR, MS)"));
   return set;
 }
 

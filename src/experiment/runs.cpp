@@ -1,8 +1,11 @@
 #include "experiment/runs.h"
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
+#include "eval/multilabel.h"
+#include "eval/thresholds.h"
 #include "util/progress.h"
 #include "util/version.h"
 
@@ -25,18 +28,31 @@ std::vector<ViewRef> all_views(const std::vector<int>& recordings) {
   return v;
 }
 
+torch::Tensor label_targets(const data::Recording& r, const std::vector<std::string>& outputs) {
+  auto t = torch::zeros({int64_t(outputs.size())});
+  for (size_t k = 0; k < outputs.size(); ++k)
+    for (int label : r.labels)
+      if (data::kClassNames[size_t(label)] == outputs[k]) t[int64_t(k)] = 1.0;
+  return t;
+}
+
 train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
                           int copies) {
-  std::vector<torch::Tensor> xs;
+  std::vector<torch::Tensor> xs, targets;
   std::vector<int64_t> ys;
+  const bool multi = preset.multi_label();
+  const auto outputs = preset.output_names();
   for (auto& ref : refs) {
+    const data::Recording& r = set.recordings[size_t(ref.recording)];
     auto v = preset.train_views(set.stored[size_t(ref.recording)]);
     if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
     if (copies > 1) v = v.repeat_interleave(copies, 0);
     xs.push_back(v);
-    for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(set.recordings[size_t(ref.recording)].label);
+    for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(multi ? -1 : r.label);
+    if (multi) targets.push_back(label_targets(r, outputs).unsqueeze(0).expand({v.size(0), int64_t(outputs.size())}));
   }
   if (xs.empty()) return {};
+  if (multi) return {torch::cat(xs), torch::tensor(ys, torch::kLong), torch::cat(targets), true};
   return {torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
 }
 
@@ -60,6 +76,13 @@ train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>
   return {torch::cat(xs), torch::tensor(ys, torch::kLong), torch::cat(softs)};
 }
 
+void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::Split& split) {
+  for (auto* side : {&split.train, &split.val})
+    side->erase(std::remove_if(side->begin(), side->end(),
+                               [&](int i) { return !preset.trains_on(set.recordings[size_t(i)]); }),
+                side->end());
+}
+
 pipeline::Model seeded_model(pipeline::PresetPtr preset) {
   torch::manual_seed(preset->train.seed);
   return pipeline::Model::fresh(std::move(preset));
@@ -70,7 +93,7 @@ train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set
   const pipeline::Preset& preset = *m.preset;
   util::Progress bar(job.label, preset.train.epochs, job.quiet);
   auto result = train::fit(
-      *m.net.module, m.net.forward, train_set, val, int(data::kClassNames.size()), preset.train,
+      *m.net.module, m.net.forward, train_set, val, int(preset.output_names().size()), preset.train,
       [&](const torch::Tensor& x) { return preset.augment(x); },
       [&](const train::EpochLog& e) {
         bar.set_note(epoch_note(e, preset.train.epochs) + (job.note_suffix ? job.note_suffix() : ""));
@@ -88,18 +111,47 @@ nlohmann::json history_json(const train::FitResult& fit) {
   return history;
 }
 
-eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat) {
+eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat,
+                                const pipeline::Preset& preset) {
   auto p = probs.to(torch::kFloat).contiguous();
-  return {r.name, r.patient_id, r.site, r.position, fold, repeat, r.label,
-          std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())};
+  eval::Prediction row{r.name, r.patient_id, r.site, r.position, fold, repeat, r.label,
+                       std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())};
+  if (preset.multi_label()) {
+    auto t = label_targets(r, preset.output_names());
+    for (int64_t k = 0; k < t.size(0); ++k)
+      if (t[k].item<float>() > 0.5f) row.true_labels.push_back(int(k));
+    row.true_class = -1;
+    row.thresholds = preset.thresholds();
+  }
+  return row;
+}
+
+void choose_operating_points(pipeline::Model& m, const LoadedSet& set, const std::vector<int>& val_recordings) {
+  if (!m.preset->multi_label()) return;
+  eval::Predictions val;
+  for (int i : val_recordings)
+    val.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), 0, 0, *m.preset));
+  auto preset = m.preset->clone();
+  preset->set_thresholds(eval::choose_thresholds(val, int(preset->output_names().size())));
+  m.preset = std::move(preset);
+}
+
+nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Preset& preset,
+                             const eval::BootstrapConfig& boot) {
+  const auto names = preset.output_names();
+  if (!preset.multi_label()) return eval::evaluate(rows, names, boot, preset.patient_fusion());
+  nlohmann::json m = eval::evaluate_multilabel(rows, names, boot);
+  auto five = eval::five_class_view(rows, names);
+  m["five_class"] = five.empty() ? nlohmann::json() : eval::evaluate(five, data::kClassNames, boot, preset.patient_fusion());
+  return m;
 }
 
 model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance) {
   model::Checkpoint ck;
   ck.state_dict = model::state_dict(*m.net.module);
   ck.val_acc = 100.0 * fit.best_val_acc;
-  for (size_t i = 0; i < data::kClassNames.size(); ++i) ck.label_to_idx[data::kClassNames[i]] = int64_t(i);
-  ck.class_names = data::kClassNames;
+  ck.class_names = m.preset->output_names();
+  for (size_t i = 0; i < ck.class_names.size(); ++i) ck.label_to_idx[ck.class_names[i]] = int64_t(i);
   ck.epoch = fit.best_epoch;
   ck.preset = m.preset->name();
   ck.murmur_config = m.preset->to_json();

@@ -33,6 +33,9 @@ train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs
 // make_set with the preset's copies per recording, plus the MD recordings (soft targets).
 train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset);
 
+// Removes from split.train and split.val the recordings the preset does not train on (Preset::trains_on).
+void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::Split& split);
+
 // A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts
 // from a different random seed in every process).
 pipeline::Model seeded_model(pipeline::PresetPtr preset);
@@ -50,7 +53,20 @@ train::FitResult fit_model(pipeline::Model& model, const train::Batchable& train
                            const FitJob& job);
 nlohmann::json history_json(const train::FitResult& fit);
 
-eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat);
+// Multi-label presets: true_labels and the preset's thresholds filled, true_class = -1.
+eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat,
+                                const pipeline::Preset& preset);
+// 0/1 targets [K] of a recording for the outputs named (multi-label presets).
+torch::Tensor label_targets(const data::Recording& r, const std::vector<std::string>& outputs);
+
+// Multi-label presets: per-output thresholds chosen on the validation recordings' patients
+// (eval/thresholds.h) replace the model's preset; others are left as they are.
+void choose_operating_points(pipeline::Model& m, const LoadedSet& set, const std::vector<int>& val_recordings);
+
+// Metrics of test rows: eval::evaluate, or for multi-label presets eval::evaluate_multilabel plus
+// "five_class" (the 5-class question on the single-label patients, eval::five_class_view).
+nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Preset& preset,
+                             const eval::BootstrapConfig& boot = {});
 
 model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance);
 nlohmann::json machine_json(int threads);

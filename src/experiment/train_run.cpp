@@ -47,6 +47,7 @@ SplitRefs split_refs(const LoadedSet& set, const pipeline::Preset& preset, const
   } else if (split == "patient") {
     data::Split s = data::patient_split(items, 0.2, 0.2, seed);
     data::check_no_leak(items, s);
+    keep_trainable(set, preset, s);
     out.train = all_views(s.train);
     out.val = all_views(s.val);
     out.test = all_views(s.test);
@@ -91,14 +92,18 @@ nlohmann::json train_run(const TrainRunOptions& o) {
                util::write_file_atomic(o.out_dir + "/epochs.jsonl", epoch_lines);
              }, {}};
   train::FitResult fit = fit_model(m, train_set, val, job);
+  std::vector<int> val_recordings;
+  for (auto& r : refs.val) val_recordings.push_back(r.recording);
+  val_recordings.erase(std::unique(val_recordings.begin(), val_recordings.end()), val_recordings.end());
+  choose_operating_points(m, set, val_recordings);
   // Test: the reference's image-level accuracy, and recording / patient level.
   train::Batchable test = make_set(set, refs.test, *m.preset);
   train::Evaluation test_eval = train::evaluate(*m.net.module, m.net.forward, test,
-                                                torch::ones({int(data::kClassNames.size())}), m.preset->train.batch_size);
+                                                torch::ones({int(m.preset->output_names().size())}), m.preset->train.batch_size);
   eval::Predictions preds;
   for (int i : refs.test_recordings)
-    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), 0, 0));
-  nlohmann::json metrics = eval::evaluate(preds, data::kClassNames, eval::BootstrapConfig{}, m.preset->patient_fusion());
+    preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), 0, 0, *m.preset));
+  nlohmann::json metrics = evaluate_rows(preds, *m.preset);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
                                {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
@@ -106,7 +111,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
                                {"stop_reason", fit.stop_reason}, {"resumed", resuming},
                                {"wall_time_s", seconds}};
   model::write_checkpoint(o.out_dir + "/model.pth", make_checkpoint(m, fit, provenance));
-  model::write_class_names_json(o.out_dir + "/class_names.json", data::kClassNames);
+  model::write_class_names_json(o.out_dir + "/class_names.json", m.preset->output_names());
   nlohmann::json summary = {{"preset", m.preset->name()}, {"split", o.split}, {"seed", o.seed},
                             {"best_epoch", fit.best_epoch}, {"best_val_acc", fit.best_val_acc},
                             {"stop_reason", fit.stop_reason},
@@ -143,8 +148,8 @@ nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& da
   }
   eval::Predictions preds;
   for (int i : which)
-    preds.push_back(prediction_row(set.recordings[size_t(i)], predictor.predict_stored(set.stored[size_t(i)]), 0, 0));
-  out["metrics"] = eval::evaluate(preds, predictor.class_names(), eval::BootstrapConfig{}, preset.patient_fusion());
+    preds.push_back(prediction_row(set.recordings[size_t(i)], predictor.predict_stored(set.stored[size_t(i)]), 0, 0, preset));
+  out["metrics"] = evaluate_rows(preds, preset);
   out["skipped"] = set.skipped;
   return out;
 }

@@ -62,6 +62,10 @@ torch::Tensor NativeNetImpl::forward(const torch::Tensor& x) {
 }
 
 torch::Tensor NativeNetImpl::predict_windows(const torch::Tensor& x, int window_frames, int hop_frames) {
+  return torch::softmax(window_logits(x, window_frames, hop_frames), 1);
+}
+
+torch::Tensor NativeNetImpl::window_logits(const torch::Tensor& x, int window_frames, int hop_frames) {
   auto f = trunk(x).mean(2);  // [1, C, T']
   const int64_t t = f.size(2);
   const int64_t win = std::max<int64_t>(1, window_frames / kNativeTimeStride);
@@ -73,7 +77,7 @@ torch::Tensor NativeNetImpl::predict_windows(const torch::Tensor& x, int window_
     // avg_pool1d over time = the mean feature of every window.
     pooled = torch::avg_pool1d(f, {win}, {hop}).squeeze(0).transpose(0, 1);  // [n_windows, C]
   }
-  return torch::softmax(head_->forward(pooled), 1);
+  return head_->forward(pooled);
 }
 
 }  // namespace murmur::model

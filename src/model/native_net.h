@@ -37,6 +37,7 @@ class NativeNetImpl : public torch::nn::Module {
   // from one trunk pass over x [1, 1, F, T]: [n_windows, K]. Recordings shorter than one
   // window give one window over everything.
   torch::Tensor predict_windows(const torch::Tensor& x, int window_frames, int hop_frames);
+  torch::Tensor window_logits(const torch::Tensor& x, int window_frames, int hop_frames);  // before softmax
 
  private:
   NativeNetConfig cfg_;

@@ -85,18 +85,45 @@ std::vector<float> Predictor::fuse_patient(const std::vector<torch::Tensor>& rec
   return eval::fuse(rows, preset().patient_fusion());
 }
 
-nlohmann::json answer_json(const std::vector<std::string>& names, const std::vector<double>& probs) {
+std::vector<float> Predictor::thresholds() const {
+  std::vector<float> mean;
+  for (const Model& m : models_) {
+    auto t = m.preset->thresholds();
+    if (mean.empty()) mean.assign(t.size(), 0.f);
+    for (size_t k = 0; k < t.size() && k < mean.size(); ++k) mean[k] += t[k] / float(models_.size());
+  }
+  return mean;
+}
+
+nlohmann::json answer_json(const std::vector<std::string>& names, const std::vector<double>& probs,
+                           const std::vector<float>& thresholds) {
   if (probs.size() != names.size()) throw Error("answer_json: " + std::to_string(probs.size()) + " probabilities for " +
                                                 std::to_string(names.size()) + " classes");
   nlohmann::json p = nlohmann::json::object();
   for (size_t k = 0; k < names.size(); ++k) p[names[k]] = probs[k];
-  size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
-  return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};
+  if (thresholds.empty()) {
+    size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
+    return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};
+  }
+  if (thresholds.size() != names.size()) throw Error("answer_json: thresholds do not match the classes");
+  nlohmann::json t = nlohmann::json::object(), findings = nlohmann::json::array();
+  std::string joined, said;
+  for (size_t k = 0; k < names.size(); ++k) {
+    t[names[k]] = thresholds[k];
+    if (probs[k] < thresholds[k]) continue;
+    findings.push_back(names[k]);
+    joined += (joined.empty() ? "" : "+") + names[k];
+  }
+  for (size_t i = 0; i < findings.size(); ++i)
+    said += (i == 0 ? "" : i + 1 == findings.size() ? " and " : ", ") + findings[i].get<std::string>();
+  return {{"class", joined.empty() ? "N" : joined}, {"probabilities", p}, {"thresholds", t}, {"findings", findings},
+          {"summary", findings.empty() ? "no valve disease found" : said + " suspected"}};
 }
 
-nlohmann::json answer_json(const std::vector<std::string>& names, const torch::Tensor& probs) {
+nlohmann::json answer_json(const std::vector<std::string>& names, const torch::Tensor& probs,
+                           const std::vector<float>& thresholds) {
   auto d = probs.to(torch::kDouble).contiguous();
-  return answer_json(names, std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel()));
+  return answer_json(names, std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel()), thresholds);
 }
 
 }  // namespace murmur::pipeline

@@ -5,7 +5,7 @@
 //   Predictor p = Predictor::open("runs/native");        // or "model.pth", "seed_model.pth"
 //   torch::Tensor probs = p.predict_file("a.wav");        // [K]; a .png with a seed model
 //   auto patient = p.fuse_patient({probs_a, probs_b});    // the preset's patient fusion
-//   nlohmann::json j = answer_json(p.class_names(), probs);   // {"class", "probabilities"}
+//   nlohmann::json j = answer_json(p.class_names(), probs, p.thresholds());  // {"class", "probabilities", ...}
 #pragma once
 
 #include <torch/torch.h>
@@ -30,6 +30,8 @@ class Predictor {
 
   const Preset& preset() const { return *models_.front().preset; }
   const std::vector<std::string>& class_names() const { return class_names_; }
+  // Multi-label models: each output's operating threshold (a cv folder: the mean over its folds'); else empty.
+  std::vector<float> thresholds() const;
   size_t n_models() const { return models_.size(); }
   const nlohmann::json& info() const { return info_; }  // models, provenance, preset config
 
@@ -40,8 +42,13 @@ class Predictor {
   nlohmann::json info_;
 };
 
-// {"class": argmax name, "probabilities": {name: p}} for probabilities [K] in class order.
-nlohmann::json answer_json(const std::vector<std::string>& class_names, const std::vector<double>& probs);
-nlohmann::json answer_json(const std::vector<std::string>& class_names, const torch::Tensor& probs);
+// {"class": argmax name, "probabilities": {name: p}} for probabilities [K] in class order. With
+// thresholds (multi-label): "class" is the '+'-joined suspected diseases ("AS+AR") or "N",
+// plus "findings" [names], "thresholds" {name: t} and "summary" ("AS and AR suspected" or
+// "no valve disease found").
+nlohmann::json answer_json(const std::vector<std::string>& class_names, const std::vector<double>& probs,
+                           const std::vector<float>& thresholds = {});
+nlohmann::json answer_json(const std::vector<std::string>& class_names, const torch::Tensor& probs,
+                           const std::vector<float>& thresholds = {});
 
 }  // namespace murmur::pipeline

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "data/recording.h"
 #include "features/colormap.h"
 #include "util/check.h"
 #include "util/error.h"
@@ -60,6 +61,12 @@ features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px)
       }
     }
   return im;
+}
+
+std::vector<std::string> Preset::output_names() const { return data::kClassNames; }
+
+void Preset::set_thresholds(const std::vector<float>&) {
+  throw Error("preset " + name() + ": has no per-output thresholds (it is not multi-label)");
 }
 
 torch::Tensor Preset::picture_input(const features::Image&, const std::string& source) const {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "audio/audio.h"
+#include "data/recording.h"
 #include "eval/fusion.h"
 #include "features/log_mel.h"
 #include "features/png.h"
@@ -54,6 +55,16 @@ class Preset {
   virtual torch::Tensor augment(const torch::Tensor& batch) const = 0;  // a training batch
   virtual int examples_per_recording() const { return 1; }  // copies of train_views per epoch
   virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
+  virtual bool trains_on(const data::Recording&) const { return true; }  // in training/validation sets
+
+  // Outputs: the name of each probability. Single-label presets: one softmax over the five
+  // classes (data::kClassNames). Multi-label presets: one sigmoid per valve disease (normal = none
+  // of them); all labelled patients, multi-disease ones included, are theirs to train and test on,
+  // and each output has an operating threshold chosen on validation patients.
+  virtual std::vector<std::string> output_names() const;
+  virtual bool multi_label() const { return false; }
+  virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets
+  virtual void set_thresholds(const std::vector<float>& t);       // murmur::Error unless multi-label
 
   virtual Network make_network() const = 0;
   virtual Network for_inference(Network net) const { return net; }  // e.g. BatchNorm folded

@@ -5,6 +5,7 @@
 
 #include "pipeline/native.h"
 #include "pipeline/seed.h"
+#include "pipeline/valves.h"
 #include "util/error.h"
 
 namespace murmur::pipeline {
@@ -20,6 +21,7 @@ std::map<std::string, PresetFactory>& registry() {
   static std::map<std::string, PresetFactory> presets{
       {"native", [] { return std::make_unique<NativePreset>(); }},
       {"seed", [] { return std::make_unique<SeedPreset>(); }},
+      {"valves", [] { return std::make_unique<ValvesPreset>(); }},
   };
   return presets;
 }

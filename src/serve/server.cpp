@@ -328,7 +328,7 @@ struct Server::Impl {
           // for a model instance.
           torch::Tensor stored = any.features_of(a);
           torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) { return p.predict_stored(stored); });
-          nlohmann::json o = pipeline::answer_json(any.class_names(), probs);
+          nlohmann::json o = pipeline::answer_json(any.class_names(), probs, any.thresholds());
           o.update({{"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
                     {"channels", a.source_channels},
                     {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},

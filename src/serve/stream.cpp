@@ -11,26 +11,30 @@ namespace {
 
 
 // {"class", "probabilities"} of probs into j (the one probabilities-to-JSON helper), or nulls.
-void put_answer(nlohmann::ordered_json& j, const std::vector<double>* probs, const std::vector<std::string>& names) {
+void put_answer(nlohmann::ordered_json& j, const std::vector<double>* probs, const std::vector<std::string>& names,
+                const std::vector<float>& thresholds) {
   if (!probs) {
     j["class"] = nullptr;
     j["probabilities"] = nullptr;
     return;
   }
-  nlohmann::json a = pipeline::answer_json(names, *probs);
+  nlohmann::json a = pipeline::answer_json(names, *probs, thresholds);
   j["class"] = a["class"];
   j["probabilities"] = a["probabilities"];
+  for (const char* key : {"findings", "summary"})
+    if (a.contains(key)) j[key] = a[key];
 }
 
 }  // namespace
 
-nlohmann::ordered_json HopResult::to_json(const std::vector<std::string>& names) const {
+nlohmann::ordered_json HopResult::to_json(const std::vector<std::string>& names,
+                                          const std::vector<float>& thresholds) const {
   nlohmann::ordered_json j = {{"time_s", time_s}, {"quality", quality.status}, {"rms", quality.rms},
                       {"clipped_fraction", quality.clipped_fraction},
                       {"high_band_fraction", quality.high_band_fraction}};
-  put_answer(j, probabilities ? &*probabilities : nullptr, names);
+  put_answer(j, probabilities ? &*probabilities : nullptr, names, thresholds);
   nlohmann::ordered_json patient;
-  put_answer(patient, patient_probabilities.empty() ? nullptr : &patient_probabilities, names);
+  put_answer(patient, patient_probabilities.empty() ? nullptr : &patient_probabilities, names, thresholds);
   patient["n_hops"] = n_ok_hops;
   j["patient"] = patient;
   j["latency_ms"] = latency_ms;
@@ -105,7 +109,7 @@ nlohmann::ordered_json StreamEngine::summary() const {
                       {"n_ok_hops", n_ok_hops_}, {"quality_counts", quality_counts_}};
   std::vector<double> p;
   for (double s : patient_sum_) p.push_back(s / std::max(1, n_ok_hops_));
-  put_answer(j, n_ok_hops_ > 0 ? &p : nullptr, names);
+  put_answer(j, n_ok_hops_ > 0 ? &p : nullptr, names, predictor_.thresholds());
   j["mean_latency_ms"] = n_hops_ ? compute_s_ * 1e3 / n_hops_ : 0.0;
   j["max_latency_ms"] = max_latency_ms_;
   j["compute_s"] = compute_s_;

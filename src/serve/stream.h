@@ -35,7 +35,9 @@ struct HopResult {
   double latency_ms = 0;                      // compute time of this hop
   // {"time_s", "quality", "rms", "clipped_fraction", "high_band_fraction", "class",
   //  "probabilities" (null when not ok), "patient": {"class", "probabilities", "n_hops"}, "latency_ms"}
-  nlohmann::ordered_json to_json(const std::vector<std::string>& class_names) const;  // keys in this order
+  // Multi-label models (thresholds given): "findings" and "summary" too (pipeline::answer_json).
+  nlohmann::ordered_json to_json(const std::vector<std::string>& class_names,
+                                 const std::vector<float>& thresholds = {}) const;  // keys in this order
 };
 
 class StreamEngine {
@@ -52,6 +54,7 @@ class StreamEngine {
   nlohmann::ordered_json summary() const;
 
   const std::vector<std::string>& class_names() const { return predictor_.class_names(); }
+  std::vector<float> thresholds() const { return predictor_.thresholds(); }  // multi-label models
   size_t buffer_capacity() const { return ring_.size(); }   // samples: one window, fixed
   double duration_s() const { return double(n_seen_) / rate_hz_; }
 

@@ -78,6 +78,28 @@ torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tenso
   return -(wt * torch::log_softmax(logits, 1)).sum() / wt.sum();
 }
 
+torch::Tensor positive_weights(const torch::Tensor& targets) {
+  auto pos = targets.sum(0).to(torch::kFloat);
+  auto neg = float(targets.size(0)) - pos;
+  return torch::where(pos > 0, neg / pos.clamp_min(1), torch::ones_like(pos));
+}
+
+double macro_balanced_accuracy(const torch::Tensor& logits, const torch::Tensor& targets) {
+  auto pred = logits.gt(0), truth = targets.gt(0.5);
+  double sum = 0;
+  int n = 0;
+  for (int64_t k = 0; k < targets.size(1); ++k) {
+    auto t = truth.select(1, k), p = pred.select(1, k);
+    const double pos = t.sum().item<double>(), neg = double(t.size(0)) - pos;
+    double recall_sum = 0;
+    int parts = 0;
+    if (pos > 0) recall_sum += (p & t).sum().item<double>() / pos, ++parts;
+    if (neg > 0) recall_sum += (~p & ~t).sum().item<double>() / neg, ++parts;
+    if (parts == 2) sum += recall_sum / 2, ++n;
+  }
+  return n ? sum / n : 0;
+}
+
 torch::Tensor random_hflip(const torch::Tensor& batch, double p) {
   auto flip = torch::rand({batch.size(0)}) < p;
   if (!flip.any().item<bool>()) return batch;
@@ -97,17 +119,29 @@ Evaluation evaluate(torch::nn::Module& model, const Forward& forward, const Batc
   for (int64_t s = 0; s < data.size(); s += batch_size) {
     int64_t e = std::min<int64_t>(data.size(), s + batch_size);
     auto z = forward(data.x.slice(0, s, e));
+    logits.push_back(z);
+    if (data.multi_label) {
+      loss_sum += torch::nn::functional::binary_cross_entropy_with_logits(
+                      z, data.soft.slice(0, s, e),
+                      torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(weights).reduction(
+                          torch::kSum))
+                      .item<double>();
+      weight_sum += double(z.numel());
+      continue;
+    }
     auto y = data.y.slice(0, s, e);
     // Weighted mean over the whole set, as a single CrossEntropyLoss(weight) call would give.
     auto per = torch::nn::functional::cross_entropy(
         z, y, torch::nn::functional::CrossEntropyFuncOptions().weight(weights).reduction(torch::kSum));
     loss_sum += per.item<double>();
     weight_sum += weights.index({y}).sum().item<double>();
-    logits.push_back(z);
   }
   ev.logits = data.size() ? torch::cat(logits) : torch::empty({0});
   ev.loss = weight_sum > 0 ? loss_sum / weight_sum : 0;
-  ev.acc = data.size() ? ev.logits.argmax(1).eq(data.y).to(torch::kFloat).mean().item<double>() : 0;
+  if (data.multi_label)
+    ev.acc = data.size() ? macro_balanced_accuracy(ev.logits, data.soft) : 0;
+  else
+    ev.acc = data.size() ? ev.logits.argmax(1).eq(data.y).to(torch::kFloat).mean().item<double>() : 0;
   return ev;
 }
 
@@ -137,8 +171,10 @@ void set_lr(torch::optim::AdamW& opt, double lr) {
 nlohmann::json state_key(const TrainConfig& cfg, const Batchable& train, const Batchable& val, int n_classes) {
   nlohmann::json recipe = cfg;
   recipe.erase("epochs");
-  return {{"recipe", recipe}, {"n_train", train.size()}, {"n_val", val.size()}, {"n_classes", n_classes},
-          {"soft_targets", train.soft.defined()}};
+  nlohmann::json key = {{"recipe", recipe}, {"n_train", train.size()}, {"n_val", val.size()},
+                        {"n_classes", n_classes}, {"soft_targets", train.soft.defined()}};
+  if (train.multi_label) key["multi_label"] = true;
+  return key;
 }
 
 // Everything fit carries from one epoch to the next.
@@ -225,10 +261,14 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   if (train.size() == 0) throw Error("Train: the training set is empty");
   if (val.size() == 0) throw Error("Train: the validation set is empty (it drives the schedule and model choice)");
   torch::manual_seed(cfg.seed);
-  const bool soft = train.soft.defined();
+  const bool soft = train.soft.defined(), multi = train.multi_label;
+  if (multi != val.multi_label) throw Error("Train: training and validation sets disagree on multi-label targets");
+  // Multi-label: one sigmoid per label, each label's positives weighted by n_neg / n_pos.
   auto weights = !cfg.class_weighted ? torch::ones({n_classes})
+                 : multi             ? positive_weights(train.soft)
                  : soft              ? class_weights_soft(train.soft)
                                      : class_weights(train.y, n_classes);
+  auto bce_options = torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(weights);
   auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().weight(weights);
   torch::optim::AdamW opt(model.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
   Plateau plateau(cfg.plateau);
@@ -256,19 +296,24 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       if (augment) x = augment(x);
       opt.zero_grad();
       auto z = forward(x);
-      auto loss = soft ? soft_cross_entropy(z, train.soft.index({idx}), weights)
-                       : torch::nn::functional::cross_entropy(z, y, loss_options);
+      auto loss = multi ? torch::nn::functional::binary_cross_entropy_with_logits(z, train.soft.index({idx}), bce_options)
+                  : soft  ? soft_cross_entropy(z, train.soft.index({idx}), weights)
+                          : torch::nn::functional::cross_entropy(z, y, loss_options);
       loss.backward();
       if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
       opt.step();
       loss_sum += loss.item<double>() * double(idx.size(0));
-      correct += z.argmax(1).eq(y).sum().item<int64_t>();  // examples with y = -1 never count
+      if (multi)  // labels right
+        correct += z.gt(0).eq(train.soft.index({idx}).gt(0.5)).sum().item<int64_t>();
+      else
+        correct += z.argmax(1).eq(y).sum().item<int64_t>();  // examples with y = -1 never count
     }
     EpochLog log;
     log.epoch = epoch;
     log.lr = st.lr;
     log.train_loss = loss_sum / double(train.size());
-    log.train_acc = double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
+    log.train_acc = multi ? double(correct) / double(train.soft.numel())
+                          : double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
     // Validation in training-sized batches, as the reference did: a 64-picture batch of 224x224
     // inputs alone would hold ~0.8 GB of activations.
     Evaluation ev = evaluate(model, forward, val, weights, cfg.batch_size);
@@ -291,7 +336,7 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
     result.history.push_back(log);
     if (log.val_acc >= cfg.stop_at_val_acc) {
       result.stop_reason = "target accuracy";
-    } else if (cfg.collapse_after_epoch > 0 && epoch > cfg.collapse_after_epoch &&
+    } else if (!multi && cfg.collapse_after_epoch > 0 && epoch > cfg.collapse_after_epoch &&
                std::get<0>(at::_unique(ev.logits.argmax(1))).numel() == 1) {
       result.stop_reason = "collapsed to one class";
     } else if (cfg.patience_epochs > 0 && st.since_best >= cfg.patience_epochs) {

@@ -37,8 +37,12 @@ struct TrainConfig {
 void to_json(nlohmann::json& j, const TrainConfig& c);
 void from_json(const nlohmann::json& j, TrainConfig& c);
 
+// Multi-label sets (multi_label): soft holds 0/1 targets [N, K], one sigmoid per label; the loss is
+// binary cross-entropy with each label's positives weighted n_neg / n_pos (class_weighted), and
+// "accuracy" is the mean over labels of the balanced accuracy at p = 0.5 (train: labels right).
 struct Batchable {
   torch::Tensor x, y, soft;  // [N, ...] float; [N] int64 classes (-1: see soft); optional [N, K] targets
+  bool multi_label = false;
   int64_t size() const { return y.defined() ? y.size(0) : 0; }
 };
 struct EpochLog {  // epoch is 1-based; best: this epoch's weights were kept
@@ -73,6 +77,8 @@ void remove_training_state(const std::string& path);
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
 torch::Tensor class_weights_soft(const torch::Tensor& targets);
 // sum_n sum_k w_k t_nk (-log p_nk) / sum_n sum_k w_k t_nk (one-hot: CrossEntropyLoss(weight)).
+torch::Tensor positive_weights(const torch::Tensor& targets);  // [K] n_neg / n_pos per label (1 if none)
+double macro_balanced_accuracy(const torch::Tensor& logits, const torch::Tensor& targets);  // at logit 0
 torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& weights);
 
 struct Evaluation {  // mean loss, accuracy and logits [N, K] of `forward` on data, eval mode, batched

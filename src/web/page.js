@@ -56,20 +56,30 @@ async function errorText(res) {
   try { return (await res.json()).error; } catch (e) { return res.status + " " + res.statusText; }
 }
 
+// A multi-label model (r.thresholds present) answers per valve disease: each bar shows its own
+// probability with the operating threshold marked, and the verdict names the suspected diseases.
 function showResult(r) {
-  const names = Object.keys(r.probabilities);
-  $("verdict").textContent = r["class"] + " (" + (100 * r.probabilities[r["class"]]).toFixed(0) + " %)";
+  const names = Object.keys(r.probabilities), multi = !!r.thresholds;
+  $("verdict").textContent = multi ? r.summary
+                                   : r["class"] + " (" + (100 * r.probabilities[r["class"]]).toFixed(0) + " %)";
   $("verdict").dataset["class"] = r["class"];
   const bars = $("bars");
   bars.textContent = "";
   for (const name of names) {
     const p = r.probabilities[name], row = document.createElement("div");
-    row.className = "bar" + (name === r["class"] ? " top" : "");
+    const suspected = multi ? r.findings.includes(name) : name === r["class"];
+    row.className = "bar" + (suspected ? " top" : "");
     row.dataset["class"] = name;
     const label = document.createElement("span"); label.textContent = name;
     const track = document.createElement("div"); track.className = "track";
     const fill = document.createElement("div"); fill.className = "fill"; fill.style.width = (100 * p).toFixed(1) + "%";
     track.appendChild(fill);
+    if (multi) {
+      const mark = document.createElement("div"); mark.className = "threshold";
+      mark.style.left = (100 * r.thresholds[name]).toFixed(1) + "%";
+      mark.title = "threshold " + r.thresholds[name].toFixed(2);
+      track.appendChild(mark);
+    }
     const value = document.createElement("span"); value.textContent = p.toFixed(3);
     row.append(label, track, value);
     bars.appendChild(row);

@@ -1,0 +1,55 @@
+#include "eval/thresholds.h"
+
+#include <algorithm>
+#include <map>
+
+#include "util/error.h"
+
+namespace murmur::eval {
+
+std::vector<float> choose_thresholds(const Predictions& validation, int n_outputs, float fallback) {
+  struct Patient {
+    std::vector<double> sum;
+    int n = 0;
+    std::vector<int> labels;
+  };
+  std::map<std::string, Patient> patients;
+  for (const auto& row : validation) {
+    if (int(row.probs.size()) != n_outputs)
+      throw Error("thresholds: " + row.file + " has " + std::to_string(row.probs.size()) + " probabilities, expected " +
+                  std::to_string(n_outputs));
+    Patient& p = patients[std::to_string(row.repeat) + "/" + row.patient];
+    if (p.sum.empty()) p.sum.assign(size_t(n_outputs), 0.0);
+    for (int k = 0; k < n_outputs; ++k) p.sum[size_t(k)] += row.probs[size_t(k)];
+    ++p.n;
+    p.labels = row.true_labels;
+  }
+  std::vector<float> out(size_t(n_outputs), fallback);
+  for (int k = 0; k < n_outputs; ++k) {
+    std::vector<std::pair<double, bool>> scored;  // (score, positive)
+    for (auto& [id, p] : patients)
+      scored.push_back({p.sum[size_t(k)] / p.n, std::count(p.labels.begin(), p.labels.end(), k) > 0});
+    std::sort(scored.begin(), scored.end());
+    const double pos = double(std::count_if(scored.begin(), scored.end(), [](auto& s) { return s.second; }));
+    const double neg = double(scored.size()) - pos;
+    if (pos == 0 || neg == 0) continue;
+    // Candidate i: threshold between scored[i-1] and scored[i] (i = 0: below all; n: above all).
+    std::vector<double> j_of(scored.size() + 1), t_of(scored.size() + 1);
+    double tp = pos, tn = 0;
+    for (size_t i = 0; i <= scored.size(); ++i) {
+      if (i > 0) (scored[i - 1].second ? tp : tn) += scored[i - 1].second ? -1 : 1;
+      const bool distinct = i == 0 || i == scored.size() || scored[i - 1].first < scored[i].first;
+      j_of[i] = distinct ? tp / pos + tn / neg - 1 : -2;
+      t_of[i] = i == 0 ? scored[0].first - 1e-3 : i == scored.size() ? scored.back().first + 1e-3
+                                                                       : (scored[i - 1].first + scored[i].first) / 2;
+    }
+    const double best = *std::max_element(j_of.begin(), j_of.end());
+    std::vector<size_t> ties;
+    for (size_t i = 0; i < j_of.size(); ++i)
+      if (j_of[i] >= best - 1e-12) ties.push_back(i);
+    out[size_t(k)] = float(std::clamp(t_of[ties[ties.size() / 2]], 0.01, 0.99));
+  }
+  return out;
+}
+
+}  // namespace murmur::eval

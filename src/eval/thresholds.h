@@ -1,0 +1,21 @@
+// Operating thresholds for multi-label outputs, chosen on validation patients (never on test).
+//
+//   eval::Predictions val = ...;   // validation recordings' rows (true_labels filled)
+//   std::vector<float> t = eval::choose_thresholds(val, 4);   // one per output
+//
+// Per output: patients' probabilities are the mean of their recordings'; the threshold maximises
+// Youden's J = sensitivity + specificity - 1 over midpoints between neighbouring patient scores;
+// among equally good thresholds the middle one of the best run is taken (the widest margin).
+// An output whose validation patients are all positive or all negative keeps `fallback`.
+// Thresholds are clamped to [0.01, 0.99].
+#pragma once
+
+#include <vector>
+
+#include "eval/predictions.h"
+
+namespace murmur::eval {
+
+std::vector<float> choose_thresholds(const Predictions& validation, int n_outputs, float fallback = 0.5f);
+
+}  // namespace murmur::eval

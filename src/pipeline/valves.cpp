@@ -1,0 +1,63 @@
+#include "pipeline/valves.h"
+
+#include "data/recording.h"
+#include "util/check.h"
+
+namespace murmur::pipeline {
+
+namespace {
+const std::vector<std::string> kValves{"AR", "AS", "MR", "MS"};  // data::kClassNames without N
+}
+
+void ValvesDecisionConfig::validate(const std::string& s) const {
+  util::check_setting(thresholds.size() == kValves.size(), util::setting_key(s, "thresholds"),
+                      "must hold one threshold per valve disease (AR, AS, MR, MS)", thresholds.size());
+  for (float t : thresholds)
+    util::check_setting(t > 0 && t < 1, util::setting_key(s, "thresholds"), "must be in (0, 1)", t);
+}
+
+ValvesPreset::ValvesPreset() { net.n_classes = int(kValves.size()); }
+
+nlohmann::json ValvesPreset::feature_json() const {
+  auto j = NativePreset::feature_json();
+  j["preset"] = NativePreset().name();
+  return j;
+}
+
+std::vector<std::string> ValvesPreset::output_names() const { return kValves; }
+
+void ValvesPreset::set_thresholds(const std::vector<float>& t) {
+  ValvesDecisionConfig d{t, "validation patients"};
+  d.validate();
+  valves = d;
+}
+
+torch::Tensor ValvesPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
+  torch::NoGradGuard no_grad;
+  n.module->eval();
+  auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
+  return torch::sigmoid(trunk->window_logits(stored.unsqueeze(0), frames_per_window(), hop_frames())).mean(0);
+}
+
+nlohmann::json ValvesPreset::own_json() const {
+  auto j = NativePreset::own_json();
+  j["valves"] = {{"thresholds", valves.thresholds}, {"thresholds_from", valves.thresholds_from}};
+  return j;
+}
+
+void ValvesPreset::own_from_json(const nlohmann::json& j) {
+  NativePreset::own_from_json(j);
+  if (j.contains("valves")) {
+    valves.thresholds = j["valves"].value("thresholds", valves.thresholds);
+    valves.thresholds_from = j["valves"].value("thresholds_from", valves.thresholds_from);
+  }
+}
+
+void ValvesPreset::validate_own() const {
+  NativePreset::validate_own();
+  util::check_setting(net.n_classes == int(kValves.size()), "net.n_classes", "must be 4 for the valves preset",
+                      net.n_classes);
+  valves.validate();
+}
+
+}  // namespace murmur::pipeline
