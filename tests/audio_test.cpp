@@ -188,3 +188,99 @@ TEST(Audio, LoadConfigValidateNamesTheSetting) {
     EXPECT_EQ(std::string(e.what()).rfind("serve.audio.max_duration_s: ", 0), 0u) << e.what();
   }
 }
+
+// ---- Issue 16: hostile audio ----
+
+namespace {
+
+// An 86-byte FLAC: a STREAMINFO block claiming `frames` frames of 16-bit audio, and no audio.
+std::string flac_header_only(uint64_t frames, int rate, int channels) {
+  std::string s = "fLaC";
+  s += std::string{char(0x80), 0, 0, 34};  // last metadata block, STREAMINFO, 34 bytes
+  s += std::string{0x10, 0, 0x10, 0, 0, 0, 0, 0, 0, 0};  // block sizes 4096, frame sizes unknown
+  const uint64_t v = (uint64_t(rate) << 44) | (uint64_t(channels - 1) << 41) | (uint64_t(15) << 36) | frames;
+  for (int k = 7; k >= 0; --k) s.push_back(char((v >> (8 * k)) & 0xff));
+  s += std::string(16, '\0') + std::string(44, '\0');  // MD5, then nothing decodable
+  return s;
+}
+
+long max_rss_kb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return 0;
+}
+
+}  // namespace
+
+// Item 3: the header's frame count was zero-filled up front (1.8 GB for 600 s at 96 kHz x 8
+// channels, bad_alloc for 2^35 frames). Now nothing is allocated from it.
+TEST(Audio, HeaderClaimingHugeLengthAllocatesNothing) {
+  std::string dir = murmur::test::temp_dir("audio_huge");
+  const std::string huge = flac_header_only(uint64_t(1) << 35, 96000, 8);
+  ASSERT_EQ(huge.size(), 86u);
+  murmur::util::write_file_atomic(dir + "/huge.flac", huge);
+  murmur::util::write_file_atomic(dir + "/long.flac", flac_header_only(600 * 96000, 96000, 8));
+  const long before = max_rss_kb();
+  expect_error(dir + "/huge.flac", "s is longer than the limit of 600");  // the default limit, from the header
+  LoadConfig unlimited;
+  unlimited.max_duration_s = 0;
+  expect_error(dir + "/huge.flac", "truncated after 0 of 34359738368 frames", unlimited);
+  expect_error(dir + "/long.flac", "truncated after 0 of 57600000 frames");
+  EXPECT_THROW(murmur::audio::decode(huge, "upload.flac", unlimited), murmur::Error);
+  EXPECT_LT(max_rss_kb() - before, 50 * 1024) << "kB of peak memory grew";
+}
+
+TEST(Audio, ReadsInBlocksUpToTheDurationLimit) {
+  std::string dir = murmur::test::temp_dir("audio_blocks");
+  // 70 s of 3 channels: several read blocks, mixed to mono as read.
+  std::vector<float> x(size_t(4000 * 70) * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.25f * float(std::sin(double(i / 3) * 0.1)) * float(1 + i % 3);
+  write_wav(dir + "/three.flac", x, 4000, 3, SF_FORMAT_FLAC | SF_FORMAT_PCM_16);
+  const auto a = murmur::audio::load(dir + "/three.flac");
+  ASSERT_EQ(a.samples.size(), size_t(4000 * 70));
+  EXPECT_NEAR(a.samples[12345], 0.5f * float(std::sin(12345 * 0.1)), 1e-3);  // mean of 1x, 2x, 3x
+  LoadConfig cfg;
+  cfg.max_duration_s = 60;
+  expect_error(dir + "/three.flac", "70.000000 s is longer than the limit of 60.000000 s", cfg);
+}
+
+// Item 8: a 1 Hz file was classified ("MS 0.70"); float samples of 1e30 were accepted.
+TEST(Audio, RefusesWhatIsNotAHeartSound) {
+  std::string dir = murmur::test::temp_dir("audio_not_heart");
+  write_wav(dir + "/one_hz.wav", std::vector<float>(20, 0.5f), 1, 1);
+  expect_error(dir + "/one_hz.wav", "sample rate 1 Hz is below the minimum of 1000 Hz");
+  write_wav(dir + "/low.wav", sine(800, 50, 2.0), 800, 1);
+  expect_error(dir + "/low.wav", "sample rate 800 Hz is below the minimum of 1000 Hz");
+  LoadConfig low;
+  low.min_rate_hz = 500;
+  EXPECT_NO_THROW(murmur::audio::load(dir + "/low.wav", low));
+
+  auto big = sine(4000, 100, 2.0);
+  big[777] = 1e30f;
+  write_wav(dir + "/big.wav", big, 4000, 1, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_error(dir + "/big.wav", "sample 777 is 1e+30, beyond the limit of +-1000 (full scale is 1)");
+  // Opposite huge values in two channels would mix to a plausible 0: each channel is checked.
+  std::vector<float> lr;
+  for (float s : sine(4000, 100, 2.0)) lr.insert(lr.end(), {s, s});
+  lr[2 * 10] = 1e30f, lr[2 * 10 + 1] = -1e30f;
+  write_wav(dir + "/pair.wav", lr, 4000, 2, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_error(dir + "/pair.wav", "sample 10 (channel 1) is 1e+30");
+  lr[2 * 10] = INFINITY, lr[2 * 10 + 1] = -INFINITY;  // would mix to NaN
+  write_wav(dir + "/inf.wav", lr, 4000, 2, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_error(dir + "/inf.wav", "sample 10 (channel 1) is infinite");
+  auto loud = sine(4000, 100, 2.0, 3.0f);  // over full scale but physical (a float master)
+  write_wav(dir + "/loud.wav", loud, 4000, 1, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  EXPECT_NO_THROW(murmur::audio::load(dir + "/loud.wav"));
+}
+
+// Item 12: L = -R said "all samples are zero".
+TEST(Audio, ChannelsThatCancelAreNamed) {
+  std::string dir = murmur::test::temp_dir("audio_cancel");
+  std::vector<float> lr;
+  for (float s : sine(4000, 100, 2.0)) lr.insert(lr.end(), {s, -s});
+  write_wav(dir + "/cancel.wav", lr, 4000, 2, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  expect_error(dir + "/cancel.wav", "its 2 channels cancel out when mixed to mono");
+  write_wav(dir + "/silent2.wav", std::vector<float>(16000, 0.f), 4000, 2);
+  expect_error(dir + "/silent2.wav", "is silent (all samples are zero)");
+}

@@ -214,5 +214,39 @@ TEST(Pickle, AccessorsNameBothKinds) {
   EXPECT_THROW(storage_dtype("torch.Tensor"), Error);
 }
 
+// Issue 16 item 1: a pickle nesting lists 200k deep crashed murmur (stack overflow in the
+// recursive destructor). Nesting is bounded while parsing, whichever container nests.
+TEST(Pickle, RefusesDeepNestingNamingTheFile) {
+  const int n = 200000;
+  const std::string lists = kProto2 + "]" + std::string(n, ']') + std::string(n, 'a') + ".";
+  EXPECT_NE(error_of(lists).find("test.pkl: pickle byte "), std::string::npos);
+  EXPECT_NE(error_of(lists).find("nesting deeper than 100 levels"), std::string::npos) << error_of(lists);
+  std::string tuples = kProto2 + "N";
+  for (int k = 0; k < n; ++k) tuples += b({0x85});  // TUPLE1 of the previous value
+  EXPECT_NE(error_of(tuples + ".").find("nesting deeper than 100 levels"), std::string::npos);
+  // d_k = {1: d_(k-1)}: BINPUT the previous value, EMPTY_DICT, MARK, 1, BINGET, SETITEMS.
+  std::string chain = kProto2 + "N";
+  for (int k = 0; k < n; ++k) chain += "q" + b({0}) + "}(K" + b({1}) + "h" + b({0}) + "u";
+  EXPECT_NE(error_of(chain + ".").find("nesting deeper than 100 levels"), std::string::npos) << error_of(chain + ".");
+  // 100 levels is plenty for a checkpoint (about 5) and still loads.
+  const PickleValue ok = load("]" + std::string(99, ']') + std::string(99, 'a'));
+  EXPECT_EQ(ok.depth(), 100);
+}
+
+// Shared containers cannot be made to grow deeper after being placed (that is how a cycle or a
+// stale depth would form); placed containers may still take flat values, as Python allows.
+TEST(Pickle, RefusesCyclesAndLateDeepening) {
+  // l = []; l.append(l)
+  EXPECT_NE(error_of(kProto2 + "]q" + b({0}) + "h" + b({0}) + "a.").find("a list cannot contain itself"),
+            std::string::npos);
+  // a = []; b = [a]; a.append(b): a cycle a -> b -> a.
+  const std::string cycle = kProto2 + "]q" + b({0}) + "]q" + b({1}) + "h" + b({0}) + "a" + "h" + b({0}) + "h" + b({1}) +
+                            "a.";
+  EXPECT_NE(error_of(cycle).find("grows deeper afterwards"), std::string::npos) << error_of(cycle);
+  // a = []; b = [a]; a.append([]): deepens a placed list.
+  EXPECT_NE(error_of(kProto2 + "]q" + b({0}) + "]h" + b({0}) + "ah" + b({0}) + "]a.").find("grows deeper afterwards"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace murmur::model

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
@@ -248,4 +249,41 @@ TEST(Stream, BadSettingsNameTheirFlag) {
   s.port = 70000;
   EXPECT_EQ(first_words([&] { s.validate(); }), "--port");
   EXPECT_EQ(first_words([] { ms::PcmDecoder("s24le", 1); }), "--format");
+}
+
+// Issue 16 item 12: NaN/Inf samples on a float stream were turned into zeros and the window
+// was rated "ok" and classified. Now the frame mixes to NaN and its windows are "non-finite".
+TEST(Stream, NonFiniteSamplesAreFlaggedNotZeroed) {
+  ms::PcmDecoder pcm("f32le", 2);
+  const std::vector<float> frames = {0.5f, 0.5f, NAN, 0.1f, 0.2f, INFINITY, 0.3f, 0.3f};
+  std::vector<float> mono;
+  EXPECT_EQ(pcm.decode(reinterpret_cast<const char*>(frames.data()), frames.size() * 4, mono), 32u);
+  ASSERT_EQ(mono.size(), 4u);
+  EXPECT_FLOAT_EQ(mono[0], 0.5f);
+  EXPECT_TRUE(std::isnan(mono[1]));
+  EXPECT_TRUE(std::isnan(mono[2]));
+  EXPECT_FLOAT_EQ(mono[3], 0.3f);
+  EXPECT_EQ(pcm.non_finite(), 2u);
+
+  auto heart = mt::synth_heart(5);
+  const auto clean = ms::assess_quality(heart, 4000, ms::StreamConfig{});
+  heart[1000] = NAN;
+  const auto q = ms::assess_quality(heart, 4000, ms::StreamConfig{});
+  EXPECT_EQ(q.status, "non-finite");
+  EXPECT_EQ(q.non_finite, 1u);
+  EXPECT_NEAR(q.rms, clean.rms, 0.01 * clean.rms);  // measured over the finite samples
+  EXPECT_TRUE(std::isfinite(q.high_band_fraction));
+
+  // 13 s of heart sounds with a NaN at 7.5 s: the hops whose 5 s window holds it (t = 8 .. 12 s).
+  std::vector<float> stream = mt::synth_heart(13);
+  stream[size_t(7.5 * 4000)] = NAN;
+  ms::StreamEngine engine(predictor(), 4000);
+  const auto hops = engine.push(stream.data(), stream.size());
+  ASSERT_EQ(hops.size(), 9u);
+  for (const auto& hop : hops) {
+    const bool holds_nan = hop.time_s >= 8 && hop.time_s <= 12;
+    EXPECT_EQ(hop.quality.status, holds_nan ? "non-finite" : "ok") << hop.time_s;
+    EXPECT_EQ(hop.probabilities.has_value(), !holds_nan) << hop.time_s;
+  }
+  EXPECT_EQ(engine.summary()["quality_counts"]["non-finite"], 5);
 }

@@ -66,32 +66,60 @@ int bytes_per_sample(int format) {
   }
 }
 
+// Reads the rest of sf in blocks, mixing to mono as it goes; refuses non-finite and
+// non-physical samples, and stops once the audio passes cfg.max_duration_s.
 Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::string& head,
                 const LoadConfig& cfg) {
   struct Closer { SNDFILE* f; ~Closer() { sf_close(f); } } closer{sf};
   if (info.channels <= 0) throw Error(name + ": has zero channels");
   if (info.samplerate <= 0) throw Error(name + ": invalid sample rate " + std::to_string(info.samplerate));
+  if (info.samplerate < cfg.min_rate_hz)
+    throw Error(name + ": sample rate " + std::to_string(info.samplerate) + " Hz is below the minimum of " +
+                std::to_string(cfg.min_rate_hz) + " Hz (heart sounds and murmurs reach ~800 Hz): not a heart-sound recording");
   if (info.frames <= 0) throw Error(name + ": contains no audio frames (empty or truncated file)");
-  if (cfg.max_duration_s > 0 && double(info.frames) / info.samplerate > cfg.max_duration_s)
-    throw Error(name + ": " + std::to_string(double(info.frames) / info.samplerate) +
-                " s is longer than the limit of " + std::to_string(cfg.max_duration_s) + " s");
-  std::vector<float> interleaved(size_t(info.frames) * info.channels);
-  sf_count_t got = sf_readf_float(sf, interleaved.data(), info.frames);
-  int64_t declared = declared_wav_frames(head, info.channels, bytes_per_sample(info.format));
-  if (got < info.frames || (declared > 0 && declared > got + 1))
-    throw Error(name + ": truncated after " + std::to_string(got) + " of " +
-                std::to_string(std::max<int64_t>(declared, info.frames)) + " frames");
-  Audio a;
-  a.source_rate_hz = info.samplerate;
-  a.source_channels = info.channels;
-  a.sample_rate_hz = info.samplerate;
-  a.samples.resize(size_t(got));
+  const bool known_length = info.frames != SF_COUNT_MAX;  // a stream header may leave it open
+  auto too_long = [&](double seconds) {
+    return Error(name + ": " + std::to_string(seconds) + " s is longer than the limit of " +
+                 std::to_string(cfg.max_duration_s) + " s");
+  };
+  if (known_length && cfg.max_duration_s > 0 && double(info.frames) / info.samplerate > cfg.max_duration_s)
+    throw too_long(double(info.frames) / info.samplerate);
   const int c = info.channels;
-  for (sf_count_t i = 0; i < got; ++i) {
-    float s = 0;
-    for (int k = 0; k < c; ++k) s += interleaved[size_t(i) * c + k];
-    a.samples[size_t(i)] = s / float(c);
+  const double max_frames = cfg.max_duration_s > 0 ? cfg.max_duration_s * info.samplerate : HUGE_VAL;
+  Audio a;
+  a.source_rate_hz = a.sample_rate_hz = info.samplerate;
+  a.source_channels = c;
+  // About 1 MB per block whatever the channel count; the header's frame count is never allocated.
+  std::vector<float> block(size_t(std::max(1, (1 << 18) / c)) * size_t(c));
+  const sf_count_t block_frames = sf_count_t(block.size() / size_t(c));
+  bool any_nonzero = false;
+  for (sf_count_t n; (n = sf_readf_float(sf, block.data(), block_frames)) > 0;) {
+    for (sf_count_t i = 0; i < n; ++i) {
+      float sum = 0;
+      for (int k = 0; k < c; ++k) {
+        const float s = block[size_t(i) * size_t(c) + size_t(k)];
+        if (!std::isfinite(s) || std::fabs(s) > cfg.max_abs_sample) {
+          const std::string where = name + ": sample " + std::to_string(a.samples.size()) +
+                                    (c > 1 ? " (channel " + std::to_string(k + 1) + ")" : "");
+          if (!std::isfinite(s)) throw Error(where + " is " + (std::isnan(s) ? "NaN" : "infinite"));
+          throw Error(where + " is " + util::setting_text(s) + ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
+                      " (full scale is 1): not a physical recording");
+        }
+        any_nonzero |= s != 0;
+        sum += s;
+      }
+      a.samples.push_back(sum / float(c));
+    }
+    if (double(a.samples.size()) > max_frames) throw too_long(double(a.samples.size()) / info.samplerate);
   }
+  const int64_t got = int64_t(a.samples.size());
+  int64_t declared = declared_wav_frames(head, info.channels, bytes_per_sample(info.format));
+  if ((known_length && got < info.frames) || (declared > 0 && declared > got + 1))
+    throw Error(name + ": truncated after " + std::to_string(got) + " of " +
+                std::to_string(std::max<int64_t>(declared, known_length ? info.frames : 0)) + " frames");
+  if (any_nonzero && std::all_of(a.samples.begin(), a.samples.end(), [](float s) { return s == 0; }))
+    throw Error(name + ": its " + std::to_string(c) + " channels cancel out when mixed to mono (every mixed "
+                "sample is zero, the channels are not): export a single channel");
   validate(a, name, cfg);  // before resampling: NaNs would spread through the filter
   return cfg.target_rate_hz > 0 ? at_rate(std::move(a), cfg.target_rate_hz) : a;
 }
@@ -105,6 +133,9 @@ std::string describe_open_error(const std::string& name, SNDFILE* sf) {
 void LoadConfig::validate(const std::string& section) const {
   auto key = [&](const char* field) { return util::setting_key(section, field); };
   util::check_setting(target_rate_hz > 0, key("target_rate_hz"), "must be > 0", target_rate_hz);
+  util::check_setting(target_rate_hz <= 384000, key("target_rate_hz"), "must be at most 384000 Hz", target_rate_hz);
+  util::check_setting(min_rate_hz >= 1, key("min_rate_hz"), "must be at least 1 Hz", min_rate_hz);
+  util::check_setting(max_abs_sample > 0, key("max_abs_sample"), "must be > 0", max_abs_sample);
   util::check_setting(min_duration_s >= 0, key("min_duration_s"), "must be >= 0", min_duration_s);
   util::check_setting(max_duration_s >= 0, key("max_duration_s"), "must be >= 0 (0 = no limit)", max_duration_s);
   util::check_setting(max_duration_s == 0 || max_duration_s >= min_duration_s, key("max_duration_s"),

@@ -7,7 +7,10 @@
 //   a.samples                               // mono float in [-1, 1], a.sample_rate_hz
 //
 // Every problem is a murmur::Error naming the file: missing, empty or truncated, not audio,
-// zero channels, NaN/Inf samples, silent (all zero), shorter than min_duration_s.
+// zero channels, a rate below min_rate_hz, NaN/Inf or non-physical (|x| > max_abs_sample)
+// samples, silent (all zero) or channels that cancel out, shorter than min_duration_s, longer
+// than max_duration_s. Files are read in blocks and mixed to mono as they are read, so memory
+// follows the audio actually decoded, never the length a header claims.
 #pragma once
 
 #include <string>
@@ -18,9 +21,12 @@ namespace murmur::audio {
 struct LoadConfig {
   int target_rate_hz = 0;         // 0 = keep the file's own rate
   double min_duration_s = 1.0;    // shorter recordings are rejected
-  double max_duration_s = 0;      // 0 = no limit; longer files are rejected (memory bound)
-  // For a preset's audio section (which always resamples): target_rate_hz > 0, durations >= 0,
-  // max >= min unless 0. Throws murmur::Error "audio.target_rate_hz: must be > 0 (got 0)".
+  double max_duration_s = 600;    // longer files are rejected (memory bound); 0 = no limit
+  int min_rate_hz = 1000;         // lower rates cannot hold the heart-sound band (up to ~800 Hz)
+  double max_abs_sample = 1000;   // float samples beyond this are not a physical recording
+  // For a preset's audio section (which always resamples): target_rate_hz in (0, 384000],
+  // durations >= 0, max >= min unless 0, min_rate_hz >= 1, max_abs_sample > 0.
+  // Throws murmur::Error "audio.target_rate_hz: must be > 0 (got 0)".
   void validate(const std::string& section = "audio") const;
 };
 

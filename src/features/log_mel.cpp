@@ -73,6 +73,11 @@ void LogMelConfig::validate(const std::string& section) const {
   check_setting(n_fft >= 16 && n_fft % 2 == 0, key("n_fft"), "must be even and at least 16", n_fft);
   check_setting(hop > 0, key("hop"), "must be > 0", hop);
   check_setting(n_mels > 0, key("n_mels"), "must be > 0", n_mels);
+  // Upper bounds so that a typo cannot allocate gigabytes (an n_fft of 2^30, 10^7 mel bands).
+  check_setting(sample_rate_hz <= 384000, key("sample_rate_hz"), "must be at most 384000 Hz", sample_rate_hz);
+  check_setting(n_fft <= 65536, key("n_fft"), "must be at most 65536", n_fft);
+  check_setting(hop <= 65536, key("hop"), "must be at most 65536", hop);
+  check_setting(n_mels <= 512, key("n_mels"), "must be at most 512", n_mels);
   check_setting(!(fmin_hz < 0), key("fmin_hz"), "must be >= 0", fmin_hz);
   check_setting(!(fmax_hz <= fmin_hz), key("fmax_hz"), "must be above fmin_hz " + util::setting_text(fmin_hz), fmax_hz);
   check_setting(!(fmax_hz > sample_rate_hz / 2.0), key("fmax_hz"),

@@ -2,10 +2,12 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
 #include "model/pickle.h"
+#include "model/zip_index.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/version.h"
@@ -19,18 +21,42 @@ std::string shape_str(const torch::Tensor& t) { return c10::str(t.sizes()); }
 // First line of a c10::Error (the rest is a C++ backtrace).
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+// What the members of a zip may decompress to in all: 4 x the file's size, at least 64 MiB.
+// torch.save stores members uncompressed, so a real checkpoint expands 1x; a zip bomb is refused
+// from its central directory before anything is allocated.
+uint64_t decompressed_limit(uint64_t file_size) { return std::max<uint64_t>(uint64_t(64) << 20, 4 * file_size); }
+
 // Opens a zip checkpoint and unpickles its data.pkl, loading storages from data/<key> to CPU.
+// Sizes are checked against the zip's central directory before reading, CRCs after.
 PickleValue read_pickle_zip(const std::string& path) {
+  const ZipIndex zip = read_zip_index(path);
+  if (zip.total_size > decompressed_limit(zip.file_size))
+    throw Error(path + ": zip members decompress to " + std::to_string(zip.total_size) + " bytes, more than the limit of " +
+                std::to_string(decompressed_limit(zip.file_size)) +
+                " (4 x the file's size, at least 64 MiB): refusing a possible zip bomb");
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
+  // A record's bytes, verified against the zip's CRC-32 (LibTorch's reader does not check it).
+  // `prefix` starts the error messages ("" inside the unpickler, which names the file itself).
+  auto read_record = [&](const std::string& record, const std::string& prefix) {
+    const ZipMember* member = zip.find_record(record);
+    if (!member) throw Error(prefix + zip.archive + "/" + record + ": no such record in the zip");
+    std::tuple<at::DataPtr, size_t> got = reader->getRecord(record);
+    try {
+      check_crc(*member, std::get<0>(got).get(), std::get<1>(got));
+    } catch (const Error& e) {
+      throw Error(prefix + e.what());
+    }
+    return got;
+  };
   std::string pickle;
   try {
     reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
     if (reader->hasRecord("byteorder")) {
-      auto [data, size] = reader->getRecord("byteorder");
+      auto [data, size] = read_record("byteorder", path + ": ");
       std::string order(static_cast<const char*>(data.get()), size);
       if (order != "little") throw Error(path + ": byteorder '" + order + "' is not supported (little only)");
     }
-    auto [data, size] = reader->getRecord("data.pkl");
+    auto [data, size] = read_record("data.pkl", path + ": ");
     pickle.assign(static_cast<const char*>(data.get()), size);
   } catch (const c10::Error& e) {
     throw Error(path + ": not a readable PyTorch zip checkpoint (" + first_line(e.what()) + ")");
@@ -47,23 +73,41 @@ PickleValue read_pickle_zip(const std::string& path) {
     auto cached = storages.find(key);
     if (cached != storages.end()) return PickleValue::make_tensor(cached->second);
     const std::string record = "data/" + key;
+    const ZipMember* member = zip.find_record(record);
+    if (!member) throw Error(zip.archive + "/" + record + ": no such record in the zip");
+    // The claimed count must fit the record exactly before anything is allocated.
+    uint64_t expected = 0;
+    const bool overflow = numel >= 0 && __builtin_mul_overflow(uint64_t(numel), uint64_t(c10::elementSize(dtype)), &expected);
+    if (numel < 0 || overflow || expected != member->size)
+      throw Error(record + ": " + std::to_string(member->size) + " bytes for " + std::to_string(numel) + " " +
+                  c10::toString(dtype) + " values (" +
+                  (numel < 0 ? "a negative count" : overflow ? "more than 2^64 bytes" : std::to_string(expected) + " expected") + ")");
     at::DataPtr data;
     size_t size = 0;
     try {
-      std::tie(data, size) = reader->getRecord(record);
+      std::tie(data, size) = read_record(record, "");
     } catch (const c10::Error& e) {
       throw Error(record + ": " + first_line(e.what()));
     }
     torch::Tensor storage = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-    const size_t expected = size_t(numel) * storage.element_size();
-    if (numel < 0 || size != expected)
-      throw Error(record + ": " + std::to_string(size) + " bytes for " + std::to_string(numel) + " " +
-                  c10::toString(dtype) + " values (" + std::to_string(expected) + " expected)");
     std::memcpy(storage.data_ptr(), data.get(), size);
     storages.emplace(key, storage);
     return PickleValue::make_tensor(storage);
   };
   return unpickle(pickle, path, load_storage);
+}
+
+// Throws unless every floating-point tensor of the state dict is finite, naming the first key
+// that is not (NaN weights otherwise give "nan" probabilities with exit code 0).
+void check_finite(const std::string& path, const StateDict& sd) {
+  for (const auto& item : sd) {
+    const torch::Tensor& t = item.value();
+    if (!t.is_floating_point() || torch::isfinite(t).all().item<bool>()) continue;
+    const torch::Tensor bad = torch::logical_not(torch::isfinite(t)).flatten().nonzero();
+    throw Error(path + ": model_state_dict['" + item.key() + "'] has " + std::to_string(bad.size(0)) +
+                " non-finite values (NaN or Inf; the first at flat index " + std::to_string(bad[0].item<int64_t>()) +
+                "): a corrupt or diverged checkpoint");
+  }
 }
 
 // Throws unless class_names[i] has index i in label_to_idx, for every i and nothing else.
@@ -96,6 +140,7 @@ nlohmann::json parse_json_field(const std::string& path, const PickleValue& root
 Checkpoint checkpoint_from_pickle(const std::string& path, const PickleValue& root) {
   Checkpoint ck;
   for (const auto& [k, v] : root.at("model_state_dict").dict()) ck.state_dict.insert(k.str(), v.tensor());
+  check_finite(path, ck.state_dict);
   ck.val_acc = root.at("val_acc").as_double();
   for (const auto& [k, v] : root.at("label_to_idx").dict()) ck.label_to_idx[k.str()] = v.as_int();
   if (const PickleValue* v = root.find("epoch")) ck.epoch = v->as_int();
@@ -189,6 +234,10 @@ void load_into(torch::nn::Module& model, const StateDict& sd, const std::string&
     if (!src.sizes().equals(item.value().sizes()))
       throw Error(source + ": " + item.key() + ": shape " + shape_str(src) + " in the state dict, " +
                   shape_str(item.value()) + " in the model");
+    // copy_ would convert silently (int64 weights truncated, doubles rounded): refuse instead.
+    if (src.scalar_type() != item.value().scalar_type())
+      throw Error(source + ": " + item.key() + ": dtype " + c10::toString(src.scalar_type()) + " in the state dict, " +
+                  c10::toString(item.value().scalar_type()) + " in the model");
   }
   torch::NoGradGuard no_grad;
   for (auto& item : target) item.value().copy_(sd[item.key()]);

@@ -48,7 +48,9 @@ struct Checkpoint {
 
 // Reads a torch.save / torch::pickle_save zip checkpoint. Throws murmur::Error naming the file
 // (not a zip, missing keys, disallowed globals, truncated records, class names that disagree
-// with label_to_idx, ...).
+// with label_to_idx, a member whose CRC-32 does not match, members that would decompress to more
+// than 4x the file (zip bomb), storage sizes that disagree with their records, NaN/Inf weights
+// naming the key, ...). Nothing is allocated from a size the file claims before it is checked.
 Checkpoint read_checkpoint(const std::string& path);
 
 // Writes ck atomically. class_names may be empty (then derived from label_to_idx); otherwise it
@@ -61,7 +63,7 @@ StateDict state_dict(const torch::nn::Module& model);
 
 // Copies state_dict into the model. Strict like PyTorch's load_state_dict: throws murmur::Error
 // starting with `source` and listing every missing and unexpected key, or naming the first key
-// whose shape differs.
+// whose shape or dtype differs (no silent conversion of, say, int64 weights).
 void load_into(torch::nn::Module& model, const StateDict& state_dict, const std::string& source = "state dict");
 inline void load_into(SeedCnn& model, const StateDict& sd, const std::string& source = "state dict") {
   load_into(*model, sd, source);

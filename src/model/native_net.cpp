@@ -10,8 +10,11 @@ namespace murmur::model {
 void NativeNetConfig::validate(const std::string& section) const {
   auto key = [&](const char* field) { return util::setting_key(section, field); };
   util::check_setting(width >= 1, key("width"), "must be at least 1", width);
+  // Upper bounds so that a typo cannot allocate gigabytes (width 256 is already ~15M parameters).
+  util::check_setting(width <= 256, key("width"), "must be at most 256", width);
   util::check_setting(!(dropout < 0 || dropout >= 1), key("dropout"), "must be in [0, 1)", dropout);
   util::check_setting(n_classes >= 2, key("n_classes"), "must be at least 2", n_classes);
+  util::check_setting(n_classes <= 1000, key("n_classes"), "must be at most 1000", n_classes);
 }
 
 void to_json(nlohmann::json& j, const NativeNetConfig& c) {

@@ -31,28 +31,6 @@ bool is_allowed_global(const std::string& name) {
          is_storage_global(name);
 }
 
-// Python dict semantics for the keys pickles use (str, int, bool): a repeated key overwrites.
-bool same_key(const PickleValue& a, const PickleValue& b) {
-  if (a.kind() != b.kind()) return false;
-  switch (a.kind()) {
-    case PickleValue::Kind::kString: return a.str() == b.str();
-    case PickleValue::Kind::kInt: return a.as_int() == b.as_int();
-    case PickleValue::Kind::kBool: return a.as_bool() == b.as_bool();
-    case PickleValue::Kind::kNone: return true;
-    default: return false;
-  }
-}
-
-void dict_set(PickleDict& d, PickleValue key, PickleValue value) {
-  for (auto& [k, v] : d) {
-    if (same_key(k, key)) {
-      v = std::move(value);
-      return;
-    }
-  }
-  d.emplace_back(std::move(key), std::move(value));
-}
-
 // Thrown by Unpickler::fail, so run() can tell its own errors from a value accessor's.
 struct PickleFailure : Error {
   using Error::Error;
@@ -269,27 +247,27 @@ class Unpickler {
       case ']': push(PickleValue::make_list()); return false;  // EMPTY_LIST
       case 'a': {  // APPEND
         PickleValue v = pop();
-        list_top("APPEND").mutable_list().push_back(std::move(v));
+        list_top("APPEND").append(std::move(v));
         return false;
       }
       case 'e': {  // APPENDS
         PickleItems items = pop_mark();
-        PickleItems& list = list_top("APPENDS").mutable_list();
-        for (auto& v : items) list.push_back(std::move(v));
+        PickleValue& list = list_top("APPENDS");
+        for (auto& v : items) list.append(std::move(v));
         return false;
       }
       case '}': push(PickleValue::make_dict()); return false;  // EMPTY_DICT
       case 's': {  // SETITEM
         PickleValue value = pop();
         PickleValue key = pop();
-        dict_set(dict_top("SETITEM").mutable_dict(), std::move(key), std::move(value));
+        dict_top("SETITEM").set_item(std::move(key), std::move(value));
         return false;
       }
       case 'u': {  // SETITEMS
         PickleItems items = pop_mark();
         if (items.size() % 2) fail("SETITEMS with an odd number of values");
-        PickleDict& d = dict_top("SETITEMS").mutable_dict();
-        for (size_t k = 0; k < items.size(); k += 2) dict_set(d, std::move(items[k]), std::move(items[k + 1]));
+        PickleValue& d = dict_top("SETITEMS");
+        for (size_t k = 0; k < items.size(); k += 2) d.set_item(std::move(items[k]), std::move(items[k + 1]));
         return false;
       }
       case 'q': memo_[little_endian(1)] = top(); return false;  // BINPUT

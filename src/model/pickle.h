@@ -28,10 +28,13 @@ using PickleItems = std::vector<PickleValue>;                          // tuple 
 using PickleDict = std::vector<std::pair<PickleValue, PickleValue>>;   // in insertion order
 
 // One unpickled Python value. Lists and dicts are shared (as in Python), because pickles fill
-// them after memoising them.
+// them after memoising them. Nesting is bounded (kMaxDepth) and cannot form a cycle: a container
+// already placed in another may still take values but may not grow deeper (Error otherwise).
 class PickleValue {
  public:
   enum class Kind { kNone, kBool, kInt, kFloat, kString, kTuple, kList, kDict, kTensor, kGlobal };
+
+  static constexpr int kMaxDepth = 100;  // containers within containers; state dicts need ~5
 
   PickleValue() = default;  // None
   static PickleValue make_bool(bool b);
@@ -52,10 +55,12 @@ class PickleValue {
   double as_double() const;                 // int or float
   const std::string& str() const;           // string, or a global's dotted name
   const PickleItems& items() const;         // tuple or list
-  PickleItems& mutable_list();
   const PickleDict& dict() const;
-  PickleDict& mutable_dict();
   const torch::Tensor& tensor() const;
+  int depth() const;                        // 0 for a scalar, 1 + deepest element for a container
+  // Python's list.append and d[key] = value (a repeated str/int/bool key overwrites in place).
+  void append(PickleValue v);
+  void set_item(PickleValue key, PickleValue value);
 
   // Dict lookup by string key: nullptr (find) or murmur::Error naming the key (at) if absent.
   const PickleValue* find(const std::string& key) const;
@@ -64,10 +69,13 @@ class PickleValue {
   static const char* kind_name(Kind k);
 
  private:
+  struct Node;  // a container's elements, depth and whether it was placed in another
+  void adopt(const PickleValue& child);  // depth and placement bookkeeping of a new element
+
   Kind kind_ = Kind::kNone;
   bool b_ = false;  int64_t i_ = 0;  double f_ = 0;
   std::string s_;
-  std::shared_ptr<PickleItems> items_;  std::shared_ptr<PickleDict> dict_;
+  std::shared_ptr<Node> node_;
   torch::Tensor tensor_;
 };
 

@@ -6,6 +6,13 @@
 
 namespace murmur::model {
 
+struct PickleValue::Node {
+  PickleItems items;  // tuple or list
+  PickleDict dict;
+  int depth = 1;
+  bool placed = false;  // an element of another container: may no longer grow deeper
+};
+
 PickleValue PickleValue::make_bool(bool b) {
   PickleValue v;
   v.kind_ = Kind::kBool;
@@ -37,7 +44,9 @@ PickleValue PickleValue::make_string(std::string s) {
 PickleValue PickleValue::make_tuple(PickleItems items) {
   PickleValue v;
   v.kind_ = Kind::kTuple;
-  v.items_ = std::make_shared<PickleItems>(std::move(items));
+  v.node_ = std::make_shared<Node>();
+  for (const auto& item : items) v.adopt(item);
+  v.node_->items = std::move(items);
   return v;
 }
 
@@ -50,7 +59,12 @@ PickleValue PickleValue::make_list(PickleItems items) {
 PickleValue PickleValue::make_dict(PickleDict items) {
   PickleValue v;
   v.kind_ = Kind::kDict;
-  v.dict_ = std::make_shared<PickleDict>(std::move(items));
+  v.node_ = std::make_shared<Node>();
+  for (const auto& [key, value] : items) {
+    v.adopt(key);
+    v.adopt(value);
+  }
+  v.node_->dict = std::move(items);
   return v;
 }
 
@@ -115,22 +129,65 @@ const std::string& PickleValue::str() const {
 
 const PickleItems& PickleValue::items() const {
   if (kind_ != Kind::kTuple && kind_ != Kind::kList) wrong_kind("tuple or list", kind_);
-  return *items_;
-}
-
-PickleItems& PickleValue::mutable_list() {
-  if (kind_ != Kind::kList) wrong_kind("list", kind_);
-  return *items_;
+  return node_->items;
 }
 
 const PickleDict& PickleValue::dict() const {
   if (kind_ != Kind::kDict) wrong_kind("dict", kind_);
-  return *dict_;
+  return node_->dict;
 }
 
-PickleDict& PickleValue::mutable_dict() {
+int PickleValue::depth() const { return node_ ? node_->depth : 0; }
+
+// Depths are exact because a placed container never grows deeper: so no value is nested more
+// than kMaxDepth levels (the recursive destructor stays shallow), and no cycle can form (closing
+// one would deepen a placed container, or put a container in itself).
+void PickleValue::adopt(const PickleValue& child) {
+  if (child.node_ && child.node_ == node_) throw Error(std::string("a ") + kind_name(kind_) + " cannot contain itself");
+  const int d = child.depth() + 1;
+  if (d > node_->depth) {
+    if (node_->placed)
+      throw Error(std::string("a ") + kind_name(kind_) + " inside another value grows deeper afterwards "
+                  "(recursive structures are not supported)");
+    if (d > kMaxDepth) throw Error("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+    node_->depth = d;
+  }
+  if (child.node_) child.node_->placed = true;
+}
+
+void PickleValue::append(PickleValue v) {
+  if (kind_ != Kind::kList) wrong_kind("list", kind_);
+  adopt(v);
+  node_->items.push_back(std::move(v));
+}
+
+namespace {
+
+// Python dict semantics for the keys pickles use (str, int, bool): a repeated key overwrites.
+bool same_key(const PickleValue& a, const PickleValue& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case PickleValue::Kind::kString: return a.str() == b.str();
+    case PickleValue::Kind::kInt: return a.as_int() == b.as_int();
+    case PickleValue::Kind::kBool: return a.as_bool() == b.as_bool();
+    case PickleValue::Kind::kNone: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void PickleValue::set_item(PickleValue key, PickleValue value) {
   if (kind_ != Kind::kDict) wrong_kind("dict", kind_);
-  return *dict_;
+  adopt(key);
+  adopt(value);
+  for (auto& [k, v] : node_->dict) {
+    if (same_key(k, key)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  node_->dict.emplace_back(std::move(key), std::move(value));
 }
 
 const torch::Tensor& PickleValue::tensor() const {

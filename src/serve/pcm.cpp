@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "util/check.h"
 
@@ -29,7 +30,10 @@ size_t PcmDecoder::decode(const char* bytes, size_t n, std::vector<float>& out) 
       } else {
         float v;
         std::memcpy(&v, bytes + i * 4, 4);
-        if (!std::isfinite(v)) ++non_finite_;
+        if (!std::isfinite(v)) {
+          ++non_finite_;
+          sum = std::numeric_limits<double>::quiet_NaN();  // stays NaN whatever the other channels
+        }
         sum += std::isfinite(v) ? std::clamp(v, -1.f, 1.f) : 0.f;
       }
     }

@@ -5,7 +5,8 @@
 //   std::vector<float> mono;
 //   size_t used = pcm.decode(bytes, n_bytes, mono);   // whole frames only; keep the rest
 //
-// Non-finite float samples become 0 and are counted (non_finite()), so a caller can flag them.
+// A frame with a non-finite float sample mixes to NaN (and is counted, non_finite()), so the
+// quality gate rates its windows "non-finite" instead of classifying zeros in its place.
 #pragma once
 
 #include <cstddef>

@@ -17,6 +17,7 @@ double high_band_fraction(const std::vector<float>& x, int rate_hz, double cutof
   const double b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, b2 = b0, a1 = -2 * c / a0, a2 = (1 - alpha) / a0;
   double x1 = 0, x2 = 0, y1 = 0, y2 = 0, high = 0, total = 0;
   for (float s : x) {
+    if (!std::isfinite(s)) s = 0;  // counted by assess_quality; 0 keeps the filter finite
     double y = b0 * s + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
     x2 = x1, x1 = s, y2 = y1, y1 = y;
     high += y * y;
@@ -54,13 +55,19 @@ Quality assess_quality(const std::vector<float>& window, int rate_hz, const Stre
   double sum2 = 0;
   size_t clipped = 0;
   for (float s : window) {
+    if (!std::isfinite(s)) {
+      ++q.non_finite;
+      continue;
+    }
     sum2 += double(s) * s;
     if (std::fabs(s) >= cfg.clip_level) ++clipped;
   }
-  q.rms = std::sqrt(sum2 / double(window.size()));
-  q.clipped_fraction = double(clipped) / double(window.size());
+  const size_t finite = window.size() - q.non_finite;
+  q.rms = finite ? std::sqrt(sum2 / double(finite)) : 0;
+  q.clipped_fraction = finite ? double(clipped) / double(finite) : 0;
   q.high_band_fraction = high_band_fraction(window, rate_hz, cfg.noise_cutoff_hz);
-  if (q.clipped_fraction > cfg.clip_max_fraction) q.status = "clipping";
+  if (q.non_finite > 0) q.status = "non-finite";
+  else if (q.clipped_fraction > cfg.clip_max_fraction) q.status = "clipping";
   else if (q.rms < cfg.silence_rms) q.status = "silence";
   else if (q.high_band_fraction > cfg.noise_max_fraction) q.status = "noisy";
   return q;

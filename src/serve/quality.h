@@ -3,9 +3,11 @@
 //
 //   murmur::serve::StreamConfig cfg;                             // thresholds below
 //   murmur::serve::Quality q = assess_quality(samples, 4000, cfg);
-//   if (!q.ok()) std::cerr << q.status << "\n";                  // "clipping", "silence", "noisy"
+//   if (!q.ok()) std::cerr << q.status << "\n";                  // "clipping", "silence", ...
 //
 // Quality (checked on each window, in this order; the first failing check names the window):
+//   "non-finite" a NaN or infinite sample (a broken float stream): the measures below are
+//               taken over the finite samples, and the window is never classified.
 //   "clipping"  more than clip_max_fraction of samples at |x| >= clip_level (a saturated
 //               contact or a knock on the chest piece). BMD-HS files are peak-normalised and
 //               have ~0.01 % of samples at full scale, so 1 % is far from normal recordings.
@@ -40,7 +42,8 @@ void to_json(nlohmann::json& j, const StreamConfig& c);
 
 // The signal measures of one window and the verdict.
 struct Quality {
-  std::string status = "ok";         // "ok", "clipping", "silence" or "noisy"
+  std::string status = "ok";         // "ok", "non-finite", "clipping", "silence" or "noisy"
+  size_t non_finite = 0;             // NaN or infinite samples
   double rms = 0;
   double clipped_fraction = 0;
   double high_band_fraction = 0;     // energy above noise_cutoff_hz / total energy
