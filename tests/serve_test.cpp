@@ -170,6 +170,9 @@ TEST(Serve, ErrorsAreJsonWithTheRightStatus) {
   ASSERT_TRUE(one_s);
   EXPECT_EQ(one_s->status, 200) << one_s->body;
   expect_error(c.Post("/v1/predict", mt::wav_bytes(std::vector<float>(8000, 0.f), 4000), "audio/wav"), 422, "silent");
+  // Decodable but not a heart sound (audio::UnusableAudio): 422, not 415.
+  expect_error(c.Post("/v1/predict", mt::wav_bytes({heart.begin(), heart.begin() + 2000}, 500), "audio/wav"), 422,
+               "minimum");
   httplib::MultipartFormDataItems wrong_field = {{"audio", heart_wav(), "heart.wav", "audio/wav"}};
   expect_error(c.Post("/v1/predict", wrong_field), 400, "\"file\"");
   // Over the 1 MB limit: 413 (the body is refused from its Content-Length, before it is read).

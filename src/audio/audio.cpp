@@ -74,12 +74,12 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
   if (info.channels <= 0) throw Error(name + ": has zero channels");
   if (info.samplerate <= 0) throw Error(name + ": invalid sample rate " + std::to_string(info.samplerate));
   if (info.samplerate < cfg.min_rate_hz)
-    throw Error(name + ": sample rate " + std::to_string(info.samplerate) + " Hz is below the minimum of " +
+    throw UnusableAudio(name + ": sample rate " + std::to_string(info.samplerate) + " Hz is below the minimum of " +
                 std::to_string(cfg.min_rate_hz) + " Hz (heart sounds and murmurs reach ~800 Hz): not a heart-sound recording");
   if (info.frames <= 0) throw Error(name + ": contains no audio frames (empty or truncated file)");
   const bool known_length = info.frames != SF_COUNT_MAX;  // a stream header may leave it open
   auto too_long = [&](double seconds) {
-    return Error(name + ": " + std::to_string(seconds) + " s is longer than the limit of " +
+    return UnusableAudio(name + ": " + std::to_string(seconds) + " s is longer than the limit of " +
                  std::to_string(cfg.max_duration_s) + " s");
   };
   if (known_length && cfg.max_duration_s > 0 && double(info.frames) / info.samplerate > cfg.max_duration_s)
@@ -101,8 +101,8 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
         if (!std::isfinite(s) || std::fabs(s) > cfg.max_abs_sample) {
           const std::string where = name + ": sample " + std::to_string(a.samples.size()) +
                                     (c > 1 ? " (channel " + std::to_string(k + 1) + ")" : "");
-          if (!std::isfinite(s)) throw Error(where + " is " + (std::isnan(s) ? "NaN" : "infinite"));
-          throw Error(where + " is " + util::setting_text(s) + ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
+          if (!std::isfinite(s)) throw UnusableAudio(where + " is " + (std::isnan(s) ? "NaN" : "infinite"));
+          throw UnusableAudio(where + " is " + util::setting_text(s) + ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
                       " (full scale is 1): not a physical recording");
         }
         any_nonzero |= s != 0;
@@ -118,7 +118,7 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
     throw Error(name + ": truncated after " + std::to_string(got) + " of " +
                 std::to_string(std::max<int64_t>(declared, known_length ? info.frames : 0)) + " frames");
   if (any_nonzero && std::all_of(a.samples.begin(), a.samples.end(), [](float s) { return s == 0; }))
-    throw Error(name + ": its " + std::to_string(c) + " channels cancel out when mixed to mono (every mixed "
+    throw UnusableAudio(name + ": its " + std::to_string(c) + " channels cancel out when mixed to mono (every mixed "
                 "sample is zero, the channels are not): export a single channel");
   validate(a, name, cfg);  // before resampling: NaNs would spread through the filter
   return cfg.target_rate_hz > 0 ? at_rate(std::move(a), cfg.target_rate_hz) : a;
@@ -154,13 +154,13 @@ void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg
   for (size_t i = 0; i < audio.samples.size(); ++i) {
     float s = audio.samples[i];
     if (!std::isfinite(s))
-      throw Error(name + ": sample " + std::to_string(i) + " is " + (std::isnan(s) ? "NaN" : "infinite"));
+      throw UnusableAudio(name + ": sample " + std::to_string(i) + " is " + (std::isnan(s) ? "NaN" : "infinite"));
     peak = std::max(peak, std::fabs(s));
   }
-  if (peak == 0) throw Error(name + ": is silent (all samples are zero)");
+  if (peak == 0) throw UnusableAudio(name + ": is silent (all samples are zero)");
   double dur = audio.duration_s();
   if (dur < cfg.min_duration_s)
-    throw Error(name + ": " + std::to_string(dur) + " s is shorter than the minimum of " +
+    throw UnusableAudio(name + ": " + std::to_string(dur) + " s is shorter than the minimum of " +
                 std::to_string(cfg.min_duration_s) + " s");
 }
 

@@ -13,10 +13,20 @@
 // follows the audio actually decoded, never the length a header claims.
 #pragma once
 
+#include "util/error.h"
+
 #include <string>
 #include <vector>
 
 namespace murmur::audio {
+
+// The file decodes, but what it holds cannot be used as a heart sound: a rate below min_rate_hz,
+// NaN/Inf or non-physical samples, silence, channels that cancel, a duration out of bounds.
+// (A file that does not decode throws murmur::Error.) serve answers 422 for these, 415 otherwise.
+class UnusableAudio : public Error {
+ public:
+  using Error::Error;
+};
 
 struct LoadConfig {
   int target_rate_hz = 0;         // 0 = keep the file's own rate

@@ -90,12 +90,10 @@ audio::Audio decode_upload(const Upload& up, double max_duration_s, double min_d
   audio::Audio a;
   try {
     a = audio::decode(up.bytes, name, load);
+  } catch (const audio::UnusableAudio& e) {  // decodable, but not usable as a heart sound
+    throw RequestError{422, e.what()};
   } catch (const Error& e) {
-    std::string m = e.what();
-    // libsndfile opened it, but the samples are unusable: a decodable file with a problem.
-    bool unusable = m.find("silent") != std::string::npos || m.find("NaN") != std::string::npos ||
-                    m.find("infinite") != std::string::npos || m.find("longer") != std::string::npos;
-    throw RequestError{unusable ? 422 : 415, m};
+    throw RequestError{415, e.what()};
   }
   if (a.duration_s() < min_duration_s)
     throw RequestError{422, name + ": " + std::to_string(a.duration_s()) + " s is shorter than the model's minimum of " +
