@@ -344,6 +344,28 @@ TEST(Index, UnusableFolderOrHeaderThrowsNamingTheFile) {
   }
 }
 
+TEST(Index, MissingLabelColumnOrCsvIsAnErrorNotASilentRelabelling) {
+  // Without the MS column every MS patient would silently become unlabelled or another class.
+  std::string dir = murmur::test::temp_dir("index_missing_label");
+  fs::create_directories(dir + "/train");
+  write_text(dir + "/train.csv", "patient_id,AS,AR,MR,N,recording_1\npatient_001,0,0,0,1,N_001_sit_Aor\n");
+  write_wav(dir + "/train/N_001_sit_Aor.wav", 2.0);
+  try {
+    murmur::data::index_dataset(dir);
+    FAIL() << "a header without the MS column must throw";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("label column(s) MS"), std::string::npos) << e.what();
+  }
+  // A BMD-HS copy whose train.csv is missing indexed 0 recordings and went on.
+  fs::remove(dir + "/train.csv");
+  try {
+    murmur::data::index_dataset(dir);
+    FAIL() << "train/ without train.csv must throw";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no train.csv"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Index, CliPrintsJsonSummary) {
   std::string dir = make_small_bmdhs("index_cli");
   std::string out = dir + "/../murmur_index_cli.json";

@@ -54,6 +54,9 @@ class Indexer {
     if (!fs::is_directory(dir)) throw Error(dir + ": not a folder (expected a BMD-HS copy or a folder of .wav files)");
     csv_path_ = (fs::path(dir) / "train.csv").string();
     bool bmdhs = fs::is_regular_file(csv_path_);
+    if (!bmdhs && fs::is_directory(fs::path(dir) / "train"))
+      throw Error(dir + ": has a train/ folder but no train.csv (a BMD-HS copy needs both: the labels of "
+                        "multi-disease patients are only in train.csv)");
     ix_.layout = bmdhs ? "bmd-hs" : "folder";
     std::string audio_dir = bmdhs && fs::is_directory(fs::path(dir) / "train") ? (fs::path(dir) / "train").string() : dir;
     list_audio(audio_dir);

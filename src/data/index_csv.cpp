@@ -76,6 +76,15 @@ std::vector<CsvRow> read_train_csv(const std::string& path, std::vector<Anomaly>
     for (const auto& h : t.header) joined += (joined.empty() ? "" : ",") + h;
     throw Error(path + ": header lacks a patient_id column or recording_N columns (got " + in_quotes(joined) + ")");
   }
+  // A missing label column would silently turn its patients into other classes (or none).
+  std::string missing;
+  for (const auto& name : kClassNames) {
+    bool found = false;
+    for (auto& [c, k] : label_cols) found = found || kClassNames[size_t(k)] == name;
+    if (!found) missing += (missing.empty() ? "" : ", ") + name;
+  }
+  if (!missing.empty())
+    throw Error(path + ": header lacks the label column(s) " + missing + " (expected AS, AR, MR, MS and N)");
 
   std::vector<CsvRow> out;
   std::set<std::string> seen_ids;

@@ -77,9 +77,11 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
   }
   for (auto& s : set.skipped) std::cerr << "murmur: skipped " << s << "\n";
   for (auto& s : set.excluded) std::cerr << "murmur: left out " << s << "\n";
-  if (!set.anomalies.empty() && !options.quiet)
+  if (!set.anomalies.empty() && !options.quiet) {
     std::cerr << "murmur: " << options.data_dir << ": " << set.anomalies.size()
-              << " data set anomalies (listed in the run's report; `murmur index` explains them)\n";
+              << " data set anomalies (recorded in the run's report; `murmur index` explains them):\n";
+    for (auto& a : set.anomalies) std::cerr << "murmur:   " << a << "\n";
+  }
   if (set.recordings.empty())
     throw Error(options.data_dir + (set.multi_label ? ": no usable recordings with labels"
                                                     : ": no usable single-label recordings (N, AS, AR, MR, MS)"));
