@@ -140,10 +140,10 @@ TEST(Valves, AnswerNamesTheSuspectedDiseases) {
   std::vector<std::string> names{"AR", "AS", "MR", "MS"};
   auto a = pipeline::answer_json(names, std::vector<double>{0.7, 0.6, 0.1, 0.2}, {0.5f, 0.5f, 0.5f, 0.5f});
   EXPECT_EQ(a["class"], "AR+AS");
-  EXPECT_EQ(a["summary"], "AR and AS suspected");
+  EXPECT_EQ(a["verdict"], "AR and AS suspected");
   EXPECT_EQ(a["thresholds"]["MR"], 0.5f);
   auto none = pipeline::answer_json(names, std::vector<double>{0.1, 0.2, 0.3, 0.4}, {0.5f, 0.5f, 0.5f, 0.5f});
   EXPECT_EQ(none["class"], "N");
-  EXPECT_EQ(none["summary"], "no valve disease found");
-  EXPECT_FALSE(pipeline::answer_json(names, std::vector<double>{0.1, 0.2, 0.3, 0.4}).contains("summary"));
+  EXPECT_EQ(none["verdict"], "no valve disease found");
+  EXPECT_FALSE(pipeline::answer_json(names, std::vector<double>{0.1, 0.2, 0.3, 0.4}).contains("verdict"));
 }

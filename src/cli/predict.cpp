@@ -29,7 +29,7 @@ void print_table(const nlohmann::json& out, const std::vector<std::string>& name
   auto row = [&](const std::string& name, const nlohmann::json& r) {
     std::printf("%-40s %-6s", name.c_str(), r["class"].get<std::string>().c_str());
     for (auto& n : names) std::printf(" %6.3f", r["probabilities"][n].get<double>());
-    if (r.contains("summary")) std::printf("  %s", r["summary"].get<std::string>().c_str());
+    if (r.contains("verdict")) std::printf("  %s", r["verdict"].get<std::string>().c_str());
     std::printf("\n");
   };
   for (auto& r : out["recordings"]) row(r["file"].get<std::string>(), r);

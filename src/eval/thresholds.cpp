@@ -40,14 +40,15 @@ std::vector<float> choose_thresholds(const Predictions& validation, int n_output
       if (i > 0) (scored[i - 1].second ? tp : tn) += scored[i - 1].second ? -1 : 1;
       const bool distinct = i == 0 || i == scored.size() || scored[i - 1].first < scored[i].first;
       j_of[i] = distinct ? tp / pos + tn / neg - 1 : -2;
-      t_of[i] = i == 0 ? scored[0].first - 1e-3 : i == scored.size() ? scored.back().first + 1e-3
-                                                                       : (scored[i - 1].first + scored[i].first) / 2;
+      // Below every score, above every score, or between neighbours: always inside (0, 1).
+      t_of[i] = i == 0 ? scored[0].first / 2 : i == scored.size() ? (scored.back().first + 1) / 2
+                                                                   : (scored[i - 1].first + scored[i].first) / 2;
     }
     const double best = *std::max_element(j_of.begin(), j_of.end());
     std::vector<size_t> ties;
     for (size_t i = 0; i < j_of.size(); ++i)
       if (j_of[i] >= best - 1e-12) ties.push_back(i);
-    out[size_t(k)] = float(std::clamp(t_of[ties[ties.size() / 2]], 0.01, 0.99));
+    out[size_t(k)] = float(std::clamp(t_of[ties[ties.size() / 2]], 1e-6, 1 - 1e-6));
   }
   return out;
 }

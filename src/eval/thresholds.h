@@ -4,10 +4,9 @@
 //   std::vector<float> t = eval::choose_thresholds(val, 4);   // one per output
 //
 // Per output: patients' probabilities are the mean of their recordings'; the threshold maximises
-// Youden's J = sensitivity + specificity - 1 over midpoints between neighbouring patient scores;
-// among equally good thresholds the middle one of the best run is taken (the widest margin).
+// Youden's J = sensitivity + specificity - 1 over midpoints between neighbouring patient scores
+// (and below / above all of them); among equally good thresholds the median candidate is taken.
 // An output whose validation patients are all positive or all negative keeps `fallback`.
-// Thresholds are clamped to [0.01, 0.99].
 #pragma once
 
 #include <vector>

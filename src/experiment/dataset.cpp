@@ -45,7 +45,7 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
   if (set.multi_label)
     for (auto& p : index.patients)
       if (p.labels.empty())
-        set.excluded.push_back(p.id + ": no labels (no train.csv row): left out of training and evaluation (" +
+        set.excluded.push_back(p.id + ": no labels (no train.csv row, or a row without a label set): left out of training and evaluation (" +
                                std::to_string(p.recordings.size()) + " recordings)");
   const size_t n_single = chosen.size();
   if (preset.trains_on_multi_disease())

@@ -30,8 +30,9 @@ Predictor Predictor::open(const std::string& path) {
     model::load_into(*m.net.module, ck.state_dict, file);
     m.net.module->eval();
     m.net = preset->for_inference(m.net);  // inference only from here
-    if (!p.models_.empty() && p.preset().feature_json() != preset->feature_json())
-      throw Error(file + ": preprocessing differs from " + files.front() + "; an ensemble needs one preset");
+    if (!p.models_.empty() && (p.preset().feature_json() != preset->feature_json() ||
+                               p.preset().name() != preset->name() || p.class_names_ != ck.class_names))
+      throw Error(file + ": its preset or classes differ from " + files.front() + "'s; an ensemble needs one preset");
     p.class_names_ = ck.class_names;
     p.models_.push_back(std::move(m));
     p.info_["models"].push_back({{"path", file}, {"preset", preset->name()}, {"epoch", ck.epoch},
@@ -39,6 +40,7 @@ Predictor Predictor::open(const std::string& path) {
   }
   p.info_["preset"] = p.preset().to_json();
   p.info_["class_names"] = p.class_names_;
+  if (auto t = p.thresholds(); !t.empty()) p.info_["thresholds"] = t;  // what answers use (fold mean)
   p.info_["n_models"] = p.models_.size();
   p.info_["patient_fusion"] = eval::fusion_name(p.preset().patient_fusion());
   return p;
@@ -117,7 +119,7 @@ nlohmann::json answer_json(const std::vector<std::string>& names, const std::vec
   for (size_t i = 0; i < findings.size(); ++i)
     said += (i == 0 ? "" : i + 1 == findings.size() ? " and " : ", ") + findings[i].get<std::string>();
   return {{"class", joined.empty() ? "N" : joined}, {"probabilities", p}, {"thresholds", t}, {"findings", findings},
-          {"summary", findings.empty() ? "no valve disease found" : said + " suspected"}};
+          {"verdict", findings.empty() ? "no valve disease found" : said + " suspected"}};
 }
 
 nlohmann::json answer_json(const std::vector<std::string>& names, const torch::Tensor& probs,

@@ -43,8 +43,8 @@ class Predictor {
 };
 
 // {"class": argmax name, "probabilities": {name: p}} for probabilities [K] in class order. With
-// thresholds (multi-label): "class" is the '+'-joined suspected diseases ("AS+AR") or "N",
-// plus "findings" [names], "thresholds" {name: t} and "summary" ("AS and AR suspected" or
+// thresholds (multi-label): "class" is the '+'-joined suspected diseases in class order ("AR+AS")
+// or "N", plus "findings" [names], "thresholds" {name: t} and "verdict" ("AR and AS suspected" or
 // "no valve disease found").
 nlohmann::json answer_json(const std::vector<std::string>& class_names, const std::vector<double>& probs,
                            const std::vector<float>& thresholds = {});

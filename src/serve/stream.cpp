@@ -21,7 +21,7 @@ void put_answer(nlohmann::ordered_json& j, const std::vector<double>* probs, con
   nlohmann::json a = pipeline::answer_json(names, *probs, thresholds);
   j["class"] = a["class"];
   j["probabilities"] = a["probabilities"];
-  for (const char* key : {"findings", "summary"})
+  for (const char* key : {"findings", "verdict"})
     if (a.contains(key)) j[key] = a[key];
 }
 

@@ -35,7 +35,7 @@ struct HopResult {
   double latency_ms = 0;                      // compute time of this hop
   // {"time_s", "quality", "rms", "clipped_fraction", "high_band_fraction", "class",
   //  "probabilities" (null when not ok), "patient": {"class", "probabilities", "n_hops"}, "latency_ms"}
-  // Multi-label models (thresholds given): "findings" and "summary" too (pipeline::answer_json).
+  // Multi-label models (thresholds given): "findings" and "verdict" too (pipeline::answer_json).
   nlohmann::ordered_json to_json(const std::vector<std::string>& class_names,
                                  const std::vector<float>& thresholds = {}) const;  // keys in this order
 };

@@ -60,7 +60,7 @@ async function errorText(res) {
 // probability with the operating threshold marked, and the verdict names the suspected diseases.
 function showResult(r) {
   const names = Object.keys(r.probabilities), multi = !!r.thresholds;
-  $("verdict").textContent = multi ? r.summary
+  $("verdict").textContent = multi ? r.verdict
                                    : r["class"] + " (" + (100 * r.probabilities[r["class"]]).toFixed(0) + " %)";
   $("verdict").dataset["class"] = r["class"];
   const bars = $("bars");
