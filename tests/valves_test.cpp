@@ -101,6 +101,7 @@ TEST(Valves, PresetIsMultiLabelAndCarriesItsThresholds) {
   EXPECT_FALSE(pipeline::make_preset("native")->multi_label());
   EXPECT_THROW(pipeline::make_preset("native")->set_thresholds({0.5f}), Error);
   p->set_thresholds({0.2f, 0.3f, 0.4f, 0.6f});
+  EXPECT_EQ(p->to_json()["multi_label"], true);  // checkpoints say so
   auto back = pipeline::preset_from_json(p->to_json());
   EXPECT_EQ(back->thresholds(), (std::vector<float>{0.2f, 0.3f, 0.4f, 0.6f}));
   EXPECT_THROW(p->set_thresholds({0.2f, 1.5f, 0.4f, 0.6f}), Error);

@@ -41,6 +41,7 @@ torch::Tensor ValvesPreset::recording_probs(const Network& n, const torch::Tenso
 
 nlohmann::json ValvesPreset::own_json() const {
   auto j = NativePreset::own_json();
+  j["multi_label"] = true;  // said in every checkpoint and run config: outputs are independent
   j["valves"] = {{"thresholds", valves.thresholds}, {"thresholds_from", valves.thresholds_from}};
   return j;
 }
