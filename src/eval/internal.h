@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -62,6 +63,13 @@ std::pair<double, double> percentile_interval(std::vector<double> values, double
 
 // Row indices of each patient (sorted by patient id).
 std::vector<std::vector<int>> patient_groups(const Predictions& rows);
+
+// Recording rows by (repeat, patient), in that order; murmur::Error for a row without a patient id.
+using RowsByPatient = std::map<std::pair<int, std::string>, std::vector<const Prediction*>>;
+RowsByPatient rows_by_patient(const Predictions& recordings);
+
+// Mean of the values that are not NaN; NaN if there are none (macro averages).
+double mean_of_defined(const std::vector<double>& v);
 
 // [resample][scalars(weights) index]: per resample, weights[i] = how many times row i's patient
 // was drawn; empty if n_resamples == 0. The RNG stream of bootstrap_scalars.

@@ -17,13 +17,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double mean_of_defined(const std::vector<double>& v) {
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (!std::isnan(x)) s += x, ++n;
-  return n ? s / n : kNaN;
-}
 
 }  // namespace
 
@@ -147,15 +140,27 @@ ClassMetrics compute_metrics(const std::vector<int>& y_true,
 }
 
 
-Predictions aggregate_patients(const Predictions& recordings, std::vector<std::string>* warnings,
-                               Fusion fusion) {
-  std::map<std::pair<int, std::string>, std::vector<const Prediction*>> groups;
+double mean_of_defined(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (double x : v)
+    if (!std::isnan(x)) s += x, ++n;
+  return n ? s / n : kNaN;
+}
+
+RowsByPatient rows_by_patient(const Predictions& recordings) {
+  RowsByPatient groups;
   for (const auto& r : recordings) {
     if (r.patient.empty()) throw Error("predictions: " + r.file + ": empty patient id");
     groups[{r.repeat, r.patient}].push_back(&r);
   }
+  return groups;
+}
+
+Predictions aggregate_patients(const Predictions& recordings, std::vector<std::string>* warnings,
+                               Fusion fusion) {
   Predictions out;
-  for (auto& [key, rows] : groups) {
+  for (auto& [key, rows] : rows_by_patient(recordings)) {
     Prediction p;
     p.patient = key.second, p.repeat = key.first;
     p.true_class = rows[0]->true_class, p.fold = rows[0]->fold;

@@ -139,13 +139,8 @@ nlohmann::json fold_stats(const Predictions& rows, int k) {
 }  // namespace
 
 Predictions aggregate_patients_multilabel(const Predictions& recordings) {
-  std::map<std::pair<int, std::string>, std::vector<const Prediction*>> groups;
-  for (const auto& r : recordings) {
-    if (r.patient.empty()) throw Error("predictions: " + r.file + ": empty patient id");
-    groups[{r.repeat, r.patient}].push_back(&r);
-  }
   Predictions out;
-  for (auto& [key, rows] : groups) {
+  for (auto& [key, rows] : rows_by_patient(recordings)) {
     const Prediction& first = *rows[0];
     Prediction p;
     p.patient = key.second, p.repeat = key.first, p.true_class = -1;

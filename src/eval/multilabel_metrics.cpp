@@ -15,13 +15,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double mean_of_defined(const std::vector<double>& v) {
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (!std::isnan(x)) s += x, ++n;
-  return n ? s / n : kNaN;
-}
 
 // Cumulative true/false positives at each distinct score, descending (sklearn's
 // _binary_clf_curve).
