@@ -308,13 +308,21 @@ TEST(Serve, PageClassifiesInHeadlessChromium) {
                       " 2>" + dir + "/chromium.log";
     return std::system(cmd.c_str());
   };
-  ASSERT_EQ(run("--dump-dom --virtual-time-budget=20000", dir + "/dom.html"), 0)
-      << murmur::util::read_file(dir + "/chromium.log");
-  std::string dom = murmur::util::read_file(dir + "/dom.html");
+  // The page's self-test posts a WAV and waits for the answer. Headless Chromium dumps the DOM
+  // when its virtual-time budget runs out, which on a loaded machine can come before the answer
+  // does: a page still "busy" is asked again with a longer budget; "error" fails at once.
+  std::string dom, body;
+  for (int budget_ms : {20000, 60000, 120000}) {
+    ASSERT_EQ(run("--dump-dom --virtual-time-budget=" + std::to_string(budget_ms), dir + "/dom.html"), 0)
+        << murmur::util::read_file(dir + "/chromium.log");
+    dom = murmur::util::read_file(dir + "/dom.html");
+    body = dom.substr(std::min(dom.size(), dom.find("<body")));
+    if (body.find("data-state=\"busy\"") == std::string::npos) break;
+  }
   EXPECT_NE(dom.find("data-state=\"done\""), std::string::npos)
-      << dom.substr(0, 3000) << "\nchromium log:\n" << murmur::util::read_file(dir + "/chromium.log");
+      << body.substr(0, 3000) << "\nchromium log:\n" << murmur::util::read_file(dir + "/chromium.log");
   auto at = dom.find("id=\"verdict\" data-class=\"");
-  ASSERT_NE(at, std::string::npos) << dom.substr(0, 3000);
+  ASSERT_NE(at, std::string::npos) << body.substr(0, 3000);
   std::string cls = dom.substr(at + 25, dom.find('"', at + 25) - at - 25);
   auto names = shared_server().model_info()["class_names"];
   EXPECT_NE(std::find(names.begin(), names.end(), cls), names.end()) << cls;
