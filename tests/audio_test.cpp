@@ -117,6 +117,31 @@ TEST(Audio, DecodesFromMemory) {
   }
 }
 
+TEST(Audio, ContainersAreCheckedBeforeDecoding) {
+  const std::string ogg = murmur::util::read_file(std::string(MURMUR_SOURCE_DIR) + "/fuzz/corpus/audio/ogg_8k_1s.ogg");
+  EXPECT_EQ(murmur::audio::decode(ogg, "a.ogg").sample_rate_hz, 8000);  // any container by default
+  murmur::audio::LoadConfig cfg;
+  cfg.containers = {"wav", "flac"};
+  try {
+    murmur::audio::decode(ogg, "a.ogg", cfg);
+    FAIL();
+  } catch (const murmur::Error& e) {
+    EXPECT_STREQ(e.what(), "a.ogg: ogg files are not accepted here (accepted: wav, flac)");
+  }
+  try {
+    murmur::audio::decode("ID3\x04 an mp3", "a.mp3", cfg);
+    FAIL();
+  } catch (const murmur::Error& e) {
+    EXPECT_STREQ(e.what(), "a.mp3: not a recognised audio file (accepted: wav, flac)");
+  }
+  std::string dir = murmur::test::temp_dir("audio_containers");
+  write_wav(dir + "/a.wav", sine(4000, 100, 2.0), 4000, 1);
+  EXPECT_EQ(murmur::audio::load(dir + "/a.wav", cfg).samples.size(), 8000u);
+  cfg.target_rate_hz = 4000;
+  cfg.containers = {"wav", "mp3"};
+  EXPECT_THROW(cfg.validate(), murmur::Error);
+}
+
 // A 200 Hz sine keeps its frequency and amplitude through 4 kHz -> 22,050 Hz.
 TEST(Audio, ResampleKeepsFrequencyAndAmplitude) {
   auto x = sine(4000, 200, 2.0, 0.5f);

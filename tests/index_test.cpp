@@ -366,6 +366,19 @@ TEST(Index, MissingLabelColumnOrCsvIsAnErrorNotASilentRelabelling) {
   }
 }
 
+// Found by fuzz/index_fuzz: a byte that is not UTF-8 in train.csv made `murmur index --json`
+// (and every report that lists anomalies) fail with an internal error from the JSON writer.
+TEST(Index, BytesThatAreNotUtf8ReachJsonAsReplacementCharacters) {
+  std::string dir = make_small_bmdhs("index_latin1");
+  write_text(dir + "/additional_metadata.csv", "patient_id,Age,Gender,Smoker,Lives\npatient_001,35,M\xE9,1,U\xFF\n");
+  std::string out = dir + "/../murmur_index_latin1.json";
+  std::string cmd = std::string(MURMUR_BINARY) + " --json index --list " + dir + " > " + out;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto j = nlohmann::json::parse(std::ifstream(out));
+  EXPECT_NE(j.dump().find("\xEF\xBF\xBD"), std::string::npos) << j["anomalies"];  // U+FFFD
+  fs::remove(out);
+}
+
 TEST(Index, CliPrintsJsonSummary) {
   std::string dir = make_small_bmdhs("index_cli");
   std::string out = dir + "/../murmur_index_cli.json";

@@ -181,6 +181,17 @@ TEST(Serve, ErrorsAreJsonWithTheRightStatus) {
   // `curl --data-binary @x.wav` without a Content-Type: httplib would parse it as a form (8 KB cap).
   expect_error(c.Post("/v1/predict", heart_wav(), "application/x-www-form-urlencoded"), 415, "Content-Type");
   expect_error(c.Get("/v1/nothing"), 404, "no such endpoint");
+  // Ogg is refused before libsndfile sees it (it leaks memory on malformed Ogg Vorbis streams);
+  // the fuzz corpus's valid 1 s Ogg Vorbis file stands for any.
+  expect_error(c.Post("/v1/predict", murmur::util::read_file(std::string(MURMUR_SOURCE_DIR) +
+                                                              "/fuzz/corpus/audio/ogg_8k_1s.ogg"), "audio/ogg"),
+               415, "ogg files are not accepted here (accepted: wav, flac)");
+  // An uploaded name that is not UTF-8 comes back in the JSON answer with U+FFFD, not as a 500.
+  httplib::MultipartFormDataItems latin1 = {{"file", heart_wav(), "h\xE9art.wav", "audio/wav"}};
+  auto named = c.Post("/v1/predict", latin1);
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->status, 200) << named->body;
+  EXPECT_EQ(nlohmann::json::parse(named->body)["file"], "h\xEF\xBF\xBDart.wav");
 
   auto h = c.Get("/healthz");
   ASSERT_TRUE(h);

@@ -124,6 +124,29 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
   return cfg.target_rate_hz > 0 ? at_rate(std::move(a), cfg.target_rate_hz) : a;
 }
 
+// The container a file's first bytes announce: "wav", "flac", "ogg", "aiff", or "" if none of them.
+std::string container_of(const std::string& head) {
+  auto starts = [&](const char* magic) { return head.compare(0, std::strlen(magic), magic) == 0; };
+  if (starts("RIFF") || starts("RIFX") || starts("RF64") || starts("BW64")) return "wav";
+  if (starts("fLaC")) return "flac";
+  if (starts("OggS")) return "ogg";
+  if (starts("FORM")) return "aiff";
+  return "";
+}
+
+const std::vector<std::string> kContainers{"wav", "flac", "ogg", "aiff"};
+
+// Refuses, before libsndfile sees the bytes, a container the caller does not accept.
+void check_container(const std::string& head, const std::string& name, const LoadConfig& cfg) {
+  if (cfg.containers.empty()) return;
+  const std::string kind = container_of(head);
+  if (std::find(cfg.containers.begin(), cfg.containers.end(), kind) != cfg.containers.end()) return;
+  std::string accepted;
+  for (const auto& c : cfg.containers) accepted += (accepted.empty() ? "" : ", ") + c;
+  throw Error(name + ": " + (kind.empty() ? "not a recognised audio file" : kind + " files are not accepted here") +
+              " (accepted: " + accepted + ")");
+}
+
 std::string describe_open_error(const std::string& name, SNDFILE* sf) {
   return name + ": not a readable audio file (" + sf_strerror(sf) + "; reads wav, flac, ogg)";
 }
@@ -136,6 +159,9 @@ void LoadConfig::validate(const std::string& section) const {
   util::check_setting(target_rate_hz <= 384000, key("target_rate_hz"), "must be at most 384000 Hz", target_rate_hz);
   util::check_setting(min_rate_hz >= 1, key("min_rate_hz"), "must be at least 1 Hz", min_rate_hz);
   util::check_setting(max_abs_sample > 0, key("max_abs_sample"), "must be > 0", max_abs_sample);
+  for (const auto& c : containers)
+    if (std::find(kContainers.begin(), kContainers.end(), c) == kContainers.end())
+      throw Error(key("containers") + ": unknown container '" + c + "' (known: wav, flac, ogg, aiff)");
   util::check_setting(min_duration_s >= 0, key("min_duration_s"), "must be >= 0", min_duration_s);
   util::check_setting(max_duration_s >= 0, key("max_duration_s"), "must be >= 0 (0 = no limit)", max_duration_s);
   util::check_setting(max_duration_s == 0 || max_duration_s >= min_duration_s, key("max_duration_s"),
@@ -177,6 +203,7 @@ Audio load(const std::string& path, const LoadConfig& cfg) {
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<size_t>(in.gcount()));
   }
+  check_container(head, path, cfg);
   SF_INFO info{};
   SNDFILE* sf = sf_open(path.c_str(), SFM_READ, &info);
   if (!sf) throw Error(describe_open_error(path, nullptr));
@@ -185,6 +212,7 @@ Audio load(const std::string& path, const LoadConfig& cfg) {
 
 Audio decode(const std::string& bytes, const std::string& name, const LoadConfig& cfg) {
   if (bytes.empty()) throw Error(name + ": is empty (0 bytes)");
+  check_container(bytes.substr(0, 4), name, cfg);
   MemoryFile mem{&bytes};
   SF_VIRTUAL_IO io{mem_len, mem_seek, mem_read, mem_write, mem_tell};
   SF_INFO info{};

@@ -34,8 +34,13 @@ struct LoadConfig {
   double max_duration_s = 600;    // longer files are rejected (memory bound); 0 = no limit
   int min_rate_hz = 1000;         // lower rates cannot hold the heart-sound band (up to ~800 Hz)
   double max_abs_sample = 1000;   // float samples beyond this are not a physical recording
+  // Containers accepted, told by their first bytes: "wav" (RIFF/RIFX/RF64), "flac", "ogg",
+  // "aiff"; empty = whatever libsndfile opens. Not a preset setting: the caller's choice. serve
+  // accepts wav and flac only, because libsndfile 1.2.0 leaks memory on malformed Ogg Vorbis
+  // streams (upstream libsndfile#922), which a client could repeat without bound.
+  std::vector<std::string> containers;
   // For a preset's audio section (which always resamples): target_rate_hz in (0, 384000],
-  // durations >= 0, max >= min unless 0, min_rate_hz >= 1, max_abs_sample > 0.
+  // durations >= 0, max >= min unless 0, min_rate_hz >= 1, max_abs_sample > 0, known containers.
   // Throws murmur::Error "audio.target_rate_hz: must be > 0 (got 0)".
   void validate(const std::string& section = "audio") const;
 };

@@ -8,6 +8,7 @@
 #include "eval/compare.h"
 #include "eval/metrics.h"
 #include "util/error.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -42,7 +43,7 @@ void setup(CLI::App& app) {
     auto c = eval::compare_runs(a, names_a, b, names_b, cfg);
     c["run_a"] = (*runs)[0];
     c["run_b"] = (*runs)[1];
-    if (global().json) std::cout << c.dump(1) << "\n";
+    if (global().json) std::cout << util::json_text(c, 1) << "\n";
     else std::cout << "A = " << (*runs)[0] << "\nB = " << (*runs)[1] << "\n\n" << eval::format_comparison(c);
   });
 }

@@ -5,6 +5,7 @@
 #include "cli/preset_options.h"
 #include "eval/report.h"
 #include "experiment/cv_run.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -45,7 +46,7 @@ void setup(CLI::App& app) {
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
     auto report = experiment::cv_run(o);
     if (global().json) {
-      std::cout << report.dump(1) << "\n";
+      std::cout << util::json_text(report, 1) << "\n";
     } else if (report.value("status", "") == "partial") {
       std::cout << "folds done: " << report["folds_done"] << " of " << report["folds_total"]
                 << " (run the remaining folds into " << args->out << " to get the report)\n";

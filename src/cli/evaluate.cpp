@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "eval/report.h"
 #include "experiment/train_run.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -23,7 +24,7 @@ void setup(CLI::App& app) {
   cmd->callback([args] {
     auto out = experiment::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split);
     if (global().json) {
-      std::cout << out.dump(1) << "\n";
+      std::cout << util::json_text(out, 1) << "\n";
       return;
     }
     for (auto& w : out["warnings"]) std::cerr << "murmur: warning: " << w.get<std::string>() << "\n";

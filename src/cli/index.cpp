@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "data/index.h"
+#include "util/json.h"
 
 namespace {
 
@@ -68,7 +69,7 @@ void setup(CLI::App& app) {
         j.erase("recordings");
         j.erase("patients");
       }
-      std::cout << j.dump(1) << "\n";
+      std::cout << murmur::util::json_text(j, 1) << "\n";
     } else {
       print_table(ix);
     }

@@ -7,6 +7,7 @@
 #include "data/index.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -78,7 +79,7 @@ void setup(CLI::App& app) {
       r["recordings"] = probs.size();
       out["patients"].push_back(r);
     }
-    if (global().json) std::cout << out.dump(1) << "\n";
+    if (global().json) std::cout << util::json_text(out, 1) << "\n";
     else print_table(out, names);
     if (out["recordings"].empty()) throw Error("no recording could be classified");
     if (!out["skipped"].empty()) throw SomeInputsFailed{out["skipped"].size()};

@@ -15,6 +15,7 @@
 #include "serve/pcm.h"
 #include "serve/stream.h"
 #include "util/error.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -33,7 +34,7 @@ struct StreamArgs {
 };
 
 void emit(const std::vector<serve::HopResult>& hops, const serve::StreamEngine& engine) {
-  for (auto& h : hops) std::cout << h.to_json(engine.class_names(), engine.thresholds()).dump() << "\n";
+  for (auto& h : hops) std::cout << util::json_text(h.to_json(engine.class_names(), engine.thresholds())) << "\n";
   if (!hops.empty()) std::cout.flush();
 }
 
@@ -82,7 +83,7 @@ void setup(CLI::App& app) {
       }
       auto s = engine.summary();
       s["stopped_by"] = stopped_by;
-      std::cout << s.dump() << std::endl;
+      std::cout << util::json_text(s) << std::endl;
       return;
     }
 
@@ -108,7 +109,7 @@ void setup(CLI::App& app) {
     }
     auto s = engine.summary();
     s["stopped_by"] = stopped_by;
-    std::cout << s.dump() << std::endl;
+    std::cout << util::json_text(s) << std::endl;
   });
 }
 

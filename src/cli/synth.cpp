@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "synth/synth.h"
+#include "util/json.h"
 
 namespace {
 
@@ -36,7 +37,7 @@ void setup(CLI::App& app) {
     if (murmur::cli::global().json) {
       nlohmann::json j = {{"dir", args->out_dir}, {"config", args->cfg}, {"n_recordings", n_recordings},
                           {"seconds", seconds}};
-      std::cout << j.dump(1) << "\n";
+      std::cout << murmur::util::json_text(j, 1) << "\n";
     } else {
       std::printf("%s: %d patients, %d recordings of %.1f s at %d Hz (seed %llu) in %.2f s\n",
                   args->out_dir.c_str(), args->cfg.n_patients, n_recordings, args->cfg.duration_s,

@@ -5,6 +5,7 @@
 #include "cli/preset_options.h"
 #include "eval/report.h"
 #include "experiment/train_run.h"
+#include "util/json.h"
 
 namespace murmur::cli {
 namespace {
@@ -36,7 +37,7 @@ void setup(CLI::App& app) {
     o.resume = args->resume;
     auto summary = experiment::train_run(o);
     if (global().json) {
-      std::cout << summary.dump(1) << "\n";
+      std::cout << util::json_text(summary, 1) << "\n";
       return;
     }
     std::cout << "model: " << args->out << "/model.pth  (preset " << args->preset << ", split " << args->split

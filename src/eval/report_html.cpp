@@ -8,6 +8,7 @@
 #include "eval/svg.h"
 #include "util/assets.h"
 #include "util/error.h"
+#include "util/json.h"
 
 namespace murmur::eval {
 
@@ -235,7 +236,7 @@ std::string render_html(const nlohmann::json& report) {
     h << "</ul></div>";
   }
   if (!at(run, "config").is_null())
-    h << "<details><summary>Full configuration</summary><pre>" << html_escape(run["config"].dump(2))
+    h << "<details><summary>Full configuration</summary><pre>" << html_escape(util::json_text(run["config"], 2))
       << "</pre></details>\n";
 
   const auto& five = at(report, "five_class");

@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/version.h"
+#include "util/json.h"
 
 namespace murmur::eval {
 
@@ -88,7 +89,7 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
 
 void write_report(const std::string& run_dir, const nlohmann::json& report) {
   std::string html = render_html(report);  // first: a report that cannot render is not written at all
-  util::write_file_atomic(run_dir + "/report.json", report.dump(1) + "\n");
+  util::write_file_atomic(run_dir + "/report.json", util::json_text(report, 1) + "\n");
   util::write_file_atomic(run_dir + "/report.html", html);
 }
 

@@ -7,6 +7,7 @@
 
 #include "eval/json_text.h"
 #include "util/error.h"
+#include "util/json.h"
 
 namespace murmur::eval {
 
@@ -32,7 +33,7 @@ std::string fmt(double x, int decimals) {
 std::string text_of(const nlohmann::json& j) {
   if (j.is_null()) return "";
   if (j.is_string()) return j.get<std::string>();
-  return j.dump();
+  return util::json_text(j);
 }
 
 std::string duration(double s) {

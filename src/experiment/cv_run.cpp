@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
+#include "util/json.h"
 
 namespace murmur::experiment {
 
@@ -52,14 +53,14 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   for (int i : split.val) val_patients.push_back(items[size_t(i)].group);
   for (auto* v : {&test_patients, &val_patients}) v->erase(std::unique(v->begin(), v->end()), v->end());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
-  util::write_file_atomic(dir + "/done.json", nlohmann::json{{"history", history_json(fit)},
+  util::write_file_atomic(dir + "/done.json", util::json_text(nlohmann::json{{"history", history_json(fit)},
                                                              {"best_epoch", fit.best_epoch},
                                                              {"best_val_acc", fit.best_val_acc},
                                                              {"stop_reason", fit.stop_reason},
                                                              {"test_patients", test_patients},
                                                              {"val_patients", val_patients},
                                                              {"thresholds", m.preset->thresholds()},
-                                                             {"seconds", secs}}.dump(1));
+                                                             {"seconds", secs}}, 1));
   train::remove_training_state(dir + "/train_state.pt");
   return secs;
 }
@@ -80,7 +81,7 @@ nlohmann::json cv_run(const CvOptions& o) {
       throw Error(o.run_dir + ": holds a run with a different configuration (config.json); choose another "
                   "--output folder or delete it");
   } else {
-    util::write_file_atomic(config_path, config.dump(1));
+    util::write_file_atomic(config_path, util::json_text(config, 1));
   }
   LoadedSet set = load_dataset(o.data, *o.preset);
   const auto items = set.items();

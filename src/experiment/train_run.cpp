@@ -9,6 +9,7 @@
 #include "pipeline/predictor.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace murmur::experiment {
 
@@ -88,7 +89,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   std::string epoch_lines;
   FitJob job{"train " + m.preset->name(), state_path, resuming, o.data.quiet, [&](const train::EpochLog& e) {
                // One JSON line per epoch next to the checkpoint (rewritten whole, atomically).
-               epoch_lines += nlohmann::json(e).dump() + "\n";
+               epoch_lines += util::json_text(nlohmann::json(e)) + "\n";
                util::write_file_atomic(o.out_dir + "/epochs.jsonl", epoch_lines);
              }, {}};
   train::FitResult fit = fit_model(m, train_set, val, job);
@@ -119,7 +120,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
                             {"test", metrics}, {"history", history_json(fit)}, {"skipped", set.skipped},
                             {"anomalies", set.anomalies}, {"provenance", provenance},
                             {"machine", machine_json(o.data.threads)}, {"wall_time_s", seconds}};
-  util::write_file_atomic(o.out_dir + "/metrics.json", summary.dump(1));
+  util::write_file_atomic(o.out_dir + "/metrics.json", util::json_text(summary, 1));
   train::remove_training_state(state_path);
   return summary;
 }

@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/version.h"
+#include "util/json.h"
 
 namespace murmur::model {
 
@@ -191,7 +192,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   c10::List<std::string> names;
   for (const auto& n : class_names) names.push_back(n);
   nlohmann::json provenance = ck.provenance.is_null() ? nlohmann::json::object() : ck.provenance;
-  if (!provenance.is_object()) throw Error(path + ": provenance must be a JSON object, got " + provenance.dump());
+  if (!provenance.is_object()) throw Error(path + ": provenance must be a JSON object, got " + util::json_text(provenance));
   provenance["murmur_version"] = MURMUR_VERSION;
   provenance["murmur_commit"] = util::git_commit();
 
@@ -201,9 +202,9 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   root.insert("label_to_idx", label_to_idx);
   root.insert("epoch", ck.epoch);
   root.insert("preset", ck.preset);
-  root.insert("murmur_config", ck.murmur_config.dump());
+  root.insert("murmur_config", util::json_text(ck.murmur_config));
   root.insert("class_names", names);
-  root.insert("provenance", provenance.dump());
+  root.insert("provenance", util::json_text(provenance));
   const std::vector<char> bytes = torch::pickle_save(root);
   util::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
@@ -258,7 +259,7 @@ void write_tensor_file(const std::string& path, const torch::Tensor& t) {
 void write_class_names_json(const std::string& path, const std::vector<std::string>& class_names) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (size_t i = 0; i < class_names.size(); ++i) j[std::to_string(i)] = class_names[i];
-  util::write_file_atomic(path, j.dump(2) + "\n");
+  util::write_file_atomic(path, util::json_text(j, 2) + "\n");
 }
 
 }  // namespace murmur::model

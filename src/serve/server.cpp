@@ -18,6 +18,7 @@
 #include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace murmur::serve {
 
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
   res.status = status;
-  res.set_content(j.dump(), "application/json");
+  res.set_content(util::json_text(j), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {

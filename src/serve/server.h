@@ -13,7 +13,7 @@
 //   GET  /healthz          {"status": "ok", "model": ...}
 //   GET  /v1/model         classes, preset config, models' provenance, and the cv report's
 //                          headline metrics when the model is a cv run folder with report.json
-//   POST /v1/predict       body: a WAV/FLAC/OGG file, raw or multipart (field "file") ->
+//   POST /v1/predict       body: a WAV or FLAC file (not Ogg: docs/SECURITY.md), raw or multipart (field "file") ->
 //                          {class, probabilities, duration_s, sample_rate_hz, model, preset,
 //                           quality, elapsed_ms}
 //   POST /v1/spectrogram   same body -> image/png: the model's input features (native: the

@@ -28,7 +28,7 @@ Upload read_upload(const httplib::Request& req, const httplib::ContentReader& re
   if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0)
     throw RequestError{415,
                        "upload: sent as application/x-www-form-urlencoded; send the recording with Content-Type "
-                       "audio/wav (or audio/flac, audio/ogg, application/octet-stream) or as multipart field \"file\"",
+                       "audio/wav (or audio/flac, application/octet-stream) or as multipart field \"file\"",
                        true};
   Upload up;
   up.held.reset(new Upload::Held{&budget});
@@ -83,10 +83,11 @@ Upload read_upload(const httplib::Request& req, const httplib::ContentReader& re
 
 audio::Audio decode_upload(const Upload& up, double max_duration_s, double min_duration_s) {
   const std::string& name = up.name;
-  if (up.bytes.empty()) throw RequestError{415, name + ": empty body (send a WAV, FLAC or OGG file)"};
+  if (up.bytes.empty()) throw RequestError{415, name + ": empty body (send a WAV or FLAC file)"};
   audio::LoadConfig load;
   load.min_duration_s = 0;  // checked below, to answer 422 rather than 415
   load.max_duration_s = max_duration_s;
+  load.containers = {"wav", "flac"};  // not Ogg: libsndfile leaks on malformed streams (docs/SECURITY.md)
   audio::Audio a;
   try {
     a = audio::decode(up.bytes, name, load);

@@ -15,6 +15,7 @@
 #include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace murmur::synth {
 
@@ -152,7 +153,7 @@ void write_synthetic_dataset(const std::string& dir, const SynthConfig& cfg) {
   util::write_file_atomic((fs::path(dir) / "train.csv").string(), csv);
   util::write_file_atomic((fs::path(dir) / "additional_metadata.csv").string(), meta);
   nlohmann::json j = cfg;
-  util::write_file_atomic((fs::path(dir) / "synth_config.json").string(), j.dump(1) + "\n");
+  util::write_file_atomic((fs::path(dir) / "synth_config.json").string(), util::json_text(j, 1) + "\n");
 }
 
 }  // namespace murmur::synth

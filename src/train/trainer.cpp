@@ -10,6 +10,7 @@
 #include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace murmur::train {
 
@@ -204,7 +205,7 @@ void save_state(const std::string& path, const nlohmann::json& key, torch::nn::M
                          {"best_val_acc", s.result.best_val_acc}, {"stop_reason", s.result.stop_reason},
                          {"n_best", s.best.size()}, {"lr", s.lr}, {"since_best", s.since_best},
                          {"plateau_best", plateau.best()}, {"plateau_bad_epochs", plateau.bad_epochs()}};
-  archive.write("meta", c10::IValue(meta.dump()));
+  archive.write("meta", c10::IValue(util::json_text(meta)));
   util::write_atomic(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
@@ -222,7 +223,7 @@ void load_state(const std::string& path, const nlohmann::json& key, torch::nn::M
   auto meta = nlohmann::json::parse(meta_value.toStringRef());
   if (meta.at("key") != key)
     throw Error(path + ": the training state was saved by a run with a different recipe or data (" +
-                meta.at("key").dump() + " vs " + key.dump() + "); delete it to start over");
+                util::json_text(meta.at("key")) + " vs " + util::json_text(key) + "); delete it to start over");
   archive.read("model", weights);
   model.load(weights);
   archive.read("optimizer", moments);

@@ -1,0 +1,64 @@
+// Fuzz target: `murmur serve` as a client meets it. A real server (the small native model in
+// fuzz/corpus/checkpoint/native_tiny.pth, one worker, short timeouts) listens on a loopback port;
+// each input is sent as raw bytes on a fresh connection, the write side is closed, and the answer
+// is read to the end. This covers murmur's connection guard (limits, chunked counting, timeouts),
+// cpp-httplib's request parser, the multipart reader and every handler, uploads included.
+// Seeds: fuzz/corpus/http (valid GET/POST requests, chunked and multipart bodies, the hostile
+// requests of tests/serve_hostile_test.cpp).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "fuzz_util.h"
+#include "serve/server.h"
+
+namespace {
+
+std::unique_ptr<murmur::serve::Server> server;
+
+void send_and_drain(int port, const uint8_t* data, size_t size) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) std::abort();
+  timeval tv{5, 0};  // the server's own timeouts are shorter: waiting longer would be a hang
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();  // server died
+  for (size_t sent = 0; sent < size;) {
+    ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer (413, 431) and close before reading everything
+    sent += size_t(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  char buf[65536];
+  while (::recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  murmur::serve::ServerConfig cfg;
+  cfg.port = 0;
+  cfg.workers = 1;
+  cfg.max_upload_mb = 1;      // fuzz inputs are small; a low limit lets the fuzzer reach the 413 paths
+  cfg.max_duration_s = 30;
+  cfg.read_timeout_s = 0.5;   // an input is complete once sent: a stall is the parser waiting for more
+  cfg.request_timeout_s = 2;
+  server = std::make_unique<murmur::serve::Server>(MURMUR_SOURCE_DIR "/fuzz/corpus/checkpoint/native_tiny.pth", cfg);
+  server->start();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  send_and_drain(server->port(), data, size);
+  return 0;
+}
