@@ -10,6 +10,7 @@
 
 #include "data/index.h"
 #include "fuzz_util.h"
+#include "util/json.h"
 
 namespace {
 
@@ -38,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     murmur::fuzz::write_file("data/additional_metadata.csv", input.substr(nul + 1));
   murmur::fuzz::expect_errors([&] {
     murmur::data::DatasetIndex ix = murmur::data::index_dataset(dir);
-    nlohmann::json j = ix;  // every field must serialise (JSON output of `murmur index`)
-    (void)j.dump();
+    nlohmann::json j = ix;  // every field must serialise as `murmur index --json` writes it
+    (void)murmur::util::json_text(j);
   });
   return 0;
 }
