@@ -97,10 +97,10 @@ TEST(Segment, StatesAtAnotherFrameRate) {
   std::vector<synth::CardiacCycle> truth;
   segment::Segmentation s = segment::segment(test::render(c, truth), c.rate_hz);
   EXPECT_EQ(segment::states_at(s, 1 / segment::kFrameRateHz, int(s.states.size())), s.states);
-  // The native preset's log-mel hop (512 samples at 4 kHz): frame k is centred at k * 0.128 s.
-  auto coarse = segment::states_at(s, 0.128, 79);
-  ASSERT_EQ(coarse.size(), 79u);
-  for (int k = 0; k < 79; ++k) EXPECT_EQ(coarse[k], s.states[size_t(k * 0.128 * 50)]) << k;
+  // The native preset's log-mel hop (128 samples at 4 kHz): frame k is centred at k * 0.032 s.
+  auto coarse = segment::states_at(s, 0.032, 313);
+  ASSERT_EQ(coarse.size(), 313u);
+  for (int k = 0; k < 313; ++k) EXPECT_EQ(coarse[k], s.states[std::min<size_t>(499, k * 32 / 20)]) << k;
   EXPECT_THROW(segment::states_at(s, 0, 10), Error);
 }
 

@@ -46,16 +46,23 @@ Duration gaussian_duration(double mean_frames, double sd_frames, double lo_frame
 }  // namespace
 
 std::vector<RateHypothesis> rate_hypotheses(const std::vector<float>& homomorphic, const SegmentConfig& cfg) {
+  // The autocorrelation of log(envelope + its median), mean removed: compressed, so a burst of
+  // crying, breathing or movement does not outweigh twenty heart cycles (measured on BMD-HS and
+  // CirCor, docs/segment.md), while the quiet floor (below the median) stays flat.
   const int n = static_cast<int>(homomorphic.size());
+  std::vector<float> sorted = homomorphic;
+  std::nth_element(sorted.begin(), sorted.begin() + n / 2, sorted.end());
+  const double offset = sorted[n / 2] + 1e-12;
+  std::vector<double> y(n);
   double mean = 0;
-  for (float v : homomorphic) mean += v;
-  mean /= std::max(1, n);
+  for (int t = 0; t < n; ++t) mean += (y[t] = std::log(homomorphic[t] + offset)) / n;
+  for (double& v : y) v -= mean;
   const int lag_lo = static_cast<int>(std::floor(60.0 / cfg.max_heart_rate_bpm * kFrameRateHz));
   const int lag_hi = std::min(n - 2, static_cast<int>(std::ceil(60.0 / cfg.min_heart_rate_bpm * kFrameRateHz)));
   std::vector<double> r(std::max(lag_hi + 2, 1), 0.0);
   for (int k = 0; k < static_cast<int>(r.size()) && k < n; ++k) {
     double s = 0;
-    for (int t = 0; t + k < n; ++t) s += (homomorphic[t] - mean) * (homomorphic[t + k] - mean);
+    for (int t = 0; t + k < n; ++t) s += y[t] * y[t + k];
     r[k] = s;
   }
   const double r0 = r[0];

@@ -8,7 +8,7 @@
 //   murmur::segment::Segmentation s = murmur::segment::segment(pcm, 4000, cfg, "a.wav");
 //   s.heart_rate_bpm, s.systolic_interval_s                // per recording
 //   for (auto& c : s.cycles) use(c.s1_onset_s, c.s2_onset_s, c.systole_s, c.diastole_s);
-//   std::vector<murmur::segment::State> per_frame = murmur::segment::states_at(s, 0.128, n_frames);
+//   std::vector<murmur::segment::State> per_frame = murmur::segment::states_at(s, 0.032, n_frames);
 //
 // Any recording of at least min_duration_s at min_rate_hz or more (any rate; resampled to
 // 1 kHz inside). Throws murmur::Error naming `name` for a short, low-rate, non-finite or silent
