@@ -6,8 +6,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "audio/audio.h"
 #include "segment/segment.h"
 #include "segment_test_util.h"
+#include "test_util.h"
 #include "util/error.h"
 
 namespace {
@@ -37,6 +39,8 @@ TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
         segment::Segmentation s = segment::segment(pcm, c.rate_hz);
         std::vector<double> s1, s2;
         for (auto& k : cycles) s1.push_back(k.s1_s), s2.push_back(k.s2_s);
+        EXPECT_GE(s.systolic_interval_s, segment::SegmentConfig{}.min_systolic_interval_s) << c.seed;
+        EXPECT_LE(s.systolic_interval_s, segment::SegmentConfig{}.max_systolic_interval_s) << c.seed;
         auto m1 = test::match_onsets(s1, test::detected_onsets(s, State::kS1), c.duration_s);
         auto m2 = test::match_onsets(s2, test::detected_onsets(s, State::kS2), c.duration_s);
         double true_hr = hr * (c.position == "sit" ? 1.04 : 1.0);  // synth: sitting is 4 % faster
@@ -102,6 +106,19 @@ TEST(Segment, StatesAtAnotherFrameRate) {
   ASSERT_EQ(coarse.size(), 313u);
   for (int k = 0; k < 313; ++k) EXPECT_EQ(coarse[k], s.states[std::min<size_t>(499, k * 32 / 20)]) << k;
   EXPECT_THROW(segment::states_at(s, 0, 10), Error);
+}
+
+// MD_057_sup_Mit has no autocorrelation peak in its systole window: the refinement of the
+// stand-in lag once threw the systolic interval to 6.4 s (a near-flat parabola's vertex), and the
+// decoder then spent 6 s per cycle in systole. A refined lag stays within half a frame.
+TEST(Segment, SystolicIntervalStaysPhysiologicalWithoutAPeak) {
+  MURMUR_REQUIRE_BMDHS();
+  audio::Audio a = audio::load(test::bmdhs_dir() + "/train/MD_057_sup_Mit.wav");
+  segment::Segmentation s = segment::segment(a.samples, a.sample_rate_hz);
+  EXPECT_GE(s.systolic_interval_s, 0.12);
+  EXPECT_LE(s.systolic_interval_s, 0.6);
+  for (const auto& c : s.cycles) EXPECT_LT(c.systole_s, 0.6) << c.s1_onset_s;
+  EXPECT_GE(s.cycles.size(), 15u);  // 65 bpm over 20 s
 }
 
 TEST(Segment, RefusesWhatItCannotSegment) {

@@ -15,11 +15,13 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-// Vertex of the parabola through (k-1, k, k+1): the peak between frames.
+// Vertex of the parabola through (k-1, k, k+1): the peak between frames. Only at a local maximum,
+// where it lies within half a frame of k (elsewhere a nearly flat parabola would throw it far).
 double refine_peak(const std::vector<double>& r, int k) {
   if (k <= 0 || k + 1 >= static_cast<int>(r.size())) return k;
   double a = r[k - 1], b = r[k], c = r[k + 1], den = a - 2 * b + c;
-  return den < 0 ? k + 0.5 * (a - c) / den : k;
+  if (!(b >= a && b >= c && den < 0)) return k;
+  return k + std::clamp(0.5 * (a - c) / den, -0.5, 0.5);
 }
 
 Duration gaussian_duration(double mean_frames, double sd_frames, double lo_frames, double hi_frames) {
