@@ -74,17 +74,30 @@ struct FftFree {
 // frequencies, drop the negative ones. Zero-padded to a size kissfft factors quickly.
 std::vector<double> hilbert_envelope(const std::vector<double>& x) {
   const int n = kiss_fftr_next_fast_size_real(static_cast<int>(x.size()));
-  std::unique_ptr<kiss_fftr_state, FftrFree> fwd(kiss_fftr_alloc(n, 0, nullptr, nullptr));
-  std::unique_ptr<kiss_fft_state, FftFree> inv(kiss_fft_alloc(n, 1, nullptr, nullptr));
+  // Plans kept per thread for the last size: their twiddle tables cost as much as the FFTs, and
+  // a batch sees one length again and again.
+  struct Plans {
+    int n = 0;
+    std::unique_ptr<kiss_fftr_state, FftrFree> fwd;
+    std::unique_ptr<kiss_fft_state, FftFree> inv;
+  };
+  thread_local Plans plans;
+  if (plans.n != n) {
+    plans.fwd.reset(kiss_fftr_alloc(n, 0, nullptr, nullptr));
+    plans.inv.reset(kiss_fft_alloc(n, 1, nullptr, nullptr));
+    plans.n = n;
+  }
+  kiss_fftr_state* fwd = plans.fwd.get();
+  kiss_fft_state* inv = plans.inv.get();
   std::vector<kiss_fft_scalar> in(n, 0);
   for (size_t i = 0; i < x.size(); ++i) in[i] = static_cast<kiss_fft_scalar>(x[i]);
   std::vector<kiss_fft_cpx> spec(n), z(n);
-  kiss_fftr(fwd.get(), in.data(), spec.data());  // bins 0..n/2
+  kiss_fftr(fwd, in.data(), spec.data());  // bins 0..n/2
   for (int k = 1; k < n / 2; ++k) spec[k] = {2 * spec[k].r, 2 * spec[k].i};
   for (int k = n / 2 + 1; k < n; ++k) spec[k] = {0, 0};
-  kiss_fft(inv.get(), spec.data(), z.data());
+  kiss_fft(inv, spec.data(), z.data());
   std::vector<double> env(x.size());
-  for (size_t i = 0; i < x.size(); ++i) env[i] = std::hypot(double(z[i].r), double(z[i].i)) / n;
+  for (size_t i = 0; i < x.size(); ++i) env[i] = std::sqrt(double(z[i].r) * z[i].r + double(z[i].i) * z[i].i) / n;
   return env;
 }
 
@@ -100,11 +113,30 @@ std::vector<float> per_frame(const std::vector<double>& x, int n_frames, F f) {
   return out;
 }
 
-std::vector<double> band(const std::vector<double>& x, double lo_hz, double hi_hz) {
-  std::vector<double> y = x;
-  filtfilt(y, {Biquad::high_pass(lo_hz, kButterworth4Q[0], kWorkRateHz), Biquad::high_pass(lo_hz, kButterworth4Q[1], kWorkRateHz),
-               Biquad::low_pass(hi_hz, kButterworth4Q[0], kWorkRateHz), Biquad::low_pass(hi_hz, kButterworth4Q[1], kWorkRateHz)});
-  return y;
+// x through two 4th-order Butterworth band-passes, forward and backward, in one loop: the two
+// cascades are independent, so the CPU overlaps them (as filtfilt does with its sections).
+std::pair<std::vector<double>, std::vector<double>> two_bands(const std::vector<double>& x, double lo1_hz,
+                                                               double hi1_hz, double lo2_hz, double hi2_hz) {
+  auto cascade = [](double lo_hz, double hi_hz) {
+    std::vector<Biquad> s = butterworth4(true, lo_hz);
+    for (auto& b : butterworth4(false, hi_hz)) s.push_back(b);
+    return s;
+  };
+  std::vector<Biquad> a = cascade(lo1_hz, hi1_hz), b = cascade(lo2_hz, hi2_hz);
+  std::vector<double> ya = x, yb = x;
+  const long n = static_cast<long>(x.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& s : a) s.reset();
+    for (auto& s : b) s.reset();
+    for (long k = 0; k < n; ++k) {
+      const long i = pass == 0 ? k : n - 1 - k;
+      double va = ya[i], vb = yb[i];
+      for (size_t j = 0; j < a.size(); ++j) va = a[j](va), vb = b[j](vb);
+      ya[i] = va;
+      yb[i] = vb;
+    }
+  }
+  return {std::move(ya), std::move(yb)};
 }
 
 }  // namespace
@@ -148,10 +180,11 @@ Features envelope_features(const std::vector<float>& pcm, int rate_hz, const std
   auto identity = [](double v) { return v; };
   Features f;
   f.homomorphic = per_frame(log_env, n_frames, [](double v) { return std::exp(v); });
+  const auto [band_40_60, band_60_125] = two_bands(x, 40, 60, 60, 125);
   std::vector<std::vector<float>> columns = {
       f.homomorphic, per_frame(hilbert, n_frames, identity),
-      per_frame(band(x, 40, 60), n_frames, [](double v) { return v * v; }),
-      per_frame(band(x, 60, 125), n_frames, [](double v) { return std::abs(v); })};
+      per_frame(band_40_60, n_frames, [](double v) { return v * v; }),
+      per_frame(band_60_125, n_frames, [](double v) { return std::abs(v); })};
   f.values.assign(n_frames, FeatureVector{});
   for (size_t k = 0; k < columns.size(); ++k) {
     double mean = 0, var = 0;
