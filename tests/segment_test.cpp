@@ -160,10 +160,21 @@ TEST(Segment, ConfigNamesTheBadKey) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("segment.max_heart_rate_bpm"), std::string::npos) << e.what();
   }
-  segment::SegmentConfig ok;
-  nlohmann::json j = ok;
+  segment::SegmentConfig bad_window;
+  bad_window.max_systolic_interval_s = 0.1;  // below the minimum of 0.12
+  EXPECT_THROW(bad_window.validate(), Error);
+  // Every field survives JSON: changed values come back changed.
+  segment::SegmentConfig changed;
+  changed.s1_mean_s = 0.11;
+  changed.min_relative_autocorrelation = 0.6;
+  changed.max_systolic_interval_s = 0.55;
+  changed.max_systole_candidates = 2;
+  nlohmann::json j = changed;
+  EXPECT_EQ(j.size(), 16u);  // every SegmentConfig field
   segment::SegmentConfig back = j.get<segment::SegmentConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.min_relative_autocorrelation, 0.6);
+  EXPECT_EQ(back.max_systolic_interval_s, 0.55);
 }
 
 }  // namespace

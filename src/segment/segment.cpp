@@ -36,6 +36,13 @@ void SegmentConfig::validate(const std::string& section) const {
                       max_candidates);
   util::check_setting(max_systole_candidates >= 1 && max_systole_candidates <= 10, key("max_systole_candidates"),
                       "must be in 1..10", max_systole_candidates);
+  util::check_setting(min_relative_autocorrelation > 0 && min_relative_autocorrelation <= 1,
+                      key("min_relative_autocorrelation"), "must be in (0, 1]", min_relative_autocorrelation);
+  util::check_setting(min_systolic_interval_s > 0, key("min_systolic_interval_s"), "must be > 0",
+                      min_systolic_interval_s);
+  util::check_setting(max_systolic_interval_s > min_systolic_interval_s && max_systolic_interval_s < 1.5,
+                      key("max_systolic_interval_s"), "must be above min_systolic_interval_s and < 1.5 s",
+                      max_systolic_interval_s);
 }
 
 void to_json(nlohmann::json& j, const SegmentConfig& c) {
@@ -44,7 +51,9 @@ void to_json(nlohmann::json& j, const SegmentConfig& c) {
        {"s1_mean_s", c.s1_mean_s}, {"s1_sd_s", c.s1_sd_s}, {"s2_mean_s", c.s2_mean_s}, {"s2_sd_s", c.s2_sd_s},
        {"systole_sd_s", c.systole_sd_s}, {"diastole_sd_fraction", c.diastole_sd_fraction},
        {"diastole_sd_floor_s", c.diastole_sd_floor_s}, {"max_candidates", c.max_candidates},
-       {"max_systole_candidates", c.max_systole_candidates}};
+       {"min_relative_autocorrelation", c.min_relative_autocorrelation},
+       {"max_systole_candidates", c.max_systole_candidates},
+       {"min_systolic_interval_s", c.min_systolic_interval_s}, {"max_systolic_interval_s", c.max_systolic_interval_s}};
 }
 
 void from_json(const nlohmann::json& j, SegmentConfig& c) {
@@ -62,6 +71,9 @@ void from_json(const nlohmann::json& j, SegmentConfig& c) {
   c.diastole_sd_floor_s = j.value("diastole_sd_floor_s", d.diastole_sd_floor_s);
   c.max_candidates = j.value("max_candidates", d.max_candidates);
   c.max_systole_candidates = j.value("max_systole_candidates", d.max_systole_candidates);
+  c.min_relative_autocorrelation = j.value("min_relative_autocorrelation", d.min_relative_autocorrelation);
+  c.min_systolic_interval_s = j.value("min_systolic_interval_s", d.min_systolic_interval_s);
+  c.max_systolic_interval_s = j.value("max_systolic_interval_s", d.max_systolic_interval_s);
 }
 
 namespace {
