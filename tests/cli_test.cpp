@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
+#include "util/fs.h"
 
 namespace {
 
@@ -246,4 +247,33 @@ TEST(Cli, ErrorsAreClear) {
   CliRun m = run_murmur("predict --model " + work_dir() + "/data/train.csv " + work_dir() + "/data/train/N_001_sit_Aor.wav");
   EXPECT_NE(m.code, 0);
   EXPECT_TRUE(contains(m.out, "train.csv")) << m.out;
+}
+
+// segment: one file with its cycles and a picture; a folder with a bad file in it (reported,
+// skipped, exit 3) into a folder of pictures; JSON with per-frame states.
+TEST(Cli, SegmentFilesAndFolders) {
+  const std::string wav = work_dir() + "/data/train/N_001_sit_Aor.wav", d = murmur::test::temp_dir("cli_segment");
+  CliRun one = run_murmur("segment " + wav + " -o " + d + "/n.svg");
+  ASSERT_EQ(one.code, 0) << one.out;
+  EXPECT_TRUE(contains(one.out, "S1 on")) << one.out;  // the cycle table of a single recording
+  const std::string text = murmur::util::read_file(d + "/n.svg");
+  EXPECT_TRUE(contains(text, "<svg") && contains(text, "data:image/png;base64,")) << text.substr(0, 200);
+  std::filesystem::create_directories(d + "/in");
+  std::filesystem::copy_file(wav, d + "/in/N_001_sit_Aor.wav");
+  std::ofstream(d + "/in/broken.wav") << "not audio";
+  CliRun batch = run_murmur("--json segment " + d + "/in --states -o " + d + "/pics --format png");
+  EXPECT_EQ(batch.code, 3) << batch.out;
+  EXPECT_TRUE(contains(batch.out, "broken.wav")) << batch.out;
+  auto j = json_in(batch.out);
+  ASSERT_EQ(j["recordings"].size(), 1u);
+  EXPECT_EQ(j["skipped"].size(), 1u);
+  const auto& r = j["recordings"][0];
+  EXPECT_GT(r["heart_rate_bpm"].get<double>(), 40);
+  EXPECT_EQ(r["n_cycles"], r["cycles"].size());
+  EXPECT_EQ(r["states"].size(), 20u * 50u);  // 20 s at 50 frames/s
+  EXPECT_TRUE(std::filesystem::exists(d + "/pics/N_001_sit_Aor.png"));
+  CliRun bad = run_murmur("segment " + wav + " -o " + d + "/n.txt");
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_TRUE(contains(bad.out, "n.txt: a picture is .svg or .png")) << bad.out;
+  EXPECT_FALSE(std::filesystem::exists(d + "/n.txt"));
 }

@@ -14,7 +14,7 @@ import re
 import sys
 
 LAYERS = [  # lowest first; folders on one line are one layer
-    ["util"], ["audio", "features"], ["data"], ["synth", "eval"], ["model"], ["train"],
+    ["util"], ["audio", "features", "segment"], ["data"], ["synth", "eval"], ["model"], ["train"],
     ["pipeline"], ["experiment"], ["serve"], ["cli"],
 ]
 RANK = {folder: i for i, layer in enumerate(LAYERS) for folder in layer}

@@ -4,6 +4,7 @@
 #include <soxr.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -166,6 +167,12 @@ void LoadConfig::validate(const std::string& section) const {
   util::check_setting(max_duration_s >= 0, key("max_duration_s"), "must be >= 0 (0 = no limit)", max_duration_s);
   util::check_setting(max_duration_s == 0 || max_duration_s >= min_duration_s, key("max_duration_s"),
                       "must be 0 (no limit) or >= min_duration_s " + util::setting_text(min_duration_s), max_duration_s);
+}
+
+bool is_audio_path(const std::string& path) {
+  std::string e = std::filesystem::path(path).extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e == ".wav" || e == ".flac" || e == ".ogg";
 }
 
 Audio at_rate(Audio audio, int rate_hz) {

@@ -61,6 +61,9 @@ Audio decode(const std::string& bytes, const std::string& name, const LoadConfig
 // Checks the samples of `name`: throws on NaN/Inf, silence, or too short.
 void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg);
 
+// True for a .wav, .flac or .ogg file name (any case): what load() reads.
+bool is_audio_path(const std::string& path);
+
 // `audio` at rate_hz: unchanged if already there, else resample(samples, rate, rate_hz) with
 // sample_rate_hz updated (source_rate_hz and source_channels kept).
 Audio at_rate(Audio audio, int rate_hz);

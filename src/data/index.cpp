@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "audio/audio.h"
 #include "data/index_internal.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -38,12 +39,6 @@ struct AudioFile {
   int claimed_by_row = -1;  // index into rows, -1 = not listed in the CSV
   std::string csv_name;
 };
-
-bool is_audio_extension(const fs::path& p) {
-  std::string e = p.extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
-  return e == ".wav" || e == ".flac" || e == ".ogg";
-}
 
 class Indexer {
  public:
@@ -77,7 +72,7 @@ class Indexer {
   void list_audio(const std::string& audio_dir) {
     std::vector<fs::path> paths;
     for (const auto& e : fs::directory_iterator(audio_dir))
-      if (e.is_regular_file() && is_audio_extension(e.path())) paths.push_back(e.path());
+      if (e.is_regular_file() && audio::is_audio_path(e.path().string())) paths.push_back(e.path());
     std::sort(paths.begin(), paths.end());
     for (const auto& p : paths) {
       AudioFile f;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/index.h"
+#include "features/biquad.h"
 #include "synth/synth.h"
 #include "synth/synth_internal.h"
 #include "util/error.h"
@@ -10,6 +11,7 @@
 namespace murmur::synth {
 
 using namespace detail;
+using features::Biquad;
 
 int detail::site_index(const std::string& site) {
   auto it = std::find(data::kSites.begin(), data::kSites.end(), site);
@@ -42,32 +44,6 @@ constexpr double kMurmurSiteGain[5][4] = {
     {0.3, 1.0, 0.35, 0.55},   // MR: apex, radiating to the axilla
     {0.2, 1.0, 0.25, 0.45},   // MS: apex, very localised
     {0, 0, 0, 0},             // N
-};
-
-// RBJ audio-EQ cookbook biquads (band-pass with 0 dB peak gain, low-pass), direct form I in double.
-class Biquad {
- public:
-  static Biquad band_pass(double fc_hz, double q, double fs_hz) {
-    double w0 = 2 * kPi * fc_hz / fs_hz, alpha = std::sin(w0) / (2 * q);
-    return Biquad(alpha, 0, -alpha, 1 + alpha, -2 * std::cos(w0), 1 - alpha);
-  }
-  static Biquad low_pass(double fc_hz, double q, double fs_hz) {
-    double w0 = 2 * kPi * fc_hz / fs_hz, alpha = std::sin(w0) / (2 * q), cw = std::cos(w0);
-    return Biquad((1 - cw) / 2, 1 - cw, (1 - cw) / 2, 1 + alpha, -2 * cw, 1 - alpha);
-  }
-  double operator()(double x) {
-    double y = b0_ * x + b1_ * x1_ + b2_ * x2_ - a1_ * y1_ - a2_ * y2_;
-    x2_ = x1_;
-    x1_ = x;
-    y2_ = y1_;
-    y1_ = y;
-    return y;
-  }
-
- private:
-  Biquad(double b0, double b1, double b2, double a0, double a1, double a2)
-      : b0_(b0 / a0), b1_(b1 / a0), b2_(b2 / a0), a1_(a1 / a0), a2_(a2 / a0) {}
-  double b0_, b1_, b2_, a1_, a2_, x1_ = 0, x2_ = 0, y1_ = 0, y2_ = 0;
 };
 
 // White noise through two cascaded band-passes, scaled to unit RMS over the recording.
