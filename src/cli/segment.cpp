@@ -11,6 +11,7 @@
 #include "segment/picture.h"
 #include "segment/segment.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/progress.h"
 
 namespace murmur::cli {
@@ -101,7 +102,7 @@ void setup(CLI::App& app) {
     }
     bar.done();
     if (global().json) {
-      std::cout << out.dump(1) << "\n";
+      std::cout << murmur::util::json_text(out, 1) << "\n";
     } else {
       std::printf("%-40s %7s %9s %7s %11s %12s\n", "recording", "HR_bpm", "S1-S2_ms", "cycles", "systole_ms",
                   "diastole_ms");
