@@ -1,6 +1,7 @@
 // Heart rate and systolic interval from the autocorrelation (Schmidt et al. 2010), duration
 // models (Schmidt's sound durations, Springer's interval spreads, widened), and the Viterbi over
-// durations of a hidden semi-Markov model (Springer et al. 2016, "extended duration" decoding).
+// durations of a hidden semi-Markov model whose first and last segments may be cut by the
+// recording's edges (the problem Springer et al. 2016 solve with their "extended" Viterbi).
 #include <algorithm>
 #include <cmath>
 #include <limits>
