@@ -187,11 +187,11 @@ TEST(Serve, ErrorsAreJsonWithTheRightStatus) {
                                                               "/fuzz/corpus/audio/ogg_8k_1s.ogg"), "audio/ogg"),
                415, "ogg files are not accepted here (accepted: wav, flac)");
   // An uploaded name that is not UTF-8 comes back in the JSON answer with U+FFFD, not as a 500.
-  httplib::MultipartFormDataItems latin1 = {{"file", heart_wav(), "h\xE9art.wav", "audio/wav"}};
+  httplib::MultipartFormDataItems latin1 = {{"file", heart_wav(), "h\xE9" "art.wav", "audio/wav"}};
   auto named = c.Post("/v1/predict", latin1);
   ASSERT_TRUE(named);
   EXPECT_EQ(named->status, 200) << named->body;
-  EXPECT_EQ(nlohmann::json::parse(named->body)["file"], "h\xEF\xBF\xBDart.wav");
+  EXPECT_EQ(nlohmann::json::parse(named->body)["file"], "h\xEF\xBF\xBD" "art.wav");
 
   auto h = c.Get("/healthz");
   ASSERT_TRUE(h);
