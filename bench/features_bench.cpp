@@ -83,11 +83,17 @@ void BM_WavToNativeFeatures(benchmark::State& state) {
 }
 BENCHMARK(BM_WavToNativeFeatures)->Unit(benchmark::kMillisecond);
 
+// A fresh (untrained) model of the preset as predict runs it: eval mode, then for_inference.
+murmur::pipeline::Model inference_model(const std::string& preset_name) {
+  auto model = murmur::pipeline::Model::fresh(murmur::pipeline::make_preset(preset_name));
+  model.net.module->eval();
+  model.net = model.preset->for_inference(model.net);
+  return model;
+}
+
 // Whole prediction of one 20 s recording with an (untrained) native model: WAV -> probabilities.
 void BM_NativePredict(benchmark::State& state) {
-  auto preset = murmur::pipeline::make_preset("native");
-  auto model = murmur::pipeline::Model::fresh(std::move(preset));
-  model.net.module->eval();
+  auto model = inference_model("native");
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), model.preset->audio);
     benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
@@ -96,9 +102,7 @@ void BM_NativePredict(benchmark::State& state) {
 BENCHMARK(BM_NativePredict)->Unit(benchmark::kMillisecond);
 
 void BM_SeedPredict(benchmark::State& state) {
-  auto preset = murmur::pipeline::make_preset("seed");
-  auto model = murmur::pipeline::Model::fresh(std::move(preset));
-  model.net.module->eval();
+  auto model = inference_model("seed");
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), model.preset->audio);
     benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));

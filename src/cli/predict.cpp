@@ -1,13 +1,17 @@
-// murmur predict --model M FILE...: class probabilities for recordings (and their patients).
+// murmur predict --model M FILE_OR_DIR...: class probabilities for recordings (and their patients),
+// one recording per core.
 #include <cstdio>
 #include <iostream>
 #include <map>
 
 #include "cli/command.h"
+#include "cli/inputs.h"
 #include "data/index.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/pool.h"
+#include "util/progress.h"
 
 namespace murmur::cli {
 namespace {
@@ -43,33 +47,46 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)");
   cmd->footer("A file that cannot be classified is reported and skipped; the exit code is then 3.");
   cmd->add_option("-m,--model", args->model, "model.pth (murmur's or the reference's) or a cv run folder")->required();
-  cmd->add_option("files", args->files, "Recordings (WAV/FLAC/OGG, any rate)")->required();
+  cmd->add_option("files", args->files, "Recordings (WAV/FLAC/OGG, any rate) or folders of them")->required();
   cmd->callback([args] {
+    const std::vector<std::string> files = recording_files(args->files);
     auto predictor = pipeline::Predictor::open(args->model);
     const auto& names = predictor.class_names();
     nlohmann::json out = {{"model", args->model}, {"preset", predictor.preset().name()},
                           {"n_models", predictor.n_models()}, {"recordings", nlohmann::json::array()},
                           {"patients", nlohmann::json::array()}, {"skipped", nlohmann::json::array()},
                           {"patient_fusion", eval::fusion_name(predictor.preset().patient_fusion())}};
-    std::map<std::string, std::vector<torch::Tensor>> patients;  // recordings named CLASS_PID_POS_SITE
-    for (auto& f : args->files) {
-      torch::Tensor probs;
+    // Several files: one file per core, each on one LibTorch thread (a recording is too small a
+    // job to split across cores). Answers and skips are reported in input order.
+    std::vector<torch::Tensor> answers(files.size());
+    std::vector<std::string> failed(files.size());
+    const int workers = files.size() > 1 ? global().threads : 1;
+    const int torch_threads = torch::get_num_threads();
+    if (workers > 1) torch::set_num_threads(1);
+    util::Progress bar("predict", long(files.size()), global().quiet || files.size() < 2);
+    util::parallel_for(files.size(), workers, [&](size_t i) {
       try {
-        probs = predictor.predict_file(f);
+        answers[i] = predictor.predict_file(files[i]);
       } catch (const Error& e) {
-        std::cerr << "murmur: skipped " << e.what() << "\n";
-        out["skipped"].push_back(e.what());
-        continue;
+        failed[i] = e.what();
       } catch (const std::exception& e) {  // never lose the batch to one file
-        std::string m = f + ": internal error: " + e.what();
-        std::cerr << "murmur: skipped " << m << "\n";
-        out["skipped"].push_back(m);
+        failed[i] = files[i] + ": internal error: " + e.what();
+      }
+      bar.tick();
+    });
+    bar.done();
+    torch::set_num_threads(torch_threads);
+    std::map<std::string, std::vector<torch::Tensor>> patients;  // recordings named CLASS_PID_POS_SITE
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (!failed[i].empty()) {
+        std::cerr << "murmur: skipped " << failed[i] << "\n";
+        out["skipped"].push_back(failed[i]);
         continue;
       }
-      nlohmann::json r = pipeline::answer_json(names, probs, predictor.thresholds());
-      r["file"] = f;
+      nlohmann::json r = pipeline::answer_json(names, answers[i], predictor.thresholds());
+      r["file"] = files[i];
       out["recordings"].push_back(r);
-      if (auto n = data::parse_recording_name(stem_of(f))) patients[n->patient_id()].push_back(probs);
+      if (auto n = data::parse_recording_name(stem_of(files[i]))) patients[n->patient_id()].push_back(answers[i]);
     }
     for (auto& [id, probs] : patients) {
       if (probs.size() < 2) continue;

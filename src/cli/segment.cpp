@@ -8,6 +8,7 @@
 
 #include "audio/audio.h"
 #include "cli/command.h"
+#include "cli/inputs.h"
 #include "segment/picture.h"
 #include "segment/segment.h"
 #include "util/error.h"
@@ -24,24 +25,6 @@ struct SegmentArgs {
   std::string out, format = "svg";
   bool states = false, cycles = false;
 };
-
-// Files as given; folders replaced by the recordings inside them (recursively, sorted).
-std::vector<std::string> expand(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
-  for (const auto& in : inputs) {
-    if (!fs::is_directory(in)) {
-      files.push_back(in);
-      continue;
-    }
-    std::vector<std::string> found;
-    for (const auto& e : fs::recursive_directory_iterator(in))
-      if (e.is_regular_file() && audio::is_audio_path(e.path().string())) found.push_back(e.path().string());
-    if (found.empty()) throw Error(in + ": no recordings (.wav, .flac, .ogg) inside");
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
 
 void print_recording(const std::string& file, const nlohmann::json& r, bool cycles) {
   double sys = 0, dia = 0;
@@ -72,7 +55,7 @@ void setup(CLI::App& app) {
   cmd->add_flag("--cycles", args->cycles, "Table: every cycle of every recording (always for a single recording)");
   cmd->add_flag("--states", args->states, "JSON: the state of every 20 ms frame (0 S1, 1 systole, 2 S2, 3 diastole)");
   cmd->callback([args] {
-    const std::vector<std::string> files = expand(args->inputs);
+    const std::vector<std::string> files = recording_files(args->inputs);
     // -o: a .svg/.png file for one recording, else a folder (existing, or a name without extension).
     const std::string ext = fs::path(args->out).extension().string();
     const bool one_picture = !args->out.empty() && !fs::is_directory(args->out) && !ext.empty();

@@ -155,11 +155,18 @@ void power_to_db(Matrix& s, const LogMelConfig& cfg) {
 
 Matrix log_mel(const std::vector<float>& pcm, const LogMelConfig& cfg) {
   const Matrix fb = mel_filterbank(cfg);
-  // Only the FFT bins some filter covers are needed: [k_lo, k_hi).
+  // Each filter is a triangle over a few bins: its nonzero range [lo, hi) is all it reads (the
+  // zeros it skips add nothing, so the sums are the full products', bit for bit). The FFT bins
+  // some filter covers: [k_lo, k_hi).
+  std::vector<int> row_lo(size_t(fb.rows), 0), row_hi(size_t(fb.rows), 0);
   int k_lo = fb.cols, k_hi = 0;
-  for (int m = 0; m < fb.rows; ++m)
+  for (int m = 0; m < fb.rows; ++m) {
+    int lo = fb.cols, hi = 0;
     for (int k = 0; k < fb.cols; ++k)
-      if (fb.at(m, k) != 0.f) { k_lo = std::min(k_lo, k); k_hi = std::max(k_hi, k + 1); }
+      if (fb.at(m, k) != 0.f) { lo = std::min(lo, k); hi = std::max(hi, k + 1); }
+    row_lo[size_t(m)] = lo, row_hi[size_t(m)] = std::max(lo, hi);
+    k_lo = std::min(k_lo, lo), k_hi = std::max(k_hi, hi);
+  }
   if (k_hi <= k_lo) throw Error("LogMel: the mel filterbank is empty (n_fft too small for the band?)");
   const int width = k_hi - k_lo;
   std::vector<float> power(static_cast<size_t>(width));
@@ -171,9 +178,9 @@ Matrix log_mel(const std::vector<float>& pcm, const LogMelConfig& cfg) {
       power[size_t(k)] = c.r * c.r + c.i * c.i;
     }
     for (int m = 0; m < cfg.n_mels; ++m) {
-      const float* w = &fb.data[size_t(m) * fb.cols + k_lo];
+      const float* w = &fb.data[size_t(m) * fb.cols];
       float acc = 0.f;
-      for (int k = 0; k < width; ++k) acc += w[k] * power[size_t(k)];
+      for (int k = row_lo[size_t(m)]; k < row_hi[size_t(m)]; ++k) acc += w[k] * power[size_t(k - k_lo)];
       mel.at(m, t) = acc;
     }
   });

@@ -56,7 +56,31 @@ NativeNetImpl::NativeNetImpl(const NativeNetConfig& cfg) : cfg_(cfg) {
 torch::Tensor NativeNetImpl::trunk(const torch::Tensor& x) {
   if (x.dim() != 4 || x.size(1) != 1)
     throw Error("NativeNet: expected input [B, 1, n_mels, frames], got " + std::to_string(x.dim()) + " dims");
-  return trunk_->forward(x);
+  if (folded_.empty() || is_training()) return trunk_->forward(x);
+  torch::NoGradGuard no_grad;
+  auto h = enter_backend(x);
+  for (size_t i = 0; i < folded_.size(); ++i) {
+    h = folded_[i].forward(h).relu_();
+    if (i + 1 < folded_.size()) h = torch::max_pool2d(h, 2);  // the first three blocks pool
+  }
+  return leave_backend(h);
+}
+
+void NativeNetImpl::freeze_for_inference() {
+  Module::train(false);
+  folded_.clear();
+  for (size_t i = 0; i + 1 < trunk_->size(); ++i) {
+    auto* conv = trunk_[i]->as<torch::nn::Conv2d>();
+    auto* bn = trunk_[i + 1]->as<torch::nn::BatchNorm2d>();
+    if (conv && bn)
+      folded_.push_back(FoldedConv::fold(conv->weight, conv->bias, bn->weight, bn->bias, bn->running_mean,
+                                         bn->running_var, bn->options.eps()));
+  }
+}
+
+void NativeNetImpl::train(bool on) {
+  if (on) folded_.clear();
+  Module::train(on);
 }
 
 torch::Tensor NativeNetImpl::forward(const torch::Tensor& x) {

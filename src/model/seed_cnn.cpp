@@ -54,9 +54,9 @@ FoldedSeedCnn::FoldedSeedCnn(const SeedCnnImpl& net) {
   for (int block = 0; block < 4; ++block) {
     const std::string conv = "features." + std::to_string(5 * block) + ".";
     const std::string bn = "features." + std::to_string(5 * block + 1) + ".";
-    auto scale = params[bn + "weight"] / torch::sqrt(buffers[bn + "running_var"] + 1e-5);  // BatchNorm2d eps
-    conv_w_.push_back((params[conv + "weight"] * scale.view({-1, 1, 1, 1})).contiguous());
-    conv_b_.push_back(((params[conv + "bias"] - buffers[bn + "running_mean"]) * scale + params[bn + "bias"]).contiguous());
+    convs_.push_back(FoldedConv::fold(params[conv + "weight"], params[conv + "bias"], params[bn + "weight"],
+                                      params[bn + "bias"], buffers[bn + "running_mean"], buffers[bn + "running_var"],
+                                      1e-5));  // BatchNorm2d's eps
   }
   for (int layer : {1, 4, 7}) {
     fc_w_.push_back(params["classifier." + std::to_string(layer) + ".weight"].clone());
@@ -67,10 +67,9 @@ FoldedSeedCnn::FoldedSeedCnn(const SeedCnnImpl& net) {
 torch::Tensor FoldedSeedCnn::forward(const torch::Tensor& x) const {
   check_input(x);
   c10::InferenceMode inference;
-  torch::Tensor h = x;
-  for (size_t i = 0; i < conv_w_.size(); ++i)
-    h = torch::max_pool2d(torch::conv2d(h, conv_w_[i], conv_b_[i], 1, 1).relu_(), 2, 2);
-  h = h.mean({2, 3});
+  torch::Tensor h = enter_backend(x);
+  for (auto& conv : convs_) h = torch::max_pool2d(conv.forward(h).relu_(), 2, 2);
+  h = leave_backend(h).mean({2, 3});
   h = torch::linear(h, fc_w_[0], fc_b_[0]).relu_();
   h = torch::linear(h, fc_w_[1], fc_b_[1]).relu_();
   return torch::linear(h, fc_w_[2], fc_b_[2]);

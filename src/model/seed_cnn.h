@@ -17,6 +17,8 @@
 
 #include <torch/torch.h>
 
+#include "model/folded_conv.h"
+
 namespace murmur::model {
 
 class SeedCnnImpl : public torch::nn::Module {
@@ -39,7 +41,8 @@ TORCH_MODULE(SeedCnn);
 // SeedCnn for inference only, built from a trained model's eval-mode weights: each BatchNorm
 // folded into its convolution (w' = w g / sqrt(var + eps), b' = (b - mean) g / sqrt(var + eps) +
 // beta), no dropout, run under c10::InferenceMode. Same
-// logits as SeedCnn::forward in eval mode, to float rounding; fewer passes over memory.
+// logits as SeedCnn::forward in eval mode, to float rounding; fewer passes over memory, and the
+// convolutions in oneDNN (model/folded_conv.h).
 //
 //   murmur::model::FoldedSeedCnn fast(*model);        // copies; later changes to model are not seen
 //   torch::Tensor logits = fast.forward(x);
@@ -49,7 +52,8 @@ class FoldedSeedCnn {
   torch::Tensor forward(const torch::Tensor& x) const;
 
  private:
-  std::vector<torch::Tensor> conv_w_, conv_b_, fc_w_, fc_b_;
+  std::vector<FoldedConv> convs_;
+  std::vector<torch::Tensor> fc_w_, fc_b_;
 };
 
 }  // namespace murmur::model

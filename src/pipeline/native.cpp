@@ -116,6 +116,11 @@ Network NativePreset::make_network() const {
   return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x); }};
 }
 
+Network NativePreset::for_inference(Network n) const {
+  dynamic_cast<model::NativeNetImpl&>(*n.module).freeze_for_inference();
+  return n;
+}
+
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
   n.module->eval();

@@ -48,6 +48,7 @@ class NativePreset : public Preset {
   int examples_per_recording() const override { return native.crops_per_epoch; }
   bool trains_on_multi_disease() const override { return native.md_training; }
   Network make_network() const override;
+  Network for_inference(Network net) const override;  // BatchNorm folded, trunk in oneDNN
   torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const override;
   eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
 
