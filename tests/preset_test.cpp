@@ -51,8 +51,9 @@ TEST(Preset, JsonSectionsAreStable) {
   for (const char* k : {"name", "audio", "log_mel", "train", "native", "net"}) EXPECT_TRUE(native.contains(k)) << k;
   EXPECT_EQ(native.size(), 6u);
   auto seed = mp::make_preset("seed")->to_json();
-  for (const char* k : {"name", "audio", "log_mel", "train", "image"}) EXPECT_TRUE(seed.contains(k)) << k;
-  EXPECT_EQ(seed.size(), 5u);
+  for (const char* k : {"name", "audio", "log_mel", "train", "image", "eval"}) EXPECT_TRUE(seed.contains(k)) << k;
+  EXPECT_EQ(seed.size(), 6u);
+  EXPECT_EQ(seed["eval"]["views"], 1);
   EXPECT_EQ(native["native"]["window_s"], 4.0);
   EXPECT_EQ(native["audio"]["target_rate_hz"], 4000);
 }
@@ -94,6 +95,15 @@ TEST(Preset, SeedFeaturesArePictureAndTwin) {
   auto probs = m.recording_probs(stored);
   auto folded = p->for_inference(m.net);
   EXPECT_TRUE(p->recording_probs(folded, stored).allclose(probs, 1e-5, 1e-6));
+  // Evaluation: the picture alone, as the reference evaluated; eval.views = 2 averages the twin in.
+  auto picture = torch::softmax(m.net.forward(train.slice(0, 0, 1)), 1)[0];
+  auto both = torch::softmax(m.net.forward(train), 1).mean(0);
+  EXPECT_TRUE(probs.allclose(picture, 1e-5, 1e-6));
+  auto twin = std::make_shared<mp::SeedPreset>(*p);
+  twin->eval_views = 2;
+  EXPECT_TRUE(twin->recording_probs(m.net, stored).allclose(both, 1e-5, 1e-6));
+  EXPECT_THROW(mp::with_overrides(*p, {"eval.views=3"}), murmur::Error);
+  EXPECT_EQ(static_cast<const mp::SeedPreset&>(*mp::with_overrides(*p, {"eval.views=2"})).eval_views, 2);
 }
 
 TEST(Preset, NativeFeaturesAreStandardised) {

@@ -28,6 +28,11 @@ struct SomeInputsFailed {
   size_t n_failed;
 };
 
+// --set on the commands that apply a trained model (predict, evaluate): pipeline::Predictor::open.
+inline constexpr const char* kEvalSetHelp =
+    "How the trained model is applied: eval.field=value (repeatable), e.g. eval.views=2 (seed preset: average "
+    "the picture's mirror twin in)";
+
 struct GlobalOptions {
   int threads = 0;    // 0 = all cores
   bool json = false;  // machine-readable output instead of tables

@@ -11,6 +11,7 @@ namespace {
 
 struct EvaluateArgs {
   std::string model, data, split, cache;
+  std::vector<std::string> eval_overrides;
 };
 
 void setup(CLI::App& app) {
@@ -21,8 +22,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--split", args->split, "Override: patient, recording (the checkpoint's seed) or all")
       ->check(CLI::IsMember({"patient", "recording", "all"}));
   cmd->add_option("--cache", args->cache, "Feature cache folder (default ~/.cache/murmur)");
+  cmd->add_option("--set", args->eval_overrides, kEvalSetHelp);
   cmd->callback([args] {
-    auto out = experiment::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split);
+    auto out = experiment::evaluate_run(args->model, {args->data, args->cache, global().quiet, global().threads}, args->split,
+                                       args->eval_overrides);
     if (global().json) {
       std::cout << util::json_text(out, 1) << "\n";
       return;

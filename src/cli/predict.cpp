@@ -18,6 +18,7 @@ namespace {
 
 struct PredictArgs {
   std::string model;
+  std::vector<std::string> eval_overrides;
   std::vector<std::string> files;
 };
 
@@ -47,10 +48,11 @@ void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand("predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)");
   cmd->footer("A file that cannot be classified is reported and skipped; the exit code is then 3.");
   cmd->add_option("-m,--model", args->model, "model.pth (murmur's or the reference's) or a cv run folder")->required();
+  cmd->add_option("--set", args->eval_overrides, kEvalSetHelp);
   cmd->add_option("files", args->files, "Recordings (WAV/FLAC/OGG, any rate) or folders of them")->required();
   cmd->callback([args] {
     const std::vector<std::string> files = recording_files(args->files);
-    auto predictor = pipeline::Predictor::open(args->model);
+    auto predictor = pipeline::Predictor::open(args->model, args->eval_overrides);
     const auto& names = predictor.class_names();
     nlohmann::json out = {{"model", args->model}, {"preset", predictor.preset().name()},
                           {"n_models", predictor.n_models()}, {"recordings", nlohmann::json::array()},

@@ -125,10 +125,11 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   return summary;
 }
 
-nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split_override) {
+nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split_override,
+                            const std::vector<std::string>& eval_overrides) {
   if (fs::is_directory(model_path))
     throw Error(model_path + ": evaluate takes one model file (a cv run folder has its own report.json)");
-  auto predictor = pipeline::Predictor::open(model_path);
+  auto predictor = pipeline::Predictor::open(model_path, eval_overrides);
   const pipeline::Preset& preset = predictor.preset();
   LoadedSet set = load_dataset(data, preset);
   const nlohmann::json& prov = predictor.info()["models"][0]["provenance"];

@@ -32,7 +32,8 @@ nlohmann::json train_run(const TrainRunOptions& options);
 
 // A model.pth on the test side of its own split (split and seed read from its provenance), or
 // on every usable recording with split "all" (the default for models without a recorded split).
-nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split = "");
+nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& data, const std::string& split = "",
+                            const std::vector<std::string>& eval_overrides = {});  // see Predictor::open
 
 // The test recordings (indices into set.recordings, sorted) of a train_run split.
 std::vector<int> test_recordings(const LoadedSet& set, const pipeline::Preset& preset, const std::string& split,

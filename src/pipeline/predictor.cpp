@@ -11,7 +11,11 @@ namespace murmur::pipeline {
 
 namespace fs = std::filesystem;
 
-Predictor Predictor::open(const std::string& path) {
+Predictor Predictor::open(const std::string& path, const std::vector<std::string>& eval_overrides) {
+  for (const auto& o : eval_overrides)
+    if (o.rfind("eval.", 0) != 0)
+      throw Error("--set '" + o + "': only eval.* settings can change for a trained model (the others decide what it "
+                  "was trained on)");
   std::vector<std::string> files;
   if (fs::is_directory(path)) {
     for (auto& e : fs::recursive_directory_iterator(path))
@@ -26,6 +30,7 @@ Predictor Predictor::open(const std::string& path) {
     model::Checkpoint ck = model::read_checkpoint(file);
     // The reference's own checkpoint carries no config: it is the seed design.
     PresetPtr preset = ck.murmur_config.is_object() ? preset_from_json(ck.murmur_config) : reference_preset();
+    if (!eval_overrides.empty()) preset = with_overrides(*preset, eval_overrides);
     Model m = Model::fresh(preset);
     model::load_into(*m.net.module, ck.state_dict, file);
     m.net.module->eval();

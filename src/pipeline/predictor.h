@@ -20,7 +20,9 @@ namespace murmur::pipeline {
 
 class Predictor {
  public:
-  static Predictor open(const std::string& path);  // murmur::Error naming the file on failure
+  // murmur::Error naming the file on failure. eval_overrides: "eval.field=value" settings that
+  // change only how a trained model is applied (e.g. the seed preset's eval.views=2), as --set.
+  static Predictor open(const std::string& path, const std::vector<std::string>& eval_overrides = {});
 
   torch::Tensor predict_file(const std::string& path) const;       // [K]
   torch::Tensor predict_audio(const audio::Audio& audio) const;    // audio at any rate

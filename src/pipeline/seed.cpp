@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "model/seed_cnn.h"
+#include "util/check.h"
 
 namespace murmur::pipeline {
 
@@ -29,6 +30,15 @@ SeedPreset::SeedPreset() {
 
 void SeedPreset::own_from_json(const nlohmann::json& j) {
   if (j.contains("image")) image = j["image"].get<features::SeedImageConfig>();
+  // Checkpoints from before this setting carry no "eval" and now answer with the picture alone
+  // (the committed seed cv run evaluated both views: docs/RESULTS.md section 2).
+  if (j.contains("eval")) eval_views = j["eval"].value("views", eval_views);
+}
+
+void SeedPreset::validate_own() const {
+  image.validate();
+  util::check_setting(eval_views == 1 || eval_views == 2, "eval.views", "must be 1 (the picture) or 2 (and its twin)",
+                      eval_views);
 }
 
 nlohmann::json SeedPreset::feature_json() const {
@@ -67,7 +77,8 @@ Network SeedPreset::for_inference(Network n) const {
 torch::Tensor SeedPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
   n.module->eval();
-  return torch::softmax(n.forward(normalise_seed(stored.permute({0, 3, 1, 2}), image)), 1).mean(0);
+  auto views = stored.slice(0, 0, std::min<int64_t>(eval_views, stored.size(0)));
+  return torch::softmax(n.forward(normalise_seed(views.permute({0, 3, 1, 2}), image)), 1).mean(0);
 }
 
 features::Image SeedPreset::feature_picture(const torch::Tensor& stored, int) const {

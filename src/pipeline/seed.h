@@ -7,7 +7,8 @@
 // 4 kHz -> 22,050 Hz (librosa.load's default), log-mel 30 bands 20-1000 Hz with the reference's
 // per-file crop, matplotlib-exact viridis picture, 224x224 RGB. Stored: the picture and its
 // time-reversed twin as bytes. Training: both, horizontal flip p = 0.3, normalised batch by batch
-// by the network's forward; evaluation: both views, mean probability; patients: mean.
+// by the network's forward; evaluation: the picture alone, as the reference evaluated
+// (`--set eval.views=2`: the mean probability of picture and twin); patients: mean.
 // SeedCnn (430,853 parameters); inference folds BatchNorm into the convolutions.
 #pragma once
 
@@ -20,6 +21,7 @@ class SeedPreset : public Preset {
  public:
   SeedPreset();  // the reference's recipe
   features::SeedImageConfig image;
+  int eval_views = 1;  // "eval.views": 1 the picture (the reference's), 2 also its twin (mean)
 
   // The reference's spectrogram picture of a recording at audio.target_rate_hz.
   features::Image picture(const audio::Audio& audio_at_rate) const;
@@ -37,9 +39,9 @@ class SeedPreset : public Preset {
   torch::Tensor picture_input(const features::Image& picture, const std::string& source) const override;
 
  protected:
-  nlohmann::json own_json() const override { return {{"image", image}}; }
+  nlohmann::json own_json() const override { return {{"image", image}, {"eval", {{"views", eval_views}}}}; }
   void own_from_json(const nlohmann::json& j) override;
-  void validate_own() const override { image.validate(); }
+  void validate_own() const override;
 };
 
 // uint8 RGB pictures [N, 3, H, W] -> the network's input: /255, then ImageNet mean/std

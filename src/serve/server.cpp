@@ -197,6 +197,9 @@ struct Server::Impl {
     info["server"] = cfg;
     // httplib's default also sets SO_REUSEPORT, which lets a second server share a busy port
     // and silently split its traffic; SO_REUSEADDR alone still allows quick restarts.
+    // Answers leave at once: without TCP_NODELAY a keep-alive client's next request waits ~40 ms
+    // for the delayed ACK of the response's second segment (Nagle), measured by bench/serve_load.sh.
+    http.set_tcp_nodelay(true);
     http.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
