@@ -225,8 +225,8 @@ TEST(Cli, PredictWithReferenceCheckpoint) {
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
   auto golden = nlohmann::json::parse(std::ifstream(s + "/reference/golden.json"));
-  // The recording's probability is the mean over the picture and its twin; the picture alone
-  // (golden) says AS with 0.78.
+  // The recording's answer comes from its picture alone, as the reference evaluated; the
+  // reference's own picture (golden) says AS with 0.78.
   EXPECT_EQ(j["recordings"][0]["class"], "AS") << r.out;
   EXPECT_EQ(j["preset"], "seed");
   // The reference's own picture: its eval transform alone reproduces golden.json's probabilities.
@@ -238,6 +238,42 @@ TEST(Cli, PredictWithReferenceCheckpoint) {
   const char* names[5] = {"AR", "AS", "MR", "MS", "N"};
   for (int k = 0; k < 5; ++k)
     EXPECT_NEAR(pj["recordings"][0]["probabilities"][names[k]].get<double>(), golden_probs[k].get<double>(), 1e-4) << names[k];
+}
+
+// `murmur` itself links no LibTorch, so it starts in milliseconds; the model commands run in
+// murmur-torch beside it (execv: same arguments, process, output and exit codes).
+TEST(Cli, LauncherLinksNoLibTorchAndHandsModelCommandsOver) {
+  const std::string launcher = MURMUR_BINARY;
+  const std::string torch_binary = std::filesystem::path(launcher).parent_path() / "murmur-torch";
+  auto shell = [](const std::string& cmd) {
+    CliRun r{0, ""};
+    FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+    std::array<char, 4096> buf;
+    while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+    int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+  };
+  CliRun ldd = shell("ldd " + launcher);
+  ASSERT_TRUE(contains(ldd.out, "libsndfile")) << ldd.out;
+  EXPECT_FALSE(contains(ldd.out, "libtorch")) << ldd.out;
+  EXPECT_TRUE(contains(shell("ldd " + torch_binary).out, "libtorch"));
+  // One listing: the same commands and descriptions from both binaries.
+  auto without_usage = [](std::string text) {
+    auto at = text.find("Usage:");
+    return at == std::string::npos ? text : text.erase(at, text.find('\n', at) - at);
+  };
+  CliRun help = run_raw("--help"), full = shell(torch_binary + " --help");
+  ASSERT_EQ(help.code, 0) << help.out;
+  for (const char* name : {"predict", "train", "cv", "serve", "index", "synth", "segment", "spectrogram", "compare"})
+    EXPECT_TRUE(contains(help.out, std::string("  ") + name)) << name << "\n" << help.out;
+  EXPECT_EQ(without_usage(help.out), without_usage(full.out));
+  CliRun predict_help = run_raw("predict --help");
+  EXPECT_EQ(predict_help.code, 0) << predict_help.out;
+  EXPECT_TRUE(contains(predict_help.out, "--model")) << predict_help.out;
+  CliRun missing = run_raw("-q predict --model /nonexistent/model.pth x.wav");
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_TRUE(contains(missing.out, "/nonexistent/model.pth")) << missing.out;
 }
 
 TEST(Cli, ErrorsAreClear) {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "cli/preset_options.h"
 #include "eval/report.h"
 #include "experiment/cv_run.h"
@@ -18,7 +19,7 @@ struct CvArgs : PresetOptions {
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<CvArgs>();
-  auto* cmd = app.add_subcommand("cv", "Cross-validate by patient; writes RUN_DIR/report.json, report.html, oof_predictions.csv");
+  auto* cmd = app.add_subcommand("cv", model_command_about("cv"));
   add_preset_options(cmd, *args);
   cmd->add_option("--folds", args->folds, "Folds (patients stratified by class)")->capture_default_str()->check(CLI::Range(2, 100));
   cmd->add_option("--repeats", args->repeats, "Repeats with different fold assignments")->capture_default_str()->check(CLI::Range(1, 100));

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "data/index.h"
 #include "eval/report.h"
 #include "experiment/cv_run.h"
@@ -26,7 +27,7 @@ struct DemoArgs {
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();
-  auto* cmd = app.add_subcommand("demo", "Synthesise (or use --data), index, draw spectrograms, cross-validate, report, predict");
+  auto* cmd = app.add_subcommand("demo", model_command_about("demo"));
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->add_option("--data", args->data, "Use this data set instead of synthetic recordings (e.g. ../shared/data/bmd-hs)");
   cmd->add_option("--patients", args->patients, "Synthetic patients")->capture_default_str()->check(CLI::Range(10, 1000));

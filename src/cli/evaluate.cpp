@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "eval/report.h"
 #include "experiment/train_run.h"
 #include "util/json.h"
@@ -16,7 +17,7 @@ struct EvaluateArgs {
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<EvaluateArgs>();
-  auto* cmd = app.add_subcommand("evaluate", "Evaluate a model on the test side of the split it was trained with (read from the checkpoint)");
+  auto* cmd = app.add_subcommand("evaluate", model_command_about("evaluate"));
   cmd->add_option("-m,--model", args->model, "model.pth (murmur's, or the reference's: then every recording)")->required();
   cmd->add_option("--data", args->data, "Data set folder")->required();
   cmd->add_option("--split", args->split, "Override: patient, recording (the checkpoint's seed) or all")

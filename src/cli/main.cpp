@@ -1,11 +1,24 @@
 // murmur: heart-sound (phonocardiogram) classification. See README.md.
+//
+// Built twice: as `murmur-torch` with every subcommand, and (MURMUR_LAUNCHER) as `murmur`, which
+// links no LibTorch, runs the commands that need none itself and hands the model commands to
+// murmur-torch beside it (cli/model_commands.h).
+#ifndef MURMUR_LAUNCHER
 #include <torch/torch.h>
+#else
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#endif
 
 #include <algorithm>
 #include <iostream>
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/version.h"
@@ -26,6 +39,22 @@ Registrar::Registrar(const std::string& name, Setup setup) {
   registry().emplace_back(name, std::move(setup));
 }
 
+#ifdef MURMUR_LAUNCHER
+namespace {
+
+// Replaces this process by murmur-torch (next to this executable) with the same arguments.
+[[noreturn]] void run_model_binary(char** argv) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string torch_binary = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "murmur-torch";
+  ::execv(torch_binary.c_str(), argv);
+  throw Error(torch_binary + ": cannot run it (" + std::strerror(errno) + "); the commands that run models (" +
+              "predict, train, cv, ...) live in murmur-torch, installed beside murmur");
+}
+
+}  // namespace
+#endif
+
 }  // namespace murmur::cli
 
 int main(int argc, char** argv) {
@@ -45,13 +74,26 @@ int main(int argc, char** argv) {
   // subcommand does not know falls through to here.
   app.fallthrough();
   auto commands = registry();
+#ifdef MURMUR_LAUNCHER
+  // The model commands as placeholders: listed by --help, and everything after the name (their
+  // own --help included) is murmur-torch's to parse.
+  for (const auto& c : kModelCommands)
+    commands.emplace_back(c.name, [c, argv](CLI::App& parent) {
+      auto* cmd = parent.add_subcommand(c.name, c.about);
+      cmd->set_help_flag();
+      cmd->prefix_command();
+      cmd->fallthrough(false);  // not even the global --help: the whole tail is murmur-torch's
+      cmd->callback([argv] { run_model_binary(argv); });
+    });
+#endif
   std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [name, setup] : commands) setup(app);
   app.parse_complete_callback([&] {
-    // LibTorch defaults to one thread on these machines: always set it explicitly.
     int n = g.threads > 0 ? g.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     g.threads = n;
-    torch::set_num_threads(n);
+#ifndef MURMUR_LAUNCHER
+    torch::set_num_threads(n);  // LibTorch defaults to one thread on these machines: always set it
+#endif
   });
   try {
     app.parse(argc, argv);

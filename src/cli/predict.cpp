@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "cli/inputs.h"
 #include "data/index.h"
 #include "pipeline/predictor.h"
@@ -45,7 +46,7 @@ void print_table(const nlohmann::json& out, const std::vector<std::string>& name
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
-  auto* cmd = app.add_subcommand("predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)");
+  auto* cmd = app.add_subcommand("predict", model_command_about("predict"));
   cmd->footer("A file that cannot be classified is reported and skipped; the exit code is then 3.");
   cmd->add_option("-m,--model", args->model, "model.pth (murmur's or the reference's) or a cv run folder")->required();
   cmd->add_option("--set", args->eval_overrides, kEvalSetHelp);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "serve/server.h"
 
 namespace murmur::cli {
@@ -19,7 +20,7 @@ void on_signal(int) { g_stop = true; }
 void setup(CLI::App& app) {
   auto model = std::make_shared<std::string>();
   auto cfg = std::make_shared<serve::ServerConfig>();
-  auto* cmd = app.add_subcommand("serve", "Serve a model over HTTP: JSON API and a web page (GET /)");
+  auto* cmd = app.add_subcommand("serve", model_command_about("serve"));
   cmd->add_option("-m,--model", *model, "model.pth or a cv run folder")->required();
   cmd->add_option("--host", cfg->host, "Interface to listen on (0.0.0.0 exposes it to the network: no authentication)")
       ->capture_default_str();

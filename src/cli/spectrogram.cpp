@@ -4,7 +4,7 @@
 
 #include "cli/command.h"
 #include "experiment/pictures.h"
-#include "pipeline/seed.h"
+#include "features/seed_image.h"
 
 namespace murmur::cli {
 namespace {
@@ -24,8 +24,7 @@ void setup(CLI::App& app) {
   cmd->add_flag("--reversed", args->reversed, "One file: draw the time-reversed copy");
   cmd->callback([args] {
     if (!std::filesystem::is_directory(args->input)) {
-      const pipeline::SeedPreset preset;
-      auto img = preset.picture(audio::load(args->input, preset.audio));
+      auto img = experiment::reference_picture(args->input);
       features::write_png(args->out, args->reversed ? features::flip_left_right(img) : img);
       if (!global().quiet) std::cout << args->out << " (" << img.width << "x" << img.height << ")\n";
       return;

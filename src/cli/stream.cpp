@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "serve/pcm.h"
 #include "serve/stream.h"
 #include "util/error.h"
@@ -40,7 +41,7 @@ void emit(const std::vector<serve::HopResult>& hops, const serve::StreamEngine& 
 
 void setup(CLI::App& app) {
   auto a = std::make_shared<StreamArgs>();
-  auto* cmd = app.add_subcommand("stream", "Classify a live stream: raw PCM on stdin (or a file), one JSON line per hop");
+  auto* cmd = app.add_subcommand("stream", model_command_about("stream"));
   cmd->add_option("-m,--model", a->model, "model.pth or a cv run folder")->required();
   cmd->add_option("--format", a->format, "stdin sample format")->check(CLI::IsMember({"s16le", "f32le"}))->capture_default_str();
   cmd->add_option("--rate", a->rate_hz, "stdin sample rate (Hz)")->capture_default_str();

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/model_commands.h"
 #include "cli/preset_options.h"
 #include "eval/report.h"
 #include "experiment/train_run.h"
@@ -18,7 +19,7 @@ struct TrainArgs : PresetOptions {
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  auto* cmd = app.add_subcommand("train", "Train one model (writes OUT/model.pth, class_names.json, metrics.json)");
+  auto* cmd = app.add_subcommand("train", model_command_about("train"));
   add_preset_options(cmd, *args);
   cmd->add_option("--split", args->split, "patient (honest, 60/20/20 by patient) or recording (the reference's; leaks patients)")
       ->check(CLI::IsMember({"patient", "recording"}))->capture_default_str();

@@ -1,7 +1,9 @@
 #include "experiment/pictures.h"
 
 #include "data/index.h"
-#include "pipeline/seed.h"
+#include "audio/audio.h"
+#include "features/log_mel.h"
+#include "features/seed_image.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -10,9 +12,15 @@
 
 namespace murmur::experiment {
 
+features::Image reference_picture(const std::string& path) {
+  audio::LoadConfig load;
+  load.target_rate_hz = features::kReferenceRateHz;
+  return features::render_seed_image(features::log_mel(audio::load(path, load).samples, features::LogMelConfig{}),
+                                     features::SeedImageConfig{});
+}
+
 PicturesResult write_reference_pictures(const std::string& data_dir, const std::string& out_dir, int threads,
                                         bool quiet) {
-  const pipeline::SeedPreset preset;
   auto index = data::index_dataset(data_dir);
   std::vector<const data::Recording*> todo;
   for (auto& r : index.recordings)
@@ -26,7 +34,7 @@ PicturesResult write_reference_pictures(const std::string& data_dir, const std::
     const auto& r = *todo[i];
     const std::string cls = data::kClassNames[size_t(r.label)];
     try {
-      auto img = preset.picture(audio::load(r.path, preset.audio));
+      auto img = reference_picture(r.path);
       std::string base = out_dir + "/" + cls + "/" + r.name;
       features::write_png(base + ".png", img);
       features::write_png(base + "_time_reversed.png", features::flip_left_right(img));

@@ -27,6 +27,9 @@
 
 namespace murmur::features {
 
+// The rate the reference drew from: librosa.load's default (it upsampled BMD-HS's 4 kHz).
+inline constexpr int kReferenceRateHz = 22050;
+
 struct SeedImageConfig {
   int width_px = 1500;               // figure 10 in at 150 dpi, axes filling it
   int height_px = 600;               // 4 in at 150 dpi

@@ -25,7 +25,7 @@ torch::Tensor rgb_224(const features::Image& picture, int size) {
 }  // namespace
 
 SeedPreset::SeedPreset() {
-  audio.target_rate_hz = 22050;  // librosa.load's default rate: the reference upsampled 4 kHz
+  audio.target_rate_hz = features::kReferenceRateHz;  // librosa.load's default: the reference upsampled 4 kHz
 }                                // every other default is the reference's
 
 void SeedPreset::own_from_json(const nlohmann::json& j) {

@@ -195,11 +195,9 @@ struct Server::Impl {
         buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, pool.any())),
         http(limits_of(c)), max_bytes(size_t(c.max_upload_mb * 1024 * 1024)) {
     info["server"] = cfg;
+    http.set_tcp_nodelay(true);  // else keep-alive clients wait ~40 ms per answer (Nagle, delayed ACK)
     // httplib's default also sets SO_REUSEPORT, which lets a second server share a busy port
     // and silently split its traffic; SO_REUSEADDR alone still allows quick restarts.
-    // Answers leave at once: without TCP_NODELAY a keep-alive client's next request waits ~40 ms
-    // for the delayed ACK of the response's second segment (Nagle), measured by bench/serve_load.sh.
-    http.set_tcp_nodelay(true);
     http.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);

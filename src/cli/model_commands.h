@@ -1,0 +1,32 @@
+// The subcommands that run models. They live in `murmur-torch`, which links LibTorch; `murmur`
+// itself does not, so `murmur --help`, index, synth, segment, spectrogram and compare start in
+// milliseconds (loading LibTorch and registering its operators costs ~0.6 s of every process that
+// links it: docs/RESULTS.md section 4). `murmur predict ...` runs `murmur-torch predict ...`
+// (execv, same arguments, same process id), found next to the running `murmur`.
+//
+//   cmd = app.add_subcommand("predict", model_command_about("predict"));  // in murmur-torch
+#pragma once
+
+#include <string>
+
+namespace murmur::cli {
+
+struct ModelCommand {
+  const char* name;
+  const char* about;  // the one-line description both binaries show
+};
+
+inline constexpr ModelCommand kModelCommands[] = {
+    {"cv", "Cross-validate by patient; writes RUN_DIR/report.json, report.html, oof_predictions.csv"},
+    {"demo", "Synthesise (or use --data), index, draw spectrograms, cross-validate, report, predict"},
+    {"evaluate", "Evaluate a model on the test side of the split it was trained with (read from the checkpoint)"},
+    {"predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)"},
+    {"serve", "Serve a model over HTTP: JSON API and a web page (GET /)"},
+    {"stream", "Classify a live stream: raw PCM on stdin (or a file), one JSON line per hop"},
+    {"train", "Train one model (writes OUT/model.pth, class_names.json, metrics.json)"},
+};
+
+// The description of a model command (throws std::logic_error for a name not in the table).
+std::string model_command_about(const std::string& name);
+
+}  // namespace murmur::cli
