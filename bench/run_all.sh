@@ -13,6 +13,9 @@ echo "== side by side with the reference's Python pipeline"
 echo
 echo "== seed preset against the reference's PyTorch code (training, forward, predict), 2 threads"
 /usr/bin/python3 bench/seed_side_by_side.py "$BUILD" 2 64
+echo
+echo "== whole processes against the reference's Python pipeline: one file, and a folder on all cores"
+/usr/bin/python3 bench/batch_side_by_side.py "$BUILD" all 200
 for extra in bench/*_load.sh; do
   [ -f "$extra" ] && { echo; echo "== $extra"; bash "$extra" "$BUILD"; }
 done

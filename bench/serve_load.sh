@@ -2,7 +2,7 @@
 # `murmur serve` under load from outside, as a user runs it: one `murmur serve` process, a 20 s
 # recording POSTed by ApacheBench (`ab` from apache2-utils, keep-alive) at 1, 4, 16 and 64
 # concurrent clients. Prints throughput, p50/p99 latency and failures per level.
-#   bash bench/serve_load.sh [BUILD_DIR] [MODEL] [REQUESTS_PER_LEVEL]
+#   bash bench/serve_load.sh [BUILD_DIR] [MODEL] [REQUESTS_PER_LEVEL] [SERVE FLAGS...]
 # Without MODEL it trains a small native model on synthetic data first (same architecture, so the
 # same cost per request). The per-client connection limit is raised to the client count: all
 # load comes from one address here, as it would through a proxy.
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 MODEL=${2:-}
 REQUESTS=${3:-2000}
+shift $(( $# < 3 ? $# : 3 ))  # the rest: extra `murmur serve` flags (e.g. --workers 2)
 MURMUR=$(realpath "$BUILD/murmur")
 command -v ab >/dev/null || { echo "serve_load: ab not found (apt-get install apache2-utils); skipped"; exit 0; }
 WORK=$(mktemp -d /tmp/murmur_serve_load.XXXXXX)
@@ -26,10 +27,10 @@ WAVS=("$WORK"/data/train/*.wav)
 WAV=${WAVS[0]}
 PORT=$(( 20000 + RANDOM % 20000 ))
 "$MURMUR" -q --threads 1 serve --model "$MODEL" --port "$PORT" --max-connections 200 \
-  --max-connections-per-client 100 2>"$WORK/serve.log" &
+  --max-connections-per-client 100 "$@" 2>"$WORK/serve.log" &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "model $MODEL; $(nproc) cores; $REQUESTS requests per level; recording $(basename "$WAV") ($(stat -c %s "$WAV") bytes)"
+echo "model $MODEL; serve flags: ${*:-none}; $(nproc) cores; $REQUESTS requests per level; recording $(basename "$WAV") ($(stat -c %s "$WAV") bytes)"
 printf "%-8s %10s %9s %9s %9s %7s\n" clients "req/s" "p50_ms" "p99_ms" "max_ms" failed
 ab -q -k -n 50 -c 1 -p "$WAV" -T audio/wav "http://127.0.0.1:$PORT/v1/predict" >/dev/null 2>&1  # warm-up
 for c in 1 4 16 64; do
