@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <unistd.h>
@@ -37,8 +38,9 @@ inline const std::string& scratch_dir() {
   static const std::string dir = [] {
     const char* tmp = std::getenv("TMPDIR");
     std::string d = std::string(tmp && *tmp ? tmp : "/tmp") + "/murmur_fuzz_" + std::to_string(::getpid());
-    std::string cmd = "mkdir -p '" + d + "'";
-    if (std::system(cmd.c_str()) != 0) std::abort();
+    std::error_code ec;
+    std::filesystem::create_directories(d, ec);
+    if (ec) std::abort();
     return d;
   }();
   return dir;

@@ -3,7 +3,6 @@
 // byte: before it train.csv, after it additional_metadata.csv (absent if there is no NUL). The
 // folder's train/ holds a few empty recordings with BMD-HS names, quirks included (the index
 // reads names, not audio). Seeds: fuzz/corpus/index.
-#include <cstring>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>

@@ -137,19 +137,23 @@ std::string container_of(const std::string& head) {
 
 const std::vector<std::string> kContainers{"wav", "flac", "ogg", "aiff"};
 
+std::string joined(const std::vector<std::string>& names) {  // "wav, flac"
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 // Refuses, before libsndfile sees the bytes, a container the caller does not accept.
 void check_container(const std::string& head, const std::string& name, const LoadConfig& cfg) {
   if (cfg.containers.empty()) return;
   const std::string kind = container_of(head);
   if (std::find(cfg.containers.begin(), cfg.containers.end(), kind) != cfg.containers.end()) return;
-  std::string accepted;
-  for (const auto& c : cfg.containers) accepted += (accepted.empty() ? "" : ", ") + c;
   throw Error(name + ": " + (kind.empty() ? "not a recognised audio file" : kind + " files are not accepted here") +
-              " (accepted: " + accepted + ")");
+              " (accepted: " + joined(cfg.containers) + ")");
 }
 
 std::string describe_open_error(const std::string& name, SNDFILE* sf) {
-  return name + ": not a readable audio file (" + sf_strerror(sf) + "; reads wav, flac, ogg)";
+  return name + ": not a readable audio file (" + sf_strerror(sf) + "; reads " + joined(kContainers) + ")";
 }
 
 }  // namespace
@@ -162,7 +166,7 @@ void LoadConfig::validate(const std::string& section) const {
   util::check_setting(max_abs_sample > 0, key("max_abs_sample"), "must be > 0", max_abs_sample);
   for (const auto& c : containers)
     if (std::find(kContainers.begin(), kContainers.end(), c) == kContainers.end())
-      throw Error(key("containers") + ": unknown container '" + c + "' (known: wav, flac, ogg, aiff)");
+      throw Error(key("containers") + ": unknown container '" + c + "' (known: " + joined(kContainers) + ")");
   util::check_setting(min_duration_s >= 0, key("min_duration_s"), "must be >= 0", min_duration_s);
   util::check_setting(max_duration_s >= 0, key("max_duration_s"), "must be >= 0 (0 = no limit)", max_duration_s);
   util::check_setting(max_duration_s == 0 || max_duration_s >= min_duration_s, key("max_duration_s"),

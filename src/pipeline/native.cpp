@@ -123,7 +123,7 @@ Network NativePreset::for_inference(Network n) const {
 
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
-  n.module->eval();
+  ensure_eval(*n.module);
   auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
   // Windows are pooled inside NativeNet: one trunk pass over the whole recording [1, 1, F, T].
   return trunk->predict_windows(stored.unsqueeze(0), frames_per_window(), hop_frames()).mean(0);

@@ -76,7 +76,7 @@ torch::Tensor Predictor::predict_file(const std::string& path) const {
     auto input = preset().picture_input(features::read_png(path), path);
     torch::NoGradGuard no_grad;
     return mean_over_models([&](const Model& m) {
-      m.net.module->eval();
+      ensure_eval(*m.net.module);
       return torch::softmax(m.net.forward(input), 1)[0];
     });
   }

@@ -86,4 +86,10 @@ class Preset {
 
 using PresetPtr = std::shared_ptr<const Preset>;
 
+// Eval mode unless the network is in it already: inference from several threads at once
+// (predict's workers) then only reads the modules' flags.
+inline void ensure_eval(torch::nn::Module& module) {
+  if (module.is_training()) module.eval();
+}
+
 }  // namespace murmur::pipeline

@@ -76,7 +76,7 @@ Network SeedPreset::for_inference(Network n) const {
 
 torch::Tensor SeedPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
-  n.module->eval();
+  ensure_eval(*n.module);
   auto views = stored.slice(0, 0, std::min<int64_t>(eval_views, stored.size(0)));
   return torch::softmax(n.forward(normalise_seed(views.permute({0, 3, 1, 2}), image)), 1).mean(0);
 }

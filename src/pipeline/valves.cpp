@@ -34,7 +34,7 @@ void ValvesPreset::set_thresholds(const std::vector<float>& t) {
 
 torch::Tensor ValvesPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
-  n.module->eval();
+  ensure_eval(*n.module);
   auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
   return torch::sigmoid(trunk->window_logits(stored.unsqueeze(0), frames_per_window(), hop_frames())).mean(0);
 }
