@@ -10,6 +10,7 @@ whole processes, start to finish, timed from outside.
    each loading the model once). Recordings per second, and the ratio.
 
 Usage: /usr/bin/python3 bench/batch_side_by_side.py BUILD_DIR [CORES=all] [N_FILES=200] [BMDHS_DIR] [NATIVE_MODEL]
+       /usr/bin/python3 bench/batch_side_by_side.py --one WAV   (the one-recording process it times)
 Without NATIVE_MODEL a small native model is trained on synthetic data first (same architecture,
 so the same cost per recording).
 """
@@ -19,18 +20,6 @@ import os, subprocess, sys, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 HERE = os.path.dirname(os.path.abspath(__file__))
 REFERENCE = os.path.join(HERE, '..', '..', 'shared', 'reference', 'seed_model.pth')
-
-ONE_FILE_PY = f'''
-import sys
-sys.path.insert(0, {os.path.join(HERE)!r}); sys.path.insert(0, {os.path.join(HERE, '..', 'tools')!r})
-from side_by_side import reference_tensor
-import torch
-torch.set_num_threads(1)
-from check_checkpoint import SeedCNN
-m = SeedCNN(5); m.load_state_dict(torch.load(sys.argv[2], map_location='cpu')['model_state_dict']); m.eval()
-with torch.no_grad():
-    print(torch.softmax(m(torch.from_numpy(reference_tensor(sys.argv[1]))[None]), 1).tolist())
-'''
 
 _model = None
 
@@ -65,6 +54,10 @@ def best_of(n, f):
 
 
 def main():
+    if sys.argv[1:2] == ['--one']:  # the Python side of one recording: a whole process
+        _init(REFERENCE)
+        print(_predict(sys.argv[2]))
+        return
     build = sys.argv[1] if len(sys.argv) > 1 else 'build'
     cores = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != 'all' else os.cpu_count()
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 200
@@ -86,7 +79,7 @@ def main():
             native = f'{tmp}/model/model.pth'
         one = files[0]
         rows = []
-        py_one = best_of(3, lambda: wall(['/usr/bin/python3', '-c', ONE_FILE_PY, one, REFERENCE]))
+        py_one = best_of(3, lambda: wall(['/usr/bin/python3', os.path.abspath(__file__), '--one', one]))
         for name, model in (('seed', REFERENCE), ('native', native)):
             t = best_of(3, lambda: wall([murmur, '-q', '--threads', '1', 'predict', '--model', model, one]))
             rows.append((f'one recording, one process, 1 thread ({name}), s', t, py_one, py_one / t))
