@@ -126,6 +126,24 @@ TEST(Cli, TrainPredictCvCompare) {
   EXPECT_EQ(j["skipped"].size(), 1u);
   EXPECT_TRUE(contains(j["skipped"][0].get<std::string>(), "corrupt.wav")) << p.out;
   EXPECT_EQ(j["patients"][0]["patient"], "AS_002");
+  // --explain: each answer with the phase and band it relied on; the patient's names its site.
+  const std::string pair = d + "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav";
+  CliRun why = run_murmur("--json predict --explain --model " + d + "/model/model.pth " + pair);
+  ASSERT_EQ(why.code, 0) << why.out;
+  auto wj = json_in(why.out);
+  ASSERT_EQ(wj["recordings"].size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& r = wj["recordings"][i];
+    EXPECT_EQ(r["probabilities"], j["recordings"][i]["probabilities"]) << "explaining changes no answer";
+    const auto& c = r["explanation"]["classes"][0];
+    EXPECT_EQ(c["class"], r["class"]);
+    const std::string phase = c["phase"];
+    EXPECT_TRUE(phase == "systolic" || phase == "diastolic" || phase == "both" || phase == "unclear") << phase;
+    EXPECT_EQ(c["bands"].size(), 4u);
+  }
+  EXPECT_TRUE(contains(wj["patients"][0]["explanation"]["sentence"].get<std::string>(), ", strongest at ")) << why.out;
+  CliRun why_text = run_murmur("predict --explain --model " + d + "/model/model.pth " + pair);
+  EXPECT_TRUE(contains(why_text.out, "    why: ")) << why_text.out;
   // Evaluate reads the split from the checkpoint; the epoch log sits next to it.
   CliRun ev = run_murmur("--json evaluate --model " + d + "/model/model.pth --data " + d + "/data");
   ASSERT_EQ(ev.code, 0) << ev.out;
@@ -238,6 +256,11 @@ TEST(Cli, PredictWithReferenceCheckpoint) {
   const char* names[5] = {"AR", "AS", "MR", "MS", "N"};
   for (int k = 0; k < 5; ++k)
     EXPECT_NEAR(pj["recordings"][0]["probabilities"][names[k]].get<double>(), golden_probs[k].get<double>(), 1e-4) << names[k];
+  // The seed picture has no time and frequency axes of its own to mask: --explain says so first.
+  CliRun why = run_murmur("predict --explain --model " + s + "/reference/seed_model.pth " + s +
+                          "/data/bmd-hs/train/AS_005_sit_Aor.wav");
+  EXPECT_EQ(why.code, 1) << why.out;
+  EXPECT_TRUE(contains(why.out, "--explain:") && contains(why.out, "presets native and valves")) << why.out;
 }
 
 // `murmur` itself links no LibTorch, so it starts in milliseconds; the model commands run in

@@ -74,5 +74,25 @@ TEST(NativeNet, PresetInferenceNetworkMatchesTheModule) {
   EXPECT_LT((m.recording_probs(stored) - expected).abs().max().item<double>(), 1e-5);
 }
 
+// With native.phase_channels the network takes [B, 3, F, T], frozen or not, and says what it
+// expected when given the other layout.
+TEST(NativeNet, TakesThePhaseChannelsWhenThePresetAddsThem) {
+  auto preset = std::make_shared<pipeline::NativePreset>();
+  preset->native.phase_channels = true;
+  pipeline::Model m = pipeline::Model::fresh(preset);
+  const torch::Tensor stored = torch::randn({3, 32, 626});
+  const torch::Tensor expected = m.recording_probs(stored);
+  ASSERT_EQ(expected.numel(), 5);
+  m.net = preset->for_inference(m.net);
+  EXPECT_LT((m.recording_probs(stored) - expected).abs().max().item<double>(), 1e-5);
+  try {
+    m.recording_probs(torch::randn({1, 32, 626}));
+    ADD_FAILURE() << "a one-channel input was accepted by a three-channel network";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("expected input [B, 3, n_mels, frames]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("with 1 channels"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace murmur::model

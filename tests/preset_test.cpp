@@ -1,5 +1,6 @@
 // Presets: configs round-trip, features have the documented shapes, overrides are checked, and
 // the native pipeline accepts recordings from other stethoscopes (rates, lengths, channels).
+#include "pipeline/augment.h"
 #include "pipeline/model.h"
 #include "pipeline/native.h"
 #include "pipeline/registry.h"
@@ -15,6 +16,7 @@
 
 #include "data/cache.h"
 #include "data/recording.h"
+#include "segment_test_util.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -149,6 +151,72 @@ TEST(Preset, NativeAcceptsOtherRatesAndLengths) {
   }
   auto probs = m.recording_probs(p->features(tone_audio(4000, 600.0)));
   EXPECT_NEAR(probs.sum().item<double>(), 1.0, 1e-5);
+}
+
+// native.phase_channels: the log-mel channel is unchanged, and channels 1 and 2 mark the frames
+// that lie in systole and in diastole of a synthetic recording whose beats are known.
+TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
+  auto c = murmur::test::draw_segment_case(5, 72);
+  c.snr_db = 30;
+  c.rate_hz = 4000;
+  c.duration_s = 12;
+  std::vector<murmur::synth::CardiacCycle> truth;
+  murmur::audio::Audio a;
+  a.sample_rate_hz = 4000;
+  a.samples = murmur::test::render(c, truth);
+  mp::NativePreset plain, phased;
+  phased.native.phase_channels = true;
+  EXPECT_NE(plain.feature_json(), phased.feature_json());  // separate feature caches
+  const auto mel = plain.features(a), x = phased.features(a);
+  ASSERT_EQ(x.size(0), 3);
+  EXPECT_TRUE(torch::equal(x[0], mel[0]));
+  EXPECT_EQ((x[1] * x[2]).sum().item<double>(), 0.0);  // never both
+  EXPECT_TRUE(torch::equal(x[1], x[1][0].expand_as(x[1])));  // the same for every band
+  const double hop_s = double(phased.log_mel.hop) / phased.log_mel.sample_rate_hz;
+  int inside_systole = 0, marked_systole = 0, inside_diastole = 0, marked_diastole = 0;
+  for (const auto& cy : truth) {
+    for (int64_t k = 0; k < x.size(2); ++k) {
+      const double t = double(k) * hop_s;
+      if (t > cy.s1_s + 0.15 && t < cy.s2_s - 0.03) {
+        ++inside_systole;
+        marked_systole += x[1][0][k].item<float>() == 1.f;
+      }
+      if (t > cy.s2_s + 0.15 && t < cy.next_s1_s - 0.05) {
+        ++inside_diastole;
+        marked_diastole += x[2][0][k].item<float>() == 1.f;
+      }
+    }
+  }
+  ASSERT_GT(inside_systole, 20);
+  ASSERT_GT(inside_diastole, 40);
+  EXPECT_GE(marked_systole, 0.9 * inside_systole);
+  EXPECT_GE(marked_diastole, 0.9 * inside_diastole);
+}
+
+// Training augmentation masks and shifts the log-mel channel only; the phase channels travel with
+// the windows and time reversal, so a frame keeps its label.
+TEST(Preset, AugmentationNeverMasksThePhaseChannels) {
+  torch::manual_seed(11);
+  mp::NativePreset p;
+  p.native.phase_channels = true;
+  p.native.freq_masks = 4;
+  p.native.time_masks = 4;
+  // Channel 0 = 1 + frame index; channels 1 and 2 = frame index parity (a per-frame label).
+  auto t = torch::arange(300, torch::kFloat);
+  auto batch = torch::stack({(t + 1).expand({32, 300}), torch::remainder(t, 2).expand({32, 300}),
+                             1 - torch::remainder(t, 2).expand({32, 300})}).unsqueeze(0).repeat({8, 1, 1, 1});
+  const auto x = p.augment(batch);
+  ASSERT_EQ(x.sizes(), (std::vector<int64_t>{8, 3, 32, p.frames_per_window()}));
+  EXPECT_TRUE(torch::equal(x.select(1, 1) + x.select(1, 2), torch::ones_like(x.select(1, 1))));
+  EXPECT_TRUE(torch::equal(x.select(1, 1), x.select(1, 1).slice(1, 0, 1).expand_as(x.select(1, 1))));
+  EXPECT_GT((x.select(1, 0) == 0).sum().item<int64_t>(), 0);  // the masks did fall on channel 0
+  // Where channel 0 was not masked, its frame index still has the parity channel 1 says.
+  const auto kept = x.select(1, 0) != 0;
+  const auto parity = torch::remainder(x.select(1, 0) - 1, 2);
+  EXPECT_TRUE(torch::equal(parity.masked_select(kept), x.select(1, 1).masked_select(kept)));
+  const auto g = mp::random_gain(x, 6.0);
+  EXPECT_TRUE(torch::equal(g.slice(1, 1, 3), x.slice(1, 1, 3)));
+  EXPECT_FALSE(torch::equal(g.select(1, 0), x.select(1, 0)));
 }
 
 TEST(Preset, OverridesAreCheckedAndApplied) {

@@ -15,6 +15,7 @@ void NativeNetConfig::validate(const std::string& section) const {
   util::check_setting(!(dropout < 0 || dropout >= 1), key("dropout"), "must be in [0, 1)", dropout);
   util::check_setting(n_classes >= 2, key("n_classes"), "must be at least 2", n_classes);
   util::check_setting(n_classes <= 1000, key("n_classes"), "must be at most 1000", n_classes);
+  util::check_setting(in_channels == 1 || in_channels == 3, key("in_channels"), "must be 1 or 3", in_channels);
 }
 
 void to_json(nlohmann::json& j, const NativeNetConfig& c) {
@@ -44,7 +45,7 @@ NativeNetImpl::NativeNetImpl(const NativeNetConfig& cfg) : cfg_(cfg) {
   cfg_.validate();
   const int w = cfg_.width;
   torch::nn::Sequential seq;
-  add_block(seq, 1, w, true);
+  add_block(seq, cfg_.in_channels, w, true);
   add_block(seq, w, 2 * w, true);
   add_block(seq, 2 * w, 4 * w, true);
   add_block(seq, 4 * w, 4 * w, false);
@@ -54,8 +55,9 @@ NativeNetImpl::NativeNetImpl(const NativeNetConfig& cfg) : cfg_(cfg) {
 }
 
 torch::Tensor NativeNetImpl::trunk(const torch::Tensor& x) {
-  if (x.dim() != 4 || x.size(1) != 1)
-    throw Error("NativeNet: expected input [B, 1, n_mels, frames], got " + std::to_string(x.dim()) + " dims");
+  if (x.dim() != 4 || x.size(1) != cfg_.in_channels)
+    throw Error("NativeNet: expected input [B, " + std::to_string(cfg_.in_channels) + ", n_mels, frames], got " +
+                std::to_string(x.dim()) + " dims" + (x.dim() == 4 ? " with " + std::to_string(x.size(1)) + " channels" : ""));
   if (folded_.empty() || is_training()) return trunk_->forward(x);
   torch::NoGradGuard no_grad;
   auto h = enter_backend(x);

@@ -1,7 +1,7 @@
 // NativeNet: murmur's own small CNN for heart sounds (preset `native`).
 //
 //   murmur::model::NativeNet net(NativeNetConfig{});          // ~60k parameters at width 16
-//   torch::Tensor logits = net->forward(x);                    // x [B, 1, n_mels, frames] -> [B, 5]
+//   torch::Tensor logits = net->forward(x);                    // x [B, C, n_mels, frames] -> [B, 5]
 //   torch::Tensor probs = net->predict_windows(x, win, hop);   // one recording: [n_windows, 5]
 //
 // Four 3x3 conv blocks (Conv -> BatchNorm -> ReLU, max-pooled 2x after the first three),
@@ -23,6 +23,9 @@ struct NativeNetConfig {
   int width = 16;          // channels of the first block
   double dropout = 0.3;    // before the linear head
   int n_classes = 5;
+  // Input channels: 1 (log-mel), or 3 with the cardiac-phase channels (native.phase_channels).
+  // Derived from the preset's features, not a setting of its own, so not in the JSON.
+  int in_channels = 1;
   void validate(const std::string& section = "net") const;  // "net.field: rule (got v)"
 };
 
@@ -32,11 +35,11 @@ void from_json(const nlohmann::json& j, NativeNetConfig& c);
 class NativeNetImpl : public torch::nn::Module {
  public:
   explicit NativeNetImpl(const NativeNetConfig& cfg = {});
-  torch::Tensor forward(const torch::Tensor& x);  // [B, 1, F, T] -> logits [B, K]
+  torch::Tensor forward(const torch::Tensor& x);  // [B, in_channels, F, T] -> logits [B, K]
   // [B, C, F', T'] feature map of the trunk.
   torch::Tensor trunk(const torch::Tensor& x);
   // Softmax probabilities of each window of `window_frames` input frames every `hop_frames`,
-  // from one trunk pass over x [1, 1, F, T]: [n_windows, K]. Recordings shorter than one
+  // from one trunk pass over x [1, C, F, T]: [n_windows, K]. Recordings shorter than one
   // window give one window over everything.
   torch::Tensor predict_windows(const torch::Tensor& x, int window_frames, int hop_frames);
   torch::Tensor window_logits(const torch::Tensor& x, int window_frames, int hop_frames);  // before softmax

@@ -23,7 +23,9 @@ void random_time_reverse(torch::Tensor& x, double p) {
 }
 
 torch::Tensor random_gain(const torch::Tensor& x, double gain_db) {
-  return x + (torch::rand({x.size(0), 1, 1, 1}) * 2 - 1) * float(gain_db / 10.0);
+  auto y = x.clone();  // channel 0 only: the others are phase indicators, not levels
+  y.slice(1, 0, 1).add_((torch::rand({x.size(0), 1, 1, 1}) * 2 - 1) * float(gain_db / 10.0));
+  return y;
 }
 
 void spec_augment(torch::Tensor& x, const SpecAugmentConfig& cfg) {
@@ -32,12 +34,12 @@ void spec_augment(torch::Tensor& x, const SpecAugmentConfig& cfg) {
     for (int m = 0; m < cfg.freq_masks && cfg.freq_mask_bins > 0; ++m) {
       int64_t width = torch::randint(0, cfg.freq_mask_bins + 1, {1}).item<int64_t>();
       int64_t f0 = torch::randint(0, std::max<int64_t>(1, f - width), {1}).item<int64_t>();
-      x[i].slice(1, f0, f0 + width).zero_();
+      x[i][0].slice(0, f0, f0 + width).zero_();
     }
     for (int m = 0; m < cfg.time_masks && cfg.time_mask_frames > 0; ++m) {
       int64_t width = torch::randint(0, cfg.time_mask_frames + 1, {1}).item<int64_t>();
       int64_t t0 = torch::randint(0, std::max<int64_t>(1, w - width), {1}).item<int64_t>();
-      x[i].slice(2, t0, t0 + width).zero_();
+      x[i][0].slice(1, t0, t0 + width).zero_();
     }
   }
 }

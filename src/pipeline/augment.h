@@ -1,4 +1,4 @@
-// Training augmentation for spectrogram windows [B, 1, F, T] (preset native): each function
+// Training augmentation for spectrogram windows [B, C, F, T] (preset native): each function
 // draws from LibTorch's global generator in a fixed order, so a seeded run repeats exactly.
 //
 //   auto x = random_windows(batch, 125);          // [B, 1, F, 125] at random starts
@@ -15,6 +15,8 @@ namespace murmur::pipeline {
 torch::Tensor random_windows(const torch::Tensor& batch, int64_t frames);
 // Reverses each item in time with probability p.
 void random_time_reverse(torch::Tensor& x, double p);
+// Gain and masks change channel 0 (the log-mel) only; further channels (cardiac phase) are
+// labels of the frames, so they move with the windows and time reversal but are never masked.
 // Adds a uniform random offset in [-gain_db/10, gain_db/10] per item (gain_db > 0).
 torch::Tensor random_gain(const torch::Tensor& x, double gain_db);
 

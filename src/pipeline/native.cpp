@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "pipeline/augment.h"
+#include "segment/segment.h"
 #include "util/check.h"
 
 namespace murmur::pipeline {
@@ -22,7 +23,8 @@ void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
   j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
        {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
        {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
-       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training}};
+       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training},
+       {"phase_channels", c.phase_channels}};
 }
 
 void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
@@ -39,6 +41,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.train_s = j.value("train_s", d.train_s);
   c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
   c.md_training = j.value("md_training", d.md_training);
+  c.phase_channels = j.value("phase_channels", d.phase_channels);
 }
 
 NativePreset::NativePreset() {
@@ -72,8 +75,10 @@ void NativePreset::validate_own() const {
 }
 
 nlohmann::json NativePreset::feature_json() const {
-  return {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel},
-          {"standardize", native.standardize}};
+  nlohmann::json j = {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel},
+                      {"standardize", native.standardize}};
+  if (native.phase_channels) j["phase_channels"] = true;  // absent when off: older caches stay valid
+  return j;
 }
 
 torch::Tensor NativePreset::features(const audio::Audio& a) const {
@@ -81,7 +86,17 @@ torch::Tensor NativePreset::features(const audio::Audio& a) const {
   features::Matrix db = features::log_mel(a.samples, log_mel);
   auto t = torch::from_blob(db.data.data(), {1, db.rows, db.cols}, torch::kFloat).clone();
   if (native.standardize) t = (t - t.mean()) / (t.std() + 1e-5);
-  return t;
+  if (!native.phase_channels) return t;
+  // Frame k of the log-mel is centred at k * hop: the segmenter's state there, as two indicators.
+  auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, "recording");
+  auto states = segment::states_at(seg, double(log_mel.hop) / log_mel.sample_rate_hz, int(db.cols));
+  auto phase = torch::zeros({2, 1, db.cols});
+  auto acc = phase.accessor<float, 3>();
+  for (int k = 0; k < db.cols; ++k) {
+    if (states[size_t(k)] == segment::State::kSystole) acc[0][0][k] = 1;
+    if (states[size_t(k)] == segment::State::kDiastole) acc[1][0][k] = 1;
+  }
+  return torch::cat({t, phase.expand({2, db.rows, db.cols})});
 }
 
 int NativePreset::frames_per_window() const {
@@ -97,7 +112,7 @@ int NativePreset::train_frames() const {
 }
 
 torch::Tensor NativePreset::train_views(const torch::Tensor& stored) const {
-  // Cut or zero-pad [1, F, T] to [1, F, train_frames], as one view [1, 1, F, T].
+  // Cut or zero-pad [C, F, T] to [C, F, train_frames], as one view [1, C, F, T].
   const int frames = train_frames();
   auto s = stored.size(2) >= frames ? stored.slice(2, 0, frames) : torch::constant_pad_nd(stored, {0, frames - stored.size(2)});
   return s.unsqueeze(0);
@@ -112,7 +127,9 @@ torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {
 }
 
 Network NativePreset::make_network() const {
-  model::NativeNet module(net);
+  auto cfg = net;
+  cfg.in_channels = input_channels();
+  model::NativeNet module(cfg);
   return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x); }};
 }
 
@@ -121,11 +138,39 @@ Network NativePreset::for_inference(Network n) const {
   return n;
 }
 
+torch::Tensor NativePreset::occluded(const torch::Tensor& stored, const Occlusion& o) const {
+  // Standardised features: 0 is the recording's mean level. Frame k is centred at k * hop.
+  auto x = stored.clone();
+  auto mel = x[0];
+  const double hop_s = double(log_mel.hop) / log_mel.sample_rate_hz;
+  for (int64_t k = 0; k < mel.size(1); ++k) {
+    const double t = double(k) * hop_s;
+    for (const auto& [a, b] : o.spans_s)
+      if (t >= a && t < b) {
+        mel.select(1, k).zero_();
+        break;
+      }
+  }
+  if (o.hi_hz > o.lo_hz) {
+    // A band's frequency: the peak of its mel filter.
+    const features::Matrix fb = features::mel_filterbank(log_mel);
+    const double bin_hz = double(log_mel.sample_rate_hz) / log_mel.n_fft;
+    for (int b = 0; b < fb.rows && b < mel.size(0); ++b) {
+      int peak = 0;
+      for (int c = 1; c < fb.cols; ++c)
+        if (fb.at(b, c) > fb.at(b, peak)) peak = c;
+      const double hz = peak * bin_hz;
+      if (hz >= o.lo_hz && hz < o.hi_hz) mel.select(0, b).zero_();
+    }
+  }
+  return x;
+}
+
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   torch::NoGradGuard no_grad;
   ensure_eval(*n.module);
   auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
-  // Windows are pooled inside NativeNet: one trunk pass over the whole recording [1, 1, F, T].
+  // Windows are pooled inside NativeNet: one trunk pass over the whole recording [1, C, F, T].
   return trunk->predict_windows(stored.unsqueeze(0), frames_per_window(), hop_frames()).mean(0);
 }
 

@@ -2,12 +2,13 @@
 //
 //   auto p = std::make_unique<NativePreset>();      // or make_preset("native")
 //   p->native.window_s = 3.0;                       // --set native.window_s=3
-//   torch::Tensor stored = p->features(audio_4khz); // [1, n_mels, frames], standardised
+//   torch::Tensor stored = p->features(audio_4khz); // [1 or 3, n_mels, frames], standardised
 //
 // The file's own rate resampled to 4 kHz (down, or up for 2-4 kHz stethoscopes); log-mel on one
 // fixed axis for every recording (32 bands 25-800 Hz, fixed dB reference, no per-file crop);
 // per-recording standardisation. Training: random 4 s windows (several per recording per epoch),
 // time reversal, SpecAugment masks (augment.h); the multi-disease patients as soft targets.
+// Optional (native.phase_channels): two more channels marking systolic and diastolic frames.
 // Evaluation: every 4 s window (1 s hop) from one trunk pass of NativeNet, mean probability;
 // patients: normalised geometric mean of their recordings (chosen on development folds).
 #pragma once
@@ -28,6 +29,10 @@ struct NativeFeatureConfig {
   double train_s = 20.0;            // training uses (up to) this much of each recording
   int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
   bool md_training = true;          // multi-disease patients as extra training data (never tested)
+  // Cardiac phase as two more input channels (1 in systole / in diastole, per frame, from
+  // murmur's segmenter, segment/segment.h): lets the network tell systolic from diastolic
+  // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 7).
+  bool phase_channels = false;
   void validate(const std::string& section = "native") const;
 };
 void to_json(nlohmann::json& j, const NativeFeatureConfig& c);
@@ -51,10 +56,13 @@ class NativePreset : public Preset {
   Network for_inference(Network net) const override;  // BatchNorm folded, trunk in oneDNN
   torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const override;
   eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
+  torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const override;  // channel 0 := 0
+  bool occludable() const override { return true; }
 
   int frames_per_window() const;    // window_s in feature frames
   int hop_frames() const;           // window_hop_s in feature frames
   int train_frames() const;         // training recordings are cut or padded to this
+  int input_channels() const { return native.phase_channels ? 3 : 1; }
 
  protected:
   nlohmann::json own_json() const override { return {{"native", native}, {"net", net}}; }

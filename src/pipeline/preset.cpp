@@ -44,7 +44,8 @@ void Preset::validate() const {
 }
 
 features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px) const {
-  auto m = stored.reshape({stored.size(-2), stored.size(-1)}).to(torch::kFloat).contiguous();
+  // The first channel: the spectrogram (further channels, if any, are per-frame phase labels).
+  auto m = stored.reshape({-1, stored.size(-2), stored.size(-1)})[0].to(torch::kFloat).contiguous();
   const int bands = int(m.size(0)), frames = int(m.size(1));
   row_px = std::max(1, row_px);
   float lo = m.min().item<float>(), hi = m.max().item<float>();
@@ -71,6 +72,11 @@ void Preset::set_thresholds(const std::vector<float>&) {
 
 torch::Tensor Preset::picture_input(const features::Image&, const std::string& source) const {
   throw Error(source + ": a picture needs a model trained on pictures (preset seed); this one is " + name());
+}
+
+torch::Tensor Preset::occluded(const torch::Tensor&, const Occlusion&) const {
+  throw Error("preset " + name() + " cannot be explained by occlusion: its features have no time and frequency "
+              "axes of their own (presets native and valves can)");
 }
 
 void Preset::check_rate(const audio::Audio& a) const {

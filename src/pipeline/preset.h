@@ -77,6 +77,17 @@ class Preset {
   // A picture file as model input [1, ...] (picture presets); others refuse it.
   virtual torch::Tensor picture_input(const features::Image& picture, const std::string& source) const;
 
+  // Explanations by occlusion (explain.h): `stored` with the frames centred inside any of
+  // `spans_s` (seconds) and the bands centred in [lo_hz, hi_hz) set to the recording's mean level.
+  // Presets whose features have no time and frequency axes of their own (the seed preset's
+  // picture) refuse with murmur::Error.
+  struct Occlusion {
+    std::vector<std::pair<double, double>> spans_s;
+    double lo_hz = 0, hi_hz = 0;
+  };
+  virtual torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const;
+  virtual bool occludable() const { return false; }
+
  protected:
   virtual nlohmann::json own_json() const = 0;          // the preset's own sections
   virtual void own_from_json(const nlohmann::json& j) = 0;

@@ -1,0 +1,157 @@
+#include "pipeline/explain.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "util/check.h"
+#include "util/error.h"
+
+namespace murmur::pipeline {
+
+namespace {
+
+std::vector<double> as_doubles(const torch::Tensor& t) {
+  auto d = t.to(torch::kDouble).contiguous();
+  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
+}
+
+std::vector<std::pair<double, double>> spans_of(const segment::Segmentation& s, segment::State state) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& g : s.segments)
+    if (g.state == state) out.emplace_back(g.start_s, g.end_s);
+  return out;
+}
+
+double total_s(const std::vector<std::pair<double, double>>& spans) {
+  double t = 0;
+  for (const auto& [a, b] : spans) t += b - a;
+  return t;
+}
+
+std::string band_name(const BandReliance& b) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.0f-%.0f Hz", b.lo_hz, b.hi_hz);
+  return buf;
+}
+
+std::string phase_of(double systole_drop, double diastole_drop, const ExplainConfig& cfg) {
+  const bool s = systole_drop >= cfg.min_drop, d = diastole_drop >= cfg.min_drop;
+  if (s && systole_drop >= cfg.phase_ratio * std::max(0.0, diastole_drop)) return "systolic";
+  if (d && diastole_drop >= cfg.phase_ratio * std::max(0.0, systole_drop)) return "diastolic";
+  if (s && d) return "both";
+  return "unclear";
+}
+
+}  // namespace
+
+std::string sentence(const ClassExplanation& c, const std::string& strongest_site) {
+  std::string where = c.phase == "unclear" ? "no single phase" : c.phase;
+  if (c.strongest_band >= 0) where += ", " + band_name(c.bands[size_t(c.strongest_band)]);
+  if (!strongest_site.empty()) where += ", strongest at " + strongest_site;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " (p %.2f; %.2f without systole, %.2f without diastole)", c.p, c.p_without_systole,
+                c.p_without_diastole);
+  return c.cls + (c.suspected ? "" : " (not suspected)") + ": " + where + buf;
+}
+
+void ExplainConfig::validate(const std::string& s) const {
+  util::check_setting(band_edges_hz.size() >= 2, util::setting_key(s, "band_edges_hz"), "needs at least two edges",
+                      band_edges_hz.size());
+  for (size_t i = 1; i < band_edges_hz.size(); ++i)
+    util::check_setting(band_edges_hz[i] > band_edges_hz[i - 1], util::setting_key(s, "band_edges_hz"),
+                        "must increase", band_edges_hz[i]);
+  util::check_setting(min_drop >= 0 && min_drop < 1, util::setting_key(s, "min_drop"), "must be in [0, 1)", min_drop);
+  util::check_setting(phase_ratio >= 1, util::setting_key(s, "phase_ratio"), "must be >= 1", phase_ratio);
+}
+
+std::string expected_phase(const std::string& cls) {
+  if (cls == "AS" || cls == "MR") return "systolic";
+  if (cls == "AR" || cls == "MS") return "diastolic";
+  return "";
+}
+
+Explanation explain(const Predictor& p, const audio::Audio& a, const ExplainConfig& cfg, const std::string& name) {
+  cfg.validate();
+  const Preset& preset = p.preset();
+  if (!preset.occludable())
+    throw Error(name + ": preset " + preset.name() + " cannot be explained by occlusion: its features have no time "
+                "and frequency axes of their own (presets native and valves can)");
+  const auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, name);
+  const auto systole = spans_of(seg, segment::State::kSystole), diastole = spans_of(seg, segment::State::kDiastole);
+  Explanation e;
+  e.heart_rate_bpm = seg.heart_rate_bpm;
+  e.systole_share = seg.duration_s > 0 ? total_s(systole) / seg.duration_s : 0;
+  e.diastole_share = seg.duration_s > 0 ? total_s(diastole) / seg.duration_s : 0;
+
+  const torch::Tensor stored = p.features_of(a);
+  const auto probs = as_doubles(p.predict_stored(stored));
+  auto without = [&](const Preset::Occlusion& o) { return as_doubles(p.predict_stored(preset.occluded(stored, o))); };
+  const auto no_systole = without({systole, 0, 0}), no_diastole = without({diastole, 0, 0});
+  std::vector<std::vector<double>> no_band;
+  for (size_t b = 0; b + 1 < cfg.band_edges_hz.size(); ++b)
+    no_band.push_back(without({{}, cfg.band_edges_hz[b], cfg.band_edges_hz[b + 1]}));
+
+  // Which classes: the answer (single-label), or each finding (multi-label; else the likeliest).
+  const auto& names = p.class_names();
+  const auto thresholds = p.thresholds();
+  std::vector<size_t> chosen;
+  const size_t top = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
+  if (thresholds.empty()) chosen.push_back(top);
+  for (size_t k = 0; k < thresholds.size() && k < probs.size(); ++k)
+    if (probs[k] >= thresholds[k]) chosen.push_back(k);
+  if (chosen.empty()) chosen.push_back(top);
+
+  for (size_t k = 0; k < names.size() && k < probs.size(); ++k) {
+    ClassExplanation c;
+    c.cls = names[k];
+    c.p = probs[k];
+    c.suspected = thresholds.empty() ? k == top : probs[k] >= thresholds[k];
+    c.p_without_systole = no_systole[k];
+    c.p_without_diastole = no_diastole[k];
+    c.systole_drop = c.p - c.p_without_systole;
+    c.diastole_drop = c.p - c.p_without_diastole;
+    c.phase = phase_of(c.systole_drop, c.diastole_drop, cfg);
+    for (size_t b = 0; b < no_band.size(); ++b) {
+      c.bands.push_back({cfg.band_edges_hz[b], cfg.band_edges_hz[b + 1], no_band[b][k], c.p - no_band[b][k]});
+      if (c.bands.back().drop >= cfg.min_drop &&
+          (c.strongest_band < 0 || c.bands.back().drop > c.bands[size_t(c.strongest_band)].drop))
+        c.strongest_band = int(b);
+    }
+    c.sentence = sentence(c);
+    e.all.push_back(std::move(c));
+  }
+  e.explained = chosen;
+  for (size_t k : chosen) e.sentence += (e.sentence.empty() ? "" : "; ") + e.all[k].sentence;
+  return e;
+}
+
+nlohmann::json to_json(const ClassExplanation& c) {
+  nlohmann::json bands = nlohmann::json::array();
+  for (const auto& b : c.bands)
+    bands.push_back(
+        {{"band", band_name(b)}, {"lo_hz", b.lo_hz}, {"hi_hz", b.hi_hz}, {"p_without", b.p_without}, {"drop", b.drop}});
+  return {{"class", c.cls},
+          {"p", c.p},
+          {"suspected", c.suspected},
+          {"phase", c.phase},
+          {"expected_phase", expected_phase(c.cls)},
+          {"p_without_systole", c.p_without_systole},
+          {"p_without_diastole", c.p_without_diastole},
+          {"systole_drop", c.systole_drop},
+          {"diastole_drop", c.diastole_drop},
+          {"strongest_band", c.strongest_band >= 0 ? band_name(c.bands[size_t(c.strongest_band)]) : ""},
+          {"bands", bands},
+          {"sentence", c.sentence}};
+}
+
+nlohmann::json to_json(const Explanation& e) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (size_t k : e.explained) classes.push_back(to_json(e.all[k]));
+  return {{"heart_rate_bpm", e.heart_rate_bpm},
+          {"systole_share", e.systole_share},
+          {"diastole_share", e.diastole_share},
+          {"classes", classes},
+          {"sentence", e.sentence}};
+}
+
+}  // namespace murmur::pipeline
