@@ -129,6 +129,16 @@ TEST(Serve, PredictRawAndMultipartAgree) {
   }
   EXPECT_NEAR(sum, 1.0, 1e-4);
   EXPECT_EQ(j["class"], best_name);
+  EXPECT_FALSE(j.contains("explanation")) << "only when asked";
+  // ?explain=1 adds why (the page asks for it), and changes no answer.
+  auto why = c.Post("/v1/predict?explain=1", heart_wav(), "audio/wav");
+  ASSERT_TRUE(why);
+  ASSERT_EQ(why->status, 200) << why->body;
+  auto wj = json_of(why);
+  for (auto& [k, v] : j["probabilities"].items()) EXPECT_NEAR(wj["probabilities"][k].get<double>(), v.get<double>(), 1e-6);
+  EXPECT_EQ(wj["explanation"]["classes"][0]["class"], j["class"]) << why->body;
+  EXPECT_NE(wj["explanation"]["sentence"].get<std::string>().find(j["class"].get<std::string>() + ": "), std::string::npos)
+      << why->body;
 
   httplib::MultipartFormDataItems items = {{"file", heart_wav(), "heart.wav", "audio/wav"}};
   auto multi = c.Post("/v1/predict", items);

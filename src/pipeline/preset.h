@@ -76,17 +76,11 @@ class Preset {
   virtual features::Image feature_picture(const torch::Tensor& stored, int row_px = 4) const;
   // A picture file as model input [1, ...] (picture presets); others refuse it.
   virtual torch::Tensor picture_input(const features::Image& picture, const std::string& source) const;
-
-  // Explanations by occlusion (explain.h): `stored` with the frames centred inside any of
-  // `spans_s` (seconds) and the bands centred in [lo_hz, hi_hz) set to the recording's mean level.
-  // Presets whose features have no time and frequency axes of their own (the seed preset's
-  // picture) refuse with murmur::Error.
-  struct Occlusion {
-    std::vector<std::pair<double, double>> spans_s;
-    double lo_hz = 0, hi_hz = 0;
-  };
+  // Explanations (explain.h): `stored` with the frames centred in any of `spans_s` and the bands
+  // centred in [lo_hz, hi_hz) at the recording's mean level; murmur::Error unless occludable().
+  struct Occlusion { std::vector<std::pair<double, double>> spans_s; double lo_hz = 0, hi_hz = 0; };
   virtual torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const;
-  virtual bool occludable() const { return false; }
+  virtual bool occludable() const { return false; }  // no: features without time and frequency axes
 
  protected:
   virtual nlohmann::json own_json() const = 0;          // the preset's own sections

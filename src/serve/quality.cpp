@@ -46,6 +46,11 @@ void to_json(nlohmann::json& j, const StreamConfig& c) {
        {"noise_cutoff_hz", c.noise_cutoff_hz}, {"noise_max_fraction", c.noise_max_fraction}};
 }
 
+void to_json(nlohmann::json& j, const Quality& q) {
+  j = {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
+       {"high_band_fraction", q.high_band_fraction}};
+}
+
 Quality assess_quality(const std::vector<float>& window, int rate_hz, const StreamConfig& cfg) {
   Quality q;
   if (window.empty()) {

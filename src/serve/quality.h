@@ -50,6 +50,8 @@ struct Quality {
   bool ok() const { return status == "ok"; }
 };
 
+void to_json(nlohmann::json& j, const Quality& q);  // {"status", "rms", "clipped_fraction", "high_band_fraction"}
+
 // Measures one window of mono samples at rate_hz against cfg's thresholds.
 Quality assess_quality(const std::vector<float>& window, int rate_hz, const StreamConfig& cfg);
 

@@ -11,13 +11,14 @@
 #include <mutex>
 #include <thread>
 
-#include "pipeline/predictor.h"
+#include "pipeline/explain.h"
 #include "serve/guard.h"
 #include "serve/stream.h"
 #include "serve/upload.h"
 #include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/semaphore.h"
 #include "util/json.h"
 
 namespace murmur::serve {
@@ -101,34 +102,6 @@ nlohmann::json build_model_info(const std::string& path, const pipeline::Predict
   return info;
 }
 
-// Requests decoded and classified at once (ServerConfig::workers): cheap endpoints and slow
-// uploads never wait behind model work.
-class Semaphore {
- public:
-  explicit Semaphore(int n) : n_(n) {}
-  template <class F>
-  auto with(F&& f) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return n_ > 0; });
-      --n_;
-    }
-    struct Release {
-      Semaphore& s;
-      ~Release() {
-        { std::lock_guard<std::mutex> lock(s.mutex_); ++s.n_; }
-        s.cv_.notify_one();
-      }
-    } release{*this};
-    return f();
-  }
-
- private:
-  int n_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-};
-
 Limits limits_of(const ServerConfig& c) {
   Limits l;
   l.max_connections = c.max_connections;
@@ -181,7 +154,7 @@ void to_json(nlohmann::json& j, const ServerConfig& c) {
 struct Server::Impl {
   ServerConfig cfg;
   ModelPool pool;
-  Semaphore inference;
+  util::Semaphore inference;  // requests decoded and classified at once (ServerConfig::workers)
   UploadBudget buffered;
   nlohmann::json info;
   GuardedServer http;
@@ -329,12 +302,21 @@ struct Server::Impl {
           // Features outside the pool (thread-safe, so workers overlap); only the network waits
           // for a model instance.
           torch::Tensor stored = any.features_of(a);
-          torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) { return p.predict_stored(stored); });
+          // ?explain=1: why, by occlusion over the cardiac cycle and bands (pipeline/explain.h).
+          const bool explain = req.get_param_value("explain") == "1";
+          nlohmann::json why = {{"unavailable", "preset " + any.preset().name() + " cannot be explained by occlusion"}};
+          torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) {
+            try {  // an explanation that fails (e.g. a clip too short to segment) costs no answer
+              if (explain && p.preset().occludable()) why = pipeline::to_json(pipeline::explain(p, a, {}, up.name));
+            } catch (const Error& e) {
+              why = {{"unavailable", e.what()}};
+            }
+            return p.predict_stored(stored);
+          });
           nlohmann::json o = pipeline::answer_json(any.class_names(), probs, any.thresholds());
           o.update({{"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
-                    {"channels", a.source_channels},
-                    {"quality", {{"status", q.status}, {"rms", q.rms}, {"clipped_fraction", q.clipped_fraction},
-                                 {"high_band_fraction", q.high_band_fraction}}}});
+                    {"channels", a.source_channels}, {"quality", nlohmann::json(q)}});
+          if (explain) o["explanation"] = why;
           return o;
         });
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

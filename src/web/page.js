@@ -88,6 +88,9 @@ function showResult(r) {
                 "); " + r.elapsed_ms.toFixed(0) + " ms";
   if (r.quality && r.quality.status !== "ok") details += "; signal quality: " + r.quality.status + " (result unreliable)";
   $("details").textContent = details;
+  // Why: which phase of the cardiac cycle and which band the answer relied on (occlusion).
+  const why = r.explanation || {};
+  $("why").textContent = why.sentence ? "Why: " + why.sentence : (why.unavailable ? "Why: " + why.unavailable : "");
 }
 
 // Every source of audio (drop, file chooser, microphone, self-test) ends here.
@@ -97,7 +100,7 @@ async function handle(blob, name) {
   const form = () => { const f = new FormData(); f.append("file", blob, name); return f; };
   try {
     const [pred, spec] = await Promise.all([
-      fetch("v1/predict", { method: "POST", body: form() }),
+      fetch("v1/predict?explain=1", { method: "POST", body: form() }),
       fetch("v1/spectrogram", { method: "POST", body: form() }),
       waveformOf(blob),
     ]);
