@@ -35,15 +35,10 @@ class DiastoleListener : public mp::NativePreset {
   }
   // The mel bands whose filter peaks between 100 and 200 Hz (as NativePreset::occluded decides).
   torch::Tensor band_rows() const {
-    auto fb = murmur::features::mel_filterbank(log_mel);
+    const std::vector<double> hz = band_peak_hz();
     std::vector<int64_t> rows;
-    for (int b = 0; b < fb.rows; ++b) {
-      int peak = 0;
-      for (int c = 1; c < fb.cols; ++c)
-        if (fb.at(b, c) > fb.at(b, peak)) peak = c;
-      const double hz = peak * double(log_mel.sample_rate_hz) / log_mel.n_fft;
-      if (hz >= 100 && hz < 200) rows.push_back(b);
-    }
+    for (size_t b = 0; b < hz.size(); ++b)
+      if (hz[b] >= 100 && hz[b] < 200) rows.push_back(int64_t(b));
     return torch::tensor(rows);
   }
 };

@@ -113,9 +113,7 @@ void setup(CLI::App& app) {
       try {
         if (args->explain) {
           why[i] = pipeline::explain(predictor, audio::load(files[i], predictor.preset().audio), {}, files[i]);
-          std::vector<double> p;
-          for (const auto& c : why[i].all) p.push_back(c.p);
-          answers[i] = torch::tensor(p, torch::kDouble);
+          answers[i] = torch::tensor(pipeline::probabilities(why[i]), torch::kDouble);
         } else {
           answers[i] = predictor.predict_file(files[i]);
         }

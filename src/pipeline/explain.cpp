@@ -71,6 +71,17 @@ std::string expected_phase(const std::string& cls) {
 }
 
 Explanation explain(const Predictor& p, const audio::Audio& a, const ExplainConfig& cfg, const std::string& name) {
+  return explain_stored(p, a, torch::Tensor(), cfg, name);  // features after the segmenter's checks
+}
+
+std::vector<double> probabilities(const Explanation& e) {
+  std::vector<double> out;
+  for (const auto& c : e.all) out.push_back(c.p);
+  return out;
+}
+
+Explanation explain_stored(const Predictor& p, const audio::Audio& a, const torch::Tensor& stored,
+                           const ExplainConfig& cfg, const std::string& name) {
   cfg.validate();
   const Preset& preset = p.preset();
   if (!preset.occludable())
@@ -83,9 +94,9 @@ Explanation explain(const Predictor& p, const audio::Audio& a, const ExplainConf
   e.systole_share = seg.duration_s > 0 ? total_s(systole) / seg.duration_s : 0;
   e.diastole_share = seg.duration_s > 0 ? total_s(diastole) / seg.duration_s : 0;
 
-  const torch::Tensor stored = p.features_of(a);
-  const auto probs = as_doubles(p.predict_stored(stored));
-  auto without = [&](const Preset::Occlusion& o) { return as_doubles(p.predict_stored(preset.occluded(stored, o))); };
+  const torch::Tensor x = stored.defined() ? stored : p.features_of(a);
+  const auto probs = as_doubles(p.predict_stored(x));
+  auto without = [&](const Preset::Occlusion& o) { return as_doubles(p.predict_stored(preset.occluded(x, o))); };
   const auto no_systole = without({systole, 0, 0}), no_diastole = without({diastole, 0, 0});
   std::vector<std::vector<double>> no_band;
   for (size_t b = 0; b + 1 < cfg.band_edges_hz.size(); ++b)

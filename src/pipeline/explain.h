@@ -64,6 +64,11 @@ struct Explanation {
 // (shorter than 1 s, below 2 kHz, silent), naming `name`.
 Explanation explain(const Predictor& p, const audio::Audio& audio, const ExplainConfig& cfg = {},
                     const std::string& name = "recording");
+// The same from the features a caller already has (stored = p.features_of(audio)): no second
+// pass. An undefined `stored` is computed here, after the segmenter has checked the audio.
+Explanation explain_stored(const Predictor& p, const audio::Audio& audio, const torch::Tensor& stored,
+                           const ExplainConfig& cfg = {}, const std::string& name = "recording");
+std::vector<double> probabilities(const Explanation& e);  // the answer itself, in class order
 
 // The phase a cardiologist expects for a class: "systolic" (AS, MR), "diastolic" (AR, MS), or
 // "" (N and anything else).

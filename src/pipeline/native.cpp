@@ -152,18 +152,24 @@ torch::Tensor NativePreset::occluded(const torch::Tensor& stored, const Occlusio
       }
   }
   if (o.hi_hz > o.lo_hz) {
-    // A band's frequency: the peak of its mel filter.
-    const features::Matrix fb = features::mel_filterbank(log_mel);
-    const double bin_hz = double(log_mel.sample_rate_hz) / log_mel.n_fft;
-    for (int b = 0; b < fb.rows && b < mel.size(0); ++b) {
-      int peak = 0;
-      for (int c = 1; c < fb.cols; ++c)
-        if (fb.at(b, c) > fb.at(b, peak)) peak = c;
-      const double hz = peak * bin_hz;
-      if (hz >= o.lo_hz && hz < o.hi_hz) mel.select(0, b).zero_();
-    }
+    const std::vector<double> hz = band_peak_hz();
+    for (int64_t b = 0; b < int64_t(hz.size()) && b < mel.size(0); ++b)
+      if (hz[size_t(b)] >= o.lo_hz && hz[size_t(b)] < o.hi_hz) mel.select(0, b).zero_();
   }
   return x;
+}
+
+std::vector<double> NativePreset::band_peak_hz() const {
+  const features::Matrix fb = features::mel_filterbank(log_mel);
+  const double bin_hz = double(log_mel.sample_rate_hz) / log_mel.n_fft;
+  std::vector<double> hz;
+  for (int b = 0; b < fb.rows; ++b) {
+    int peak = 0;
+    for (int c = 1; c < fb.cols; ++c)
+      if (fb.at(b, c) > fb.at(b, peak)) peak = c;
+    hz.push_back(peak * bin_hz);
+  }
+  return hz;
 }
 
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {

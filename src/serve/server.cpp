@@ -302,14 +302,20 @@ struct Server::Impl {
           // Features outside the pool (thread-safe, so workers overlap); only the network waits
           // for a model instance.
           torch::Tensor stored = any.features_of(a);
-          // ?explain=1: why, by occlusion over the cardiac cycle and bands (pipeline/explain.h).
+          // ?explain=1: why, by occlusion over the cardiac cycle and bands (pipeline/explain.h);
+          // its first pass is the answer. One that fails (a seed model, a clip too short to
+          // segment) costs no answer.
           const bool explain = req.get_param_value("explain") == "1";
-          nlohmann::json why = {{"unavailable", "preset " + any.preset().name() + " cannot be explained by occlusion"}};
+          nlohmann::json why;
           torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) {
-            try {  // an explanation that fails (e.g. a clip too short to segment) costs no answer
-              if (explain && p.preset().occludable()) why = pipeline::to_json(pipeline::explain(p, a, {}, up.name));
-            } catch (const Error& e) {
-              why = {{"unavailable", e.what()}};
+            if (explain) {
+              try {
+                auto e = pipeline::explain_stored(p, a, stored, {}, up.name);
+                why = pipeline::to_json(e);
+                return torch::tensor(pipeline::probabilities(e), torch::kDouble);
+              } catch (const Error& e) {
+                why = {{"unavailable", e.what()}};
+              }
             }
             return p.predict_stored(stored);
           });
