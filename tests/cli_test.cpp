@@ -142,8 +142,14 @@ TEST(Cli, TrainPredictCvCompare) {
     EXPECT_EQ(c["bands"].size(), 4u);
   }
   EXPECT_TRUE(contains(wj["patients"][0]["explanation"]["sentence"].get<std::string>(), ", strongest at ")) << why.out;
-  CliRun why_text = run_murmur("predict --explain --model " + d + "/model/model.pth " + pair);
+  CliRun why_text = run_murmur("predict --explain --pictures " + d + "/why --model " + d + "/model/model.pth " + pair);
   EXPECT_TRUE(contains(why_text.out, "    why: ")) << why_text.out;
+  // --pictures: the explanation over the recording, phases shaded, the occlusions drawn under it.
+  const std::string picture = murmur::util::read_file(d + "/why/AS_002_sit_Aor.svg");
+  EXPECT_TRUE(contains(picture, "<svg") && contains(picture, "without diastole")) << picture.substr(0, 200);
+  CliRun lonely = run_murmur("predict --pictures " + d + "/why --model " + d + "/model/model.pth " + pair);
+  EXPECT_EQ(lonely.code, 1);
+  EXPECT_TRUE(contains(lonely.out, "add --explain")) << lonely.out;
   // Evaluate reads the split from the checkpoint; the epoch log sits next to it.
   CliRun ev = run_murmur("--json evaluate --model " + d + "/model/model.pth --data " + d + "/data");
   ASSERT_EQ(ev.code, 0) << ev.out;
@@ -161,6 +167,17 @@ TEST(Cli, TrainPredictCvCompare) {
   ASSERT_EQ(a.code, 0) << a.out;
   for (auto f : {"report.json", "report.html", "oof_predictions.csv", "repeat0/fold1/model.pth"})
     EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + f)) << f;
+  // Every test patient explained by its own fold model: the listening table, the misclassified.
+  auto report = nlohmann::json::parse(std::ifstream(d + "/cv_a/report.json"));
+  const auto& x = report["explanations"];
+  ASSERT_TRUE(x.is_object()) << report.dump().substr(0, 300);
+  EXPECT_EQ(x["patients_explained"], 15);
+  ASSERT_EQ(x["listens"].size(), 4u);
+  for (const auto& w : x["misclassified"]) {
+    EXPECT_NE(w["true"], w["answer"]);
+    if (w.contains("picture")) EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + w["picture"].get<std::string>()));
+  }
+  EXPECT_TRUE(contains(murmur::util::read_file(d + "/cv_a/report.html"), "does the model listen where a cardiologist would"));
   // Re-running finds every fold done and only rebuilds the report.
   CliRun again = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
   ASSERT_EQ(again.code, 0) << again.out;

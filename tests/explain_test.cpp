@@ -110,6 +110,15 @@ TEST(Explain, NamesThePhaseAndBandAModelListensTo) {
   const auto j = mp::to_json(e);
   EXPECT_EQ(j["classes"][0]["expected_phase"], "diastolic");
   EXPECT_EQ(j["classes"][0]["strongest_band"], "100-200 Hz");
+  // The picture: the phases shaded, the band relied on outlined, the occlusions as bars under it.
+  const auto rec = murmur_recording(3);
+  const std::string svg = mp::explanation_svg(rec, e, "ms.wav");
+  EXPECT_NE(svg.find("AR relied most on 100-200 Hz"), std::string::npos);
+  EXPECT_NE(svg.find(">AR: diastolic</text>"), std::string::npos);
+  EXPECT_NE(svg.find("without 400-800 Hz"), std::string::npos);
+  EXPECT_FALSE(e.segmentation.segments.empty()) << "the segmentation it was explained by";
+  EXPECT_THROW(mp::write_explanation_picture(murmur::test::temp_dir("explain_png") + "/x.png", rec, e, "x"),
+               murmur::Error);
 }
 
 TEST(Explain, RefusesWhatCannotBeExplained) {

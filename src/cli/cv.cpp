@@ -15,6 +15,7 @@ struct CvArgs : PresetOptions {
   std::string out = "runs/cv", fusion;
   int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
   uint64_t seed = 0, train_seed = 0;
+  bool no_explain = false;
 };
 
 void setup(CLI::App& app) {
@@ -32,6 +33,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
   cmd->add_option("--fusion", args->fusion, "Patient fusion: mean or geometric (default: the preset's; native geometric, seed mean)")
       ->check(CLI::IsMember({"mean", "geometric"}));
+  cmd->add_flag("--no-explain", args->no_explain,
+                "Leave out the report's explanations (each test patient explained by its fold model: phase and "
+                "band relied on, pictures of the misclassified; presets native and valves)");
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
     experiment::CvOptions o;
@@ -44,6 +48,7 @@ void setup(CLI::App& app) {
     o.train_seed = args->train_seed;
     o.only_fold = args->fold;
     o.bootstrap.n_resamples = args->bootstrap;
+    o.explain = !args->no_explain;
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
     auto report = experiment::cv_run(o);
     if (global().json) {

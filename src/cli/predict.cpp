@@ -25,6 +25,7 @@ struct PredictArgs {
   std::vector<std::string> eval_overrides;
   std::vector<std::string> files;
   bool explain = false;
+  std::string pictures_dir;  // with --explain: DIR/<stem>.svg per recording
 };
 
 std::string stem_of(const std::string& path) {
@@ -62,9 +63,9 @@ nlohmann::json patient_explanation(const nlohmann::json& answer, const std::vect
   for (const auto& cls : classes) {
     const size_t k = size_t(std::find(names.begin(), names.end(), cls) - names.begin());
     if (k >= names.size()) continue;
-    size_t best = members.front();
-    for (size_t i : members)
-      if (why[i].all[k].p > why[best].all[k].p) best = i;
+    std::vector<const pipeline::Explanation*> of;
+    for (size_t i : members) of.push_back(&why[i]);
+    const size_t best = members[pipeline::most_sure(of, k)];
     const auto n = data::parse_recording_name(stem_of(files[best]));
     const std::string site = n ? n->site : "";
     auto c = pipeline::to_json(why[best].all[k]);
@@ -88,7 +89,11 @@ void setup(CLI::App& app) {
   cmd->add_flag("--explain", args->explain,
                 "Say why: how far each answer falls with the systolic frames, the diastolic frames or one "
                 "frequency band masked (presets native and valves; recordings of 1 s or more)");
+  cmd->add_option("--pictures", args->pictures_dir,
+                  "With --explain: draw each recording's explanation to DIR/NAME.svg (waveform and spectrogram "
+                  "with the phases shaded, the band relied on outlined, the probabilities with each part masked)");
   cmd->callback([args] {
+    if (!args->pictures_dir.empty() && !args->explain) throw Error("--pictures: draws explanations; add --explain");
     const std::vector<std::string> files = recording_files(args->files);
     auto predictor = pipeline::Predictor::open(args->model, args->eval_overrides);
     if (args->explain && !predictor.preset().occludable())
@@ -112,7 +117,11 @@ void setup(CLI::App& app) {
     util::parallel_for(files.size(), workers, [&](size_t i) {
       try {
         if (args->explain) {
-          why[i] = pipeline::explain(predictor, audio::load(files[i], predictor.preset().audio), {}, files[i]);
+          const auto a = audio::load(files[i], predictor.preset().audio);
+          why[i] = pipeline::explain(predictor, a, {}, files[i]);
+          if (!args->pictures_dir.empty())
+            pipeline::write_explanation_picture(args->pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
+                                                stem_of(files[i]));
           answers[i] = torch::tensor(pipeline::probabilities(why[i]), torch::kDouble);
         } else {
           answers[i] = predictor.predict_file(files[i]);

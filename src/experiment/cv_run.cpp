@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "eval/report.h"
+#include "experiment/cv_explain.h"
 #include "experiment/runs.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -16,12 +17,6 @@ namespace murmur::experiment {
 namespace fs = std::filesystem;
 
 namespace {
-
-nlohmann::json read_json_file(const std::string& path) {
-  auto j = nlohmann::json::parse(util::read_file(path), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error(path + ": not valid JSON (delete it to redo what it records)");
-  return j;
-}
 
 // Trains and tests one fold into `dir` (model.pth, predictions.csv, done.json); returns its seconds.
 double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data::Item>& items, data::Split split,
@@ -136,6 +131,7 @@ nlohmann::json cv_run(const CvOptions& o) {
                          {"excluded", set.excluded}, {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)},
                          {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
   nlohmann::json report = eval::build_report(oof, curves, outputs, meta, o.bootstrap, fusion);
+  if (o.explain) report["explanations"] = explain_cv_run(o.run_dir, set, o.folds, o.data.quiet);
   eval::write_report(o.run_dir, report);
   return report;
 }

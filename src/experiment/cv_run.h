@@ -35,6 +35,7 @@ struct CvOptions {
   // (default: the preset's, Preset::patient_fusion).
   eval::BootstrapConfig bootstrap;
   std::optional<eval::Fusion> fusion;
+  bool explain = true;  // report["explanations"] (experiment/cv_explain.h), presets that can be occluded
 };
 
 // The report once every fold is done; a progress summary {"status": "partial", ...} otherwise.

@@ -6,6 +6,8 @@
 
 #include "eval/multilabel.h"
 #include "eval/thresholds.h"
+#include "util/error.h"
+#include "util/fs.h"
 #include "util/progress.h"
 #include "util/version.h"
 
@@ -162,6 +164,12 @@ model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResu
 nlohmann::json machine_json(int threads) {
   return {{"cores", std::thread::hardware_concurrency()}, {"threads", threads},
           {"murmur_version", MURMUR_VERSION}, {"murmur_commit", util::git_commit()}};
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  auto j = nlohmann::json::parse(util::read_file(path), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw Error(path + ": not valid JSON (delete it to redo what it records)");
+  return j;
 }
 
 std::string fold_dir(const std::string& run_dir, int repeat, int fold) {

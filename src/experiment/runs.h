@@ -71,5 +71,7 @@ nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Pres
 model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance);
 nlohmann::json machine_json(int threads);
 std::string fold_dir(const std::string& run_dir, int repeat, int fold);  // RUN/repeatR/foldF
+// A JSON file a run wrote; murmur::Error naming it if it is not JSON ("delete it to redo ...").
+nlohmann::json read_json_file(const std::string& path);
 
 }  // namespace murmur::experiment

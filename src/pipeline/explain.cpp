@@ -1,10 +1,15 @@
 #include "pipeline/explain.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <sstream>
 
+#include "eval/text.h"
+#include "segment/picture.h"
 #include "util/check.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace murmur::pipeline {
 
@@ -90,6 +95,7 @@ Explanation explain_stored(const Predictor& p, const audio::Audio& a, const torc
   const auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, name);
   const auto systole = spans_of(seg, segment::State::kSystole), diastole = spans_of(seg, segment::State::kDiastole);
   Explanation e;
+  e.segmentation = seg;
   e.heart_rate_bpm = seg.heart_rate_bpm;
   e.systole_share = seg.duration_s > 0 ? total_s(systole) / seg.duration_s : 0;
   e.diastole_share = seg.duration_s > 0 ? total_s(diastole) / seg.duration_s : 0;
@@ -134,6 +140,69 @@ Explanation explain_stored(const Predictor& p, const audio::Audio& a, const torc
   e.explained = chosen;
   for (size_t k : chosen) e.sentence += (e.sentence.empty() ? "" : "; ") + e.all[k].sentence;
   return e;
+}
+
+size_t most_sure(const std::vector<const Explanation*>& members, size_t k) {
+  if (members.empty()) throw Error("most_sure: no explanations");
+  size_t best = 0;
+  for (size_t i = 1; i < members.size(); ++i)
+    if (k < members[i]->all.size() && members[i]->all[k].p > members[best]->all[k].p) best = i;
+  return best;
+}
+
+std::string explanation_svg(const audio::Audio& a, const Explanation& e, const std::string& title,
+                            const std::vector<size_t>& wanted) {
+  const std::vector<size_t>& classes = wanted.empty() ? e.explained : wanted;
+  // One row per class: "answer", then each occlusion, a bar as long as the probability.
+  const int label_w = 170, col_w = 140, bar_w = 110, row_h = 22, top = 34;
+  std::ostringstream o;
+  o << "<text x=\"50\" y=\"16\" font-size=\"13\">Probability as answered, and with one part masked "
+       "(a large fall = the answer relied on it)</text>\n";
+  std::vector<std::string> heads{"as answered", "without systole", "without diastole"};
+  const ClassExplanation* first = nullptr;
+  for (size_t k : classes)
+    if (k < e.all.size()) { first = &e.all[k]; break; }
+  if (first)
+    for (const auto& b : first->bands) heads.push_back("without " + band_name(b));
+  for (size_t c = 0; c < heads.size(); ++c)
+    o << "<text x=\"" << label_w + c * col_w << "\" y=\"" << top - 6 << "\" font-size=\"11\">" << heads[c] << "</text>\n";
+  int row = 0;
+  for (size_t k : classes) {
+    if (k >= e.all.size()) continue;
+    const auto& c = e.all[k];
+    const int y = top + row++ * row_h;
+    o << "<text x=\"50\" y=\"" << y + 14 << "\">" << eval::html_escape(c.cls) << ": " << c.phase << "</text>\n";
+    std::vector<double> ps{c.p, c.p_without_systole, c.p_without_diastole};
+    for (const auto& b : c.bands) ps.push_back(b.p_without);
+    for (size_t j = 0; j < ps.size(); ++j) {
+      const double x = label_w + double(j) * col_w, w = std::clamp(ps[j], 0.0, 1.0) * bar_w;
+      const char* fill = j == 0 ? "#444" : ps[0] - ps[j] >= 0.05 ? "#d62728" : "#9ab";
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>"
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%.2f</text>\n",
+                    x, y + 3, w, fill, x + w + 3, y + 14, ps[j]);
+      o << buf;
+    }
+  }
+  segment::PictureExtras extras;
+  if (first && first->strongest_band >= 0) {
+    const auto& b = first->bands[size_t(first->strongest_band)];
+    extras.band_lo_hz = b.lo_hz;
+    extras.band_hi_hz = b.hi_hz;
+    extras.band_label = first->cls + " relied most on " + band_name(b);
+  }
+  extras.panel_svg = o.str();
+  extras.panel_height_px = top + row * row_h + 8;
+  return segment::picture_svg(a.samples, a.sample_rate_hz, e.segmentation, title, extras);
+}
+
+void write_explanation_picture(const std::string& path, const audio::Audio& a, const Explanation& e,
+                               const std::string& title, const std::vector<size_t>& classes) {
+  std::string ext = path.size() >= 4 ? path.substr(path.size() - 4) : "";
+  for (auto& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  if (ext != ".svg") throw Error(path + ": an explanation picture is .svg");
+  util::write_file_atomic(path, explanation_svg(a, e, title, classes));
 }
 
 nlohmann::json to_json(const ClassExplanation& c) {

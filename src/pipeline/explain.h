@@ -8,6 +8,7 @@
 //   Explanation e = explain(p, audio::load("a.wav"));      // any rate >= 2 kHz, >= 1 s
 //   std::cout << e.sentence << "\n";                       // "AS: systolic, 100-200 Hz (...)"
 //   nlohmann::json j = to_json(e);
+//   write_explanation_picture("a.svg", a, e, "a.wav");     // phases shaded, the occlusions under it
 //
 // Explained: the answer's class (single-label presets), or each suspected disease (multi-label;
 // the most probable one when none is suspected). Masked frames and bands are set to the
@@ -53,6 +54,7 @@ struct ClassExplanation {
 };
 
 struct Explanation {
+  segment::Segmentation segmentation;  // of the audio explained, at its own rate
   double heart_rate_bpm = 0;
   double systole_share = 0, diastole_share = 0;  // of the recording's time, as segmented
   std::vector<ClassExplanation> all;  // every output, in class order
@@ -69,6 +71,19 @@ Explanation explain(const Predictor& p, const audio::Audio& audio, const Explain
 Explanation explain_stored(const Predictor& p, const audio::Audio& audio, const torch::Tensor& stored,
                            const ExplainConfig& cfg = {}, const std::string& name = "recording");
 std::vector<double> probabilities(const Explanation& e);  // the answer itself, in class order
+
+// Of several recordings' explanations (one patient's), the index of the one most sure of class k.
+size_t most_sure(const std::vector<const Explanation*>& members, size_t k);
+
+// The recording's picture (segment/picture.h: waveform and spectrogram with the four phases
+// shaded) with the strongest band of the first class outlined on the spectrogram, and under it,
+// for each class (indices into e.all; default: e.explained), its probability as answered and with
+// the systole, the diastole and each band masked, as bars. `a` is the audio that was explained.
+std::string explanation_svg(const audio::Audio& a, const Explanation& e, const std::string& title,
+                            const std::vector<size_t>& classes = {});
+// The same written atomically to a .svg path (murmur::Error naming it otherwise).
+void write_explanation_picture(const std::string& path, const audio::Audio& a, const Explanation& e,
+                               const std::string& title, const std::vector<size_t>& classes = {});
 
 // The phase a cardiologist expects for a class: "systolic" (AS, MR), "diastolic" (AR, MS), or
 // "" (N and anything else).

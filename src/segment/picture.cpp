@@ -91,9 +91,11 @@ std::string num(double v) {
 
 }  // namespace
 
-std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmentation& s, const std::string& title) {
+std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmentation& s, const std::string& title,
+                        const PictureExtras& extras) {
   const int width = 1200, left = 50, right = 10, plot_w = width - left - right;
-  const int wave_y = 30, wave_h = 140, strip_y = 174, strip_h = 12, spec_y = 192, spec_h = 180, height = 430;
+  const int wave_y = 30, wave_h = 140, strip_y = 174, strip_h = 12, spec_y = 192, spec_h = 180, base_h = 430;
+  const int height = base_h + std::max(0, extras.panel_height_px);
   const double duration_s = double(pcm.size()) / rate_hz;
   auto x_of = [&](double t_s) { return left + t_s / duration_s * plot_w; };
   std::ostringstream o;
@@ -129,6 +131,13 @@ std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmen
     double y = spec_y + spec_h - hz / kTopHz * spec_h;
     o << "<text x=\"" << left - 4 << "\" y=\"" << num(y + 4) << "\" text-anchor=\"end\">" << hz << "</text>\n";
   }
+  if (extras.band_hi_hz > extras.band_lo_hz && extras.band_lo_hz < kTopHz) {
+    const double y_top = spec_y + spec_h - std::min(extras.band_hi_hz, kTopHz) / kTopHz * spec_h;
+    const double y_low = spec_y + spec_h - std::max(0.0, extras.band_lo_hz) / kTopHz * spec_h;
+    o << "<rect x=\"" << left << "\" y=\"" << num(y_top) << "\" width=\"" << plot_w << "\" height=\"" << num(y_low - y_top)
+      << "\" fill=\"none\" stroke=\"white\" stroke-width=\"2\"/><text x=\"" << left + 6 << "\" y=\"" << num(y_top + 14)
+      << "\" fill=\"white\" font-weight=\"bold\">" << escape_xml(extras.band_label) << "</text>\n";
+  }
   o << "<text x=\"12\" y=\"" << spec_y + spec_h / 2 << "\" transform=\"rotate(-90 12 " << spec_y + spec_h / 2
     << ")\" text-anchor=\"middle\">Hz</text>\n";
   const double step_s = duration_s <= 30 ? 1 : duration_s <= 120 ? 5 : 30;
@@ -139,9 +148,10 @@ std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmen
   o << "<text x=\"" << left - 12 << "\" y=\"" << spec_y + spec_h + 17 << "\" text-anchor=\"end\">s</text>\n";
   for (int k = 0; k < kNumStates; ++k) {
     int x = left + k * 110;
-    o << "<rect x=\"" << x << "\" y=\"" << height - 22 << "\" width=\"12\" height=\"12\" fill=\"" << kPhaseHex[k]
-      << "\"/><text x=\"" << x + 16 << "\" y=\"" << height - 12 << "\">" << state_name(State(k)) << "</text>\n";
+    o << "<rect x=\"" << x << "\" y=\"" << base_h - 22 << "\" width=\"12\" height=\"12\" fill=\"" << kPhaseHex[k]
+      << "\"/><text x=\"" << x + 16 << "\" y=\"" << base_h - 12 << "\">" << state_name(State(k)) << "</text>\n";
   }
+  if (extras.panel_height_px > 0) o << "<g transform=\"translate(0," << base_h << ")\">\n" << extras.panel_svg << "</g>\n";
   o << "</svg>\n";
   return o.str();
 }

@@ -7,6 +7,8 @@
 //
 // SVG (self-contained: styles inline, the spectrogram an embedded PNG; titles, axes, legend) or
 // PNG (the same panels as pixels, without text), chosen by the extension; written atomically.
+// PictureExtras add to the SVG what a caller knows beyond the segmentation (pipeline/explain.h
+// outlines the band an answer relied on and draws its occlusions underneath).
 #pragma once
 
 #include <string>
@@ -17,8 +19,16 @@
 
 namespace murmur::segment {
 
+struct PictureExtras {
+  double band_lo_hz = 0, band_hi_hz = 0;  // outlined on the spectrogram (clipped to its 600 Hz) when hi > lo
+  std::string band_label;                 // written inside the outline
+  std::string panel_svg;                  // SVG elements drawn under the picture, (0, 0) its top left, 1200 wide
+  int panel_height_px = 0;
+};
+
 // The SVG document.
-std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmentation& s, const std::string& title);
+std::string picture_svg(const std::vector<float>& pcm, int rate_hz, const Segmentation& s, const std::string& title,
+                        const PictureExtras& extras = {});
 
 // The raster picture, width_px wide (RGB).
 features::Image picture_png(const std::vector<float>& pcm, int rate_hz, const Segmentation& s, int width_px = 1200);
