@@ -163,6 +163,39 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(diff, 0.0);
 }
 
+// An ensemble in one file (murmur train --split all): each member's weights come back as written;
+// a file claiming an absurd number of members is refused by name.
+TEST(Checkpoint, EnsembleMembersInOneFile) {
+  SeedCnn a = random_model(1), b = random_model(2);
+  Checkpoint ck = murmur_checkpoint(a);
+  ck.state_dict = {};
+  add_member_state(ck.state_dict, state_dict(*a), 0);
+  add_member_state(ck.state_dict, state_dict(*b), 1);
+  ck.n_members = 2;
+  const std::string dir = test::temp_dir("checkpoint_members");
+  write_checkpoint(dir + "/two.pth", ck);
+  const Checkpoint back = read_checkpoint(dir + "/two.pth");
+  ASSERT_EQ(back.n_members, 2);
+  SeedCnn a2, b2;
+  load_into(a2, member_state(back.state_dict, 0), "member 0");
+  load_into(b2, member_state(back.state_dict, 1), "member 1");
+  torch::manual_seed(1);
+  const torch::Tensor x = torch::randn({2, 3, 64, 64});
+  EXPECT_EQ(max_abs_diff(eval_logits(a2, x), eval_logits(a, x)), 0.0);
+  EXPECT_EQ(max_abs_diff(eval_logits(b2, x), eval_logits(b, x)), 0.0);
+  EXPECT_GT(max_abs_diff(eval_logits(b2, x), eval_logits(a, x)), 0.0);
+  EXPECT_EQ(read_checkpoint(dir + "/two.pth").state_dict.size(), 2 * state_dict(*a).size());
+  EXPECT_EQ(murmur_checkpoint(a).n_members, 1);
+  ck.n_members = 1000;
+  write_checkpoint(dir + "/many.pth", ck);
+  try {
+    read_checkpoint(dir + "/many.pth");
+    ADD_FAILURE() << "1000 members were accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("many.pth: n_members must be 1-64"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Checkpoint, ReferenceRewrittenByMurmurGivesGoldenLogits) {
   MURMUR_REQUIRE_SHARED();
   Checkpoint ck = read_checkpoint(reference_file("seed_model.pth"));

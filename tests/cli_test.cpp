@@ -201,6 +201,37 @@ TEST(Cli, TrainPredictCvCompare) {
   ASSERT_EQ(e.code, 0) << e.out;
 }
 
+// The model to ship: every patient learnt from, members in one file that predict loads; evaluate
+// refuses it (nothing held out); a rerun finds the members done and writes the same model.
+TEST(Cli, TrainOnAllPatientsShipsOneFile) {
+  const std::string d = work_dir();
+  const std::string args = "train --preset native --data " + d + "/data --split all --members 2 --epochs 1 -o " + d + "/ship";
+  CliRun t = run_murmur("--json " + args);
+  ASSERT_EQ(t.code, 0) << t.out;
+  auto j = json_in(t.out);
+  ASSERT_EQ(j["members"].size(), 2u);
+  EXPECT_EQ(j["split"], "all");
+  for (const auto& m : j["members"]) EXPECT_GT(m["n_val_recordings"].get<int>(), 0);
+  const std::string wav = d + "/data/train/AS_002_sit_Aor.wav";
+  CliRun p = run_murmur("--json predict --model " + d + "/ship/model.pth " + wav);
+  ASSERT_EQ(p.code, 0) << p.out;
+  EXPECT_EQ(json_in(p.out)["n_models"], 2);
+  CliRun member = run_murmur("--json predict --model " + d + "/ship/members/1/model.pth " + wav);
+  ASSERT_EQ(member.code, 0) << member.out;
+  EXPECT_NE(json_in(member.out)["recordings"][0]["probabilities"], json_in(p.out)["recordings"][0]["probabilities"])
+      << "the file answers with both members, not one";
+  CliRun ev = run_murmur("evaluate --model " + d + "/ship/model.pth --data " + d + "/data");
+  EXPECT_EQ(ev.code, 1) << ev.out;
+  EXPECT_TRUE(contains(ev.out, "trained on every patient")) << ev.out;
+  CliRun again = run_murmur("--json " + args);
+  ASSERT_EQ(again.code, 0) << again.out;
+  CliRun p2 = run_murmur("--json predict --model " + d + "/ship/model.pth " + wav);
+  EXPECT_EQ(json_in(p2.out)["recordings"], json_in(p.out)["recordings"]) << "a rerun reuses the trained members";
+  CliRun one = run_murmur("train --preset native --data " + d + "/data --split all --members 1 -o " + d + "/ship1");
+  EXPECT_EQ(one.code, 1);
+  EXPECT_TRUE(contains(one.out, "--members: must be 2-64")) << one.out;
+}
+
 TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
   const std::string d = work_dir();
   CliRun t = run_murmur("train --preset seed --split recording --data " + d + "/data --epochs 1 -o " + d + "/seed");

@@ -1,4 +1,5 @@
-// murmur train: one model on a data set (default: the native preset, patient-grouped split).
+// murmur train: one model on a data set (default: the native preset, patient-grouped split), or
+// with --split all the model to ship: an ensemble in one file that has learnt from every patient.
 #include <iostream>
 
 #include "cli/command.h"
@@ -14,6 +15,7 @@ namespace {
 struct TrainArgs : PresetOptions {
   std::string out = "model", split = "patient";
   uint64_t seed = 0;
+  int members = 5;
   bool resume = false;
 };
 
@@ -21,8 +23,12 @@ void setup(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", model_command_about("train"));
   add_preset_options(cmd, *args);
-  cmd->add_option("--split", args->split, "patient (honest, 60/20/20 by patient) or recording (the reference's; leaks patients)")
-      ->check(CLI::IsMember({"patient", "recording"}))->capture_default_str();
+  cmd->add_option("--split", args->split,
+                  "patient (honest, 60/20/20 by patient), recording (the reference's; leaks patients) or all (the "
+                  "model to ship: --members models in one file, each trained on all patients but the 1/members "
+                  "that set its schedule; no test figures: a cv run of the same preset is its estimate)")
+      ->check(CLI::IsMember({"patient", "recording", "all"}))->capture_default_str();
+  cmd->add_option("--members", args->members, "With --split all: models in the file")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, batches)")->capture_default_str();
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume,
@@ -36,9 +42,19 @@ void setup(CLI::App& app) {
     o.split = args->split;
     o.seed = args->seed;
     o.resume = args->resume;
+    o.members = args->members;
     auto summary = experiment::train_run(o);
     if (global().json) {
       std::cout << util::json_text(summary, 1) << "\n";
+      return;
+    }
+    if (args->split == "all") {
+      std::cout << "model: " << args->out << "/model.pth  (preset " << args->preset << ", " << args->members
+                << " members trained on every patient)\n";
+      for (const auto& m : summary["members"])
+        std::cout << "  member " << m["member"] << ": best epoch " << m["best_epoch"] << ", validation accuracy "
+                  << m["best_val_acc"].get<double>() * 100 << "% on " << m["n_val_recordings"] << " recordings\n";
+      std::cout << summary["note"].get<std::string>() << "\n";
       return;
     }
     std::cout << "model: " << args->out << "/model.pth  (preset " << args->preset << ", split " << args->split

@@ -15,6 +15,7 @@
 // (is_multi_label(class_names)): "metrics" = evaluate_multilabel() and "five_class" = evaluate()
 // of five_class_view() (eval/multilabel.h) with "note" and "n_single_label_patients" added (null
 // if no single-label patient, or labels other than AR, AS, MR, MS); the HTML shows both.
+// "explanations" (added by murmur cv, experiment/cv_explain.h) is rendered when present.
 #pragma once
 
 #include <nlohmann/json.hpp>

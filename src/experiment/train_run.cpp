@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "experiment/runs.h"
+#include "pipeline/registry.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -59,6 +60,100 @@ SplitRefs split_refs(const LoadedSet& set, const pipeline::Preset& preset, const
   return out;
 }
 
+// --split all: members trained on every patient but their own validation group, in one file.
+nlohmann::json train_all_run(const TrainRunOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  if (o.members < 2 || o.members > model::kMaxMembers)
+    throw Error("--members: must be 2-" + std::to_string(model::kMaxMembers) + " (each member's schedule comes from "
+                "patients it does not train on) (got " + std::to_string(o.members) + ")");
+  const nlohmann::json config = {{"preset", o.preset->to_json()}, {"members", o.members}, {"seed", o.seed}};
+  const std::string config_path = o.out_dir + "/members/config.json";
+  if (fs::exists(config_path)) {
+    if (read_json_file(config_path) != config)
+      throw Error(o.out_dir + ": holds members trained with a different configuration (members/config.json); "
+                  "choose another --output folder or delete it");
+  } else {
+    util::write_file_atomic(config_path, util::json_text(config, 1));
+  }
+  LoadedSet set = load_dataset(o.data, *o.preset);
+  const auto items = set.items();
+  const auto groups = data::stratified_group_kfold(items, o.members, o.seed);
+  model::Checkpoint bundle;
+  std::vector<float> threshold_sum;
+  nlohmann::json members = nlohmann::json::array();
+  double val_acc_sum = 0;
+  for (int k = 0; k < o.members; ++k) {
+    const std::string dir = o.out_dir + "/members/" + std::to_string(k);
+    if (!fs::exists(dir + "/done.json")) {
+      auto f0 = std::chrono::steady_clock::now();
+      data::Split s = groups[size_t(k)];
+      s.val = std::move(s.test);
+      s.test.clear();
+      data::check_no_leak(items, s);
+      keep_trainable(set, *o.preset, s);
+      auto preset = o.preset->clone();
+      preset->train.seed = o.seed + uint64_t(k);
+      pipeline::Model m = seeded_model(std::move(preset));
+      FitJob job{"train all patients, member " + std::to_string(k + 1) + "/" + std::to_string(o.members),
+                 dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, {}};
+      train::FitResult fit = fit_model(m, make_train_set(set, all_views(s.train), *m.preset),
+                                       make_set(set, all_views(s.val), *m.preset), job);
+      choose_operating_points(m, set, s.val);
+      model::write_checkpoint(dir + "/model.pth",
+                              make_checkpoint(m, fit, {{"dataset_fingerprint", set.fingerprint}, {"split", "all"},
+                                                       {"member", k}, {"members", o.members}, {"seed", m.preset->train.seed},
+                                                       {"stop_reason", fit.stop_reason}}));
+      util::write_file_atomic(dir + "/done.json",
+                              util::json_text(nlohmann::json{{"member", k}, {"best_epoch", fit.best_epoch},
+                                                             {"best_val_acc", fit.best_val_acc},
+                                                             {"stop_reason", fit.stop_reason},
+                                                             {"n_val_recordings", s.val.size()},
+                                                             {"history", history_json(fit)},
+                                                             {"seconds", std::chrono::duration<double>(
+                                                                             std::chrono::steady_clock::now() - f0).count()}},
+                                              1));
+      train::remove_training_state(dir + "/train_state.pt");
+    }
+    const model::Checkpoint ck = model::read_checkpoint(dir + "/model.pth");
+    if (k == 0) {
+      bundle = ck;
+      bundle.state_dict = {};
+    }
+    model::add_member_state(bundle.state_dict, ck.state_dict, k);
+    const auto thresholds = pipeline::preset_from_json(ck.murmur_config)->thresholds();
+    threshold_sum.resize(thresholds.size(), 0.f);
+    for (size_t i = 0; i < thresholds.size(); ++i) threshold_sum[i] += thresholds[i];
+    val_acc_sum += ck.val_acc;
+    auto done = read_json_file(dir + "/done.json");
+    done.erase("history");
+    members.push_back(done);
+  }
+  // The file: every member's weights, one preset whose thresholds are the members' mean (what a
+  // folder of models answers with too).
+  auto preset = pipeline::preset_from_json(bundle.murmur_config)->clone();
+  if (!threshold_sum.empty()) {
+    for (auto& t : threshold_sum) t /= float(o.members);
+    preset->set_thresholds(threshold_sum);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  bundle.murmur_config = preset->to_json();
+  bundle.n_members = o.members;
+  bundle.epoch = -1;
+  bundle.val_acc = val_acc_sum / o.members;
+  bundle.provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir}, {"split", "all"},
+                       {"members", o.members}, {"seed", o.seed}, {"threads", o.data.threads}, {"wall_time_s", seconds}};
+  model::write_checkpoint(o.out_dir + "/model.pth", bundle);
+  model::write_class_names_json(o.out_dir + "/class_names.json", preset->output_names());
+  nlohmann::json summary = {{"preset", preset->name()}, {"split", "all"}, {"seed", o.seed}, {"members", members},
+                            {"note", "trained on every patient: nothing is held out, so there are no test figures; "
+                                     "its expected accuracy on new patients is that of a cv run of the same preset"},
+                            {"n_recordings", set.recordings.size()}, {"skipped", set.skipped},
+                            {"anomalies", set.anomalies}, {"provenance", bundle.provenance},
+                            {"machine", machine_json(o.data.threads)}, {"wall_time_s", seconds}};
+  util::write_file_atomic(o.out_dir + "/metrics.json", util::json_text(summary, 1));
+  return summary;
+}
+
 }  // namespace
 
 std::vector<int> test_recordings(const LoadedSet& set, const pipeline::Preset& preset, const std::string& split,
@@ -67,6 +162,7 @@ std::vector<int> test_recordings(const LoadedSet& set, const pipeline::Preset& p
 }
 
 nlohmann::json train_run(const TrainRunOptions& o) {
+  if (o.split == "all") return train_all_run(o);
   auto t0 = std::chrono::steady_clock::now();
   LoadedSet set = load_dataset(o.data, *o.preset);
   if (o.split == "recording")
@@ -134,6 +230,9 @@ nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& da
   LoadedSet set = load_dataset(data, preset);
   const nlohmann::json& prov = predictor.info()["models"][0]["provenance"];
   const bool has_split = prov.is_object() && prov.contains("split") && prov["split"] != "cv";
+  if (has_split && prov["split"] == "all" && split_override.empty())
+    throw Error(model_path + ": trained on every patient (--split all), so every recording here is one it learnt "
+                "from; its honest estimate is a cv run of the same preset (murmur cv)");
   std::string split = !split_override.empty() ? split_override : has_split ? prov["split"].get<std::string>() : "all";
   uint64_t seed = has_split ? prov.value("seed", uint64_t(0)) : 0;
   nlohmann::json out = {{"model", model_path}, {"preset", preset.name()}, {"split", split}, {"seed", seed},

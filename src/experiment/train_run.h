@@ -7,7 +7,12 @@
 //
 // Splits: "patient" (60/20/20 by patient, the default and honest one) or "recording" (the
 // reference's, at random per view: it leaks patients and time-reversed twins across the split,
-// so it warns). Training saves its whole state after every epoch (train_state.pt, removed when
+// so it warns), or "all": the model to ship. Every patient is learnt from: the patients are dealt
+// into `members` stratified groups, member k trains on all but group k and takes its schedule,
+// choice of epoch and (multi-label) thresholds from group k; the members go into one file
+// (model::Checkpoint::n_members) that predict, stream and serve average. No patient is held out,
+// so it has no test figures and `evaluate` refuses it: its expected accuracy on new patients is
+// a cv run's of the same preset. Members train in OUT/members/K/ and a killed run resumes there. Training saves its whole state after every epoch (train_state.pt, removed when
 // the run ends); `resume` continues an interrupted run and ends exactly as an uninterrupted one.
 #pragma once
 
@@ -23,7 +28,8 @@ struct TrainRunOptions {
   pipeline::PresetPtr preset = pipeline::make_preset("native");
   DataOptions data;
   std::string out_dir = "model";
-  std::string split = "patient";  // "patient" or "recording"
+  std::string split = "patient";  // "patient", "recording" or "all"
+  int members = 5;                // split "all": models in the file, each validated on 1/members of the patients
   uint64_t seed = 0;              // split, initialisation, batches
   bool resume = false;            // continue from OUT/train_state.pt if a run was interrupted
 };

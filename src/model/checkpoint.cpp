@@ -145,6 +145,9 @@ Checkpoint checkpoint_from_pickle(const std::string& path, const PickleValue& ro
   ck.val_acc = root.at("val_acc").as_double();
   for (const auto& [k, v] : root.at("label_to_idx").dict()) ck.label_to_idx[k.str()] = v.as_int();
   if (const PickleValue* v = root.find("epoch")) ck.epoch = v->as_int();
+  if (const PickleValue* v = root.find("n_members")) ck.n_members = v->as_int();
+  if (ck.n_members < 1 || ck.n_members > kMaxMembers)
+    throw Error(path + ": n_members must be 1-" + std::to_string(kMaxMembers) + " (got " + std::to_string(ck.n_members) + ")");
   if (const PickleValue* v = root.find("preset")) ck.preset = v->str();
   ck.murmur_config = parse_json_field(path, root, "murmur_config");
   ck.provenance = parse_json_field(path, root, "provenance");
@@ -205,8 +208,21 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   root.insert("murmur_config", util::json_text(ck.murmur_config));
   root.insert("class_names", names);
   root.insert("provenance", util::json_text(provenance));
+  if (ck.n_members > 1) root.insert("n_members", ck.n_members);
   const std::vector<char> bytes = torch::pickle_save(root);
   util::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
+StateDict member_state(const StateDict& sd, int64_t k) {
+  const std::string prefix = "member" + std::to_string(k) + ".";
+  StateDict out;
+  for (const auto& item : sd)
+    if (item.key().rfind(prefix, 0) == 0) out.insert(item.key().substr(prefix.size()), item.value());
+  return out;
+}
+
+void add_member_state(StateDict& into, const StateDict& member, int64_t k) {
+  for (const auto& item : member) into.insert("member" + std::to_string(k) + "." + item.key(), item.value());
 }
 
 StateDict state_dict(const torch::nn::Module& model) {

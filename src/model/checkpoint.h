@@ -12,7 +12,8 @@
 // What torch.load returns for a file write_checkpoint wrote:
 //   {'model_state_dict': {name: tensor}, 'val_acc': float (percent), 'label_to_idx': {label: index},
 //    'epoch': int, 'preset': str, 'murmur_config': str (JSON), 'class_names': [label by index],
-//    'provenance': str (JSON, with murmur_version and murmur_commit added by the writer)}
+//    'provenance': str (JSON, with murmur_version and murmur_commit added by the writer),
+//    'n_members': int (ensembles only)}
 // The reference's seed_model.pth has only model_state_dict, val_acc and label_to_idx; the rest
 // then read as epoch -1, empty preset, null JSON, and class_names ordered by label_to_idx.
 //
@@ -44,7 +45,17 @@ struct Checkpoint {
   nlohmann::json murmur_config;                  // complete preprocessing + model config; null if absent
   std::vector<std::string> class_names;          // label of each output index
   nlohmann::json provenance;                     // dataset fingerprint, split, seed, threads, ...
+  // > 1: an ensemble of one preset in one file (murmur train --split all); member k's weights are
+  // state_dict's keys under "member<k>." (member_state). Written as 'n_members' only when > 1.
+  int64_t n_members = 1;
 };
+
+inline constexpr int64_t kMaxMembers = 64;  // more in one file is refused as corrupt
+
+// Member k's weights of an ensemble's state dict, without the "member<k>." prefix; and the
+// inverse, adding a member's weights under that prefix.
+StateDict member_state(const StateDict& sd, int64_t k);
+void add_member_state(StateDict& into, const StateDict& member, int64_t k);
 
 // Reads a torch.save / torch::pickle_save zip checkpoint. Throws murmur::Error naming the file
 // (not a zip, missing keys, disallowed globals, truncated records, class names that disagree

@@ -31,17 +31,20 @@ Predictor Predictor::open(const std::string& path, const std::vector<std::string
     // The reference's own checkpoint carries no config: it is the seed design.
     PresetPtr preset = ck.murmur_config.is_object() ? preset_from_json(ck.murmur_config) : reference_preset();
     if (!eval_overrides.empty()) preset = with_overrides(*preset, eval_overrides);
-    Model m = Model::fresh(preset);
-    model::load_into(*m.net.module, ck.state_dict, file);
-    m.net.module->eval();
-    m.net = preset->for_inference(m.net);  // inference only from here
     if (!p.models_.empty() && (p.preset().feature_json() != preset->feature_json() ||
                                p.preset().name() != preset->name() || p.class_names_ != ck.class_names))
       throw Error(file + ": its preset or classes differ from " + files.front() + "'s; an ensemble needs one preset");
     p.class_names_ = ck.class_names;
-    p.models_.push_back(std::move(m));
+    for (int64_t k = 0; k < ck.n_members; ++k) {  // an ensemble file holds several models
+      const std::string source = ck.n_members > 1 ? file + " member " + std::to_string(k) : file;
+      Model m = Model::fresh(preset);
+      model::load_into(*m.net.module, ck.n_members > 1 ? model::member_state(ck.state_dict, k) : ck.state_dict, source);
+      m.net.module->eval();
+      m.net = preset->for_inference(m.net);  // inference only from here
+      p.models_.push_back(std::move(m));
+    }
     p.info_["models"].push_back({{"path", file}, {"preset", preset->name()}, {"epoch", ck.epoch},
-                                 {"val_acc", ck.val_acc}, {"provenance", ck.provenance}});
+                                 {"val_acc", ck.val_acc}, {"members", ck.n_members}, {"provenance", ck.provenance}});
   }
   p.info_["preset"] = p.preset().to_json();
   p.info_["class_names"] = p.class_names_;
