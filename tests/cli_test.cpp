@@ -178,6 +178,12 @@ TEST(Cli, TrainPredictCvCompare) {
     if (w.contains("picture")) EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + w["picture"].get<std::string>()));
   }
   EXPECT_TRUE(contains(murmur::util::read_file(d + "/cv_a/report.html"), "does the model listen where a cardiologist would"));
+  // Each fold's temperature, fitted on its validation patients; the error before and after it.
+  const auto& cal = report["calibration"];
+  ASSERT_EQ(cal["temperatures"].size(), 2u) << cal.dump().substr(0, 300);
+  EXPECT_TRUE(cal["uncalibrated"]["recording"]["ece"].is_number());
+  EXPECT_EQ(cal["recording"]["n"], 120);
+  EXPECT_TRUE(contains(murmur::util::read_file(d + "/cv_a/report.html"), "Calibration: do the probabilities mean"));
   // Re-running finds every fold done and only rebuilds the report.
   CliRun again = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
   ASSERT_EQ(again.code, 0) << again.out;

@@ -21,6 +21,9 @@ extern const char* const kTableClose;
 // label-set confusion, ROC and precision-recall curves per disease), from evaluate_multilabel().
 std::string multilabel_html(const nlohmann::json& metrics);
 
+// The calibration section (report["calibration"], eval/calibration.h); "" when null.
+std::string calibration_html(const nlohmann::json& calibration);
+
 // The explanations sections (report["explanations"], experiment/cv_explain.h); "" when null.
 std::string explanations_html(const nlohmann::json& explanations);
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 
+#include "eval/calibration.h"
 #include "eval/report.h"
 #include "experiment/cv_explain.h"
 #include "experiment/runs.h"
@@ -35,6 +37,7 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
              dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, eta};
   train::FitResult fit = fit_model(m, train_set, val, job);
   choose_operating_points(m, set, split.val);
+  calibrate(m, set, split.val);
   eval::Predictions preds;
   for (int i : split.test)
     preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), f, r, *m.preset));
@@ -55,6 +58,7 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
                                                              {"test_patients", test_patients},
                                                              {"val_patients", val_patients},
                                                              {"thresholds", m.preset->thresholds()},
+                                                             {"temperature", m.preset->temperature},
                                                              {"seconds", secs}}, 1));
   train::remove_training_state(dir + "/train_state.pt");
   return secs;
@@ -103,6 +107,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   eval::Predictions oof;
   eval::Curves curves;
   double train_seconds = 0;
+  std::map<std::string, double> temperatures;  // "repeat/fold" -> T (folds trained before calibration: none)
   for (int r = 0; r < o.repeats; ++r)
     for (int f = 0; f < o.folds; ++f) {
       const std::string dir = fold_dir(o.run_dir, r, f);
@@ -119,6 +124,8 @@ nlohmann::json cv_run(const CvOptions& o) {
       }
       curves.push_back(c);
       train_seconds += done.value("seconds", 0.0);
+      if (done.contains("temperature"))
+        temperatures[std::to_string(r) + "/" + std::to_string(f)] = done["temperature"].get<double>();
     }
   const auto outputs = o.preset->output_names();
   eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, outputs);
@@ -131,6 +138,7 @@ nlohmann::json cv_run(const CvOptions& o) {
                          {"excluded", set.excluded}, {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)},
                          {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
   nlohmann::json report = eval::build_report(oof, curves, outputs, meta, o.bootstrap, fusion);
+  report["calibration"] = eval::calibration_json(oof, outputs, fusion, temperatures);
   if (o.explain) report["explanations"] = explain_cv_run(o.run_dir, set, o.folds, o.data.quiet);
   eval::write_report(o.run_dir, report);
   return report;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <thread>
 
+#include "eval/calibration.h"
 #include "eval/multilabel.h"
 #include "eval/thresholds.h"
 #include "util/error.h"
@@ -135,6 +136,25 @@ void choose_operating_points(pipeline::Model& m, const LoadedSet& set, const std
     val.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), 0, 0, *m.preset));
   auto preset = m.preset->clone();
   preset->set_thresholds(eval::choose_thresholds(val, int(preset->output_names().size())));
+  m.preset = std::move(preset);
+}
+
+void calibrate(pipeline::Model& m, const LoadedSet& set, const std::vector<int>& val_recordings) {
+  if (!m.preset->calibrates() || m.preset->multi_label()) return;
+  std::vector<std::vector<float>> probs;
+  std::vector<int> labels;
+  auto uncalibrated = m.preset->clone();
+  uncalibrated->temperature = 1.0;
+  const pipeline::Model plain{std::move(uncalibrated), m.net};
+  for (int i : val_recordings) {
+    const auto& r = set.recordings[size_t(i)];
+    if (!r.is_single_label()) continue;
+    auto p = plain.recording_probs(set.stored[size_t(i)]).to(torch::kFloat).contiguous();
+    probs.emplace_back(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    labels.push_back(r.label);
+  }
+  auto preset = m.preset->clone();
+  preset->temperature = eval::fit_temperature(probs, labels);
   m.preset = std::move(preset);
 }
 

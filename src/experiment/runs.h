@@ -63,6 +63,10 @@ torch::Tensor label_targets(const data::Recording& r, const std::vector<std::str
 // (eval/thresholds.h) replace the model's preset; others are left as they are.
 void choose_operating_points(pipeline::Model& m, const LoadedSet& set, const std::vector<int>& val_recordings);
 
+// Presets that calibrate (Preset::calibrates): the temperature fitted on the validation
+// recordings' probabilities (eval::fit_temperature) replaces the model's preset; others are left.
+void calibrate(pipeline::Model& m, const LoadedSet& set, const std::vector<int>& val_recordings);
+
 // Metrics of test rows: eval::evaluate, or for multi-label presets eval::evaluate_multilabel plus
 // "five_class" (the 5-class question on the single-label patients, eval::five_class_view).
 nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Preset& preset,

@@ -81,7 +81,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   model::Checkpoint bundle;
   std::vector<float> threshold_sum;
   nlohmann::json members = nlohmann::json::array();
-  double val_acc_sum = 0;
+  double val_acc_sum = 0, temperature_sum = 0;
   for (int k = 0; k < o.members; ++k) {
     const std::string dir = o.out_dir + "/members/" + std::to_string(k);
     if (!fs::exists(dir + "/done.json")) {
@@ -99,6 +99,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
       train::FitResult fit = fit_model(m, make_train_set(set, all_views(s.train), *m.preset),
                                        make_set(set, all_views(s.val), *m.preset), job);
       choose_operating_points(m, set, s.val);
+      calibrate(m, set, s.val);
       model::write_checkpoint(dir + "/model.pth",
                               make_checkpoint(m, fit, {{"dataset_fingerprint", set.fingerprint}, {"split", "all"},
                                                        {"member", k}, {"members", o.members}, {"seed", m.preset->train.seed},
@@ -108,6 +109,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
                                                              {"best_val_acc", fit.best_val_acc},
                                                              {"stop_reason", fit.stop_reason},
                                                              {"n_val_recordings", s.val.size()},
+                                                             {"temperature", m.preset->temperature},
                                                              {"history", history_json(fit)},
                                                              {"seconds", std::chrono::duration<double>(
                                                                              std::chrono::steady_clock::now() - f0).count()}},
@@ -120,7 +122,9 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
       bundle.state_dict = {};
     }
     model::add_member_state(bundle.state_dict, ck.state_dict, k);
-    const auto thresholds = pipeline::preset_from_json(ck.murmur_config)->thresholds();
+    const auto member_preset = pipeline::preset_from_json(ck.murmur_config);
+    const auto thresholds = member_preset->thresholds();
+    temperature_sum += member_preset->temperature;
     threshold_sum.resize(thresholds.size(), 0.f);
     for (size_t i = 0; i < thresholds.size(); ++i) threshold_sum[i] += thresholds[i];
     val_acc_sum += ck.val_acc;
@@ -135,6 +139,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
     for (auto& t : threshold_sum) t /= float(o.members);
     preset->set_thresholds(threshold_sum);
   }
+  preset->temperature = temperature_sum / o.members;  // the members' mean, as their thresholds
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bundle.murmur_config = preset->to_json();
   bundle.n_members = o.members;
@@ -193,6 +198,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   for (auto& r : refs.val) val_recordings.push_back(r.recording);
   val_recordings.erase(std::unique(val_recordings.begin(), val_recordings.end()), val_recordings.end());
   choose_operating_points(m, set, val_recordings);
+  calibrate(m, set, val_recordings);
   // Test: the reference's image-level accuracy, and recording / patient level.
   train::Batchable test = make_set(set, refs.test, *m.preset);
   train::Evaluation test_eval = train::evaluate(*m.net.module, m.net.forward, test,

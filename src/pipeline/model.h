@@ -14,8 +14,11 @@ struct Model {
   PresetPtr preset;
   Network net;
   static Model fresh(PresetPtr preset);  // initial weights follow torch's generator
+  // The preset's probabilities, calibrated by its temperature (Preset::temperature) when fitted.
   torch::Tensor recording_probs(const torch::Tensor& stored) const {
-    return preset->recording_probs(net, stored);
+    torch::Tensor p = preset->recording_probs(net, stored);
+    if (preset->temperature == 1.0) return p;
+    return torch::softmax(torch::log(p.clamp_min(1e-12)) / preset->temperature, -1).to(p.dtype());
   }
 };
 

@@ -58,6 +58,7 @@ class NativePreset : public Preset {
   eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
   torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const override;  // channel 0 := 0
   bool occludable() const override { return true; }
+  bool calibrates() const override { return !multi_label(); }  // valves (a subclass) does not
   std::vector<double> band_peak_hz() const;  // each mel band's frequency: its filter's peak (occluded)
 
   int frames_per_window() const;    // window_s in feature frames

@@ -18,6 +18,7 @@ nlohmann::json Preset::to_json() const {
                       {"log_mel", log_mel},
                       {"train", train}};
   j.update(own_json());
+  if (temperature != 1.0) j["calibration"] = {{"temperature", temperature}};  // absent: not fitted (runs' configs)
   return j;
 }
 
@@ -29,6 +30,7 @@ void Preset::from_json(const nlohmann::json& j) {
   }
   if (j.contains("log_mel")) log_mel = j["log_mel"].get<features::LogMelConfig>();
   if (j.contains("train")) train = j["train"].get<train::TrainConfig>();
+  if (j.contains("calibration")) temperature = j["calibration"].value("temperature", temperature);
   own_from_json(j);
   validate();
 }
@@ -41,6 +43,10 @@ void Preset::validate() const {
                       audio.target_rate_hz);
   validate_own();
   train.validate();
+  util::check_setting(std::isfinite(temperature) && temperature >= 0.01 && temperature <= 100, "calibration.temperature",
+                      "must be in [0.01, 100]", temperature);
+  util::check_setting(temperature == 1.0 || !multi_label(), "calibration.temperature",
+                      "must be 1 for a multi-label preset (its outputs are not one softmax)", temperature);
 }
 
 features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px) const {

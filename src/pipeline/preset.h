@@ -65,6 +65,11 @@ class Preset {
   virtual bool multi_label() const { return false; }
   virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets
   virtual void set_thresholds(const std::vector<float>& t);       // murmur::Error unless multi-label
+  // Calibration (eval/calibration.h): a single-label preset that calibrates() has a temperature
+  // fitted on validation recordings after training, applied by Model::recording_probs (p^(1/T),
+  // renormalised; every argmax kept). In the JSON as "calibration": {"temperature"} once fitted.
+  virtual bool calibrates() const { return false; }
+  double temperature = 1.0;
 
   virtual Network make_network() const = 0;
   virtual Network for_inference(Network net) const { return net; }  // e.g. BatchNorm folded
