@@ -163,7 +163,8 @@ TEST(Cli, TrainPredictCvCompare) {
   while (std::getline(epochs, line)) n_lines += nlohmann::json::parse(line).contains("val_acc");
   EXPECT_EQ(n_lines, 2);
 
-  CliRun a = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
+  CliRun a = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 --no-shifts -o " +
+                        d + "/cv_a");
   ASSERT_EQ(a.code, 0) << a.out;
   for (auto f : {"report.json", "report.html", "oof_predictions.csv", "repeat0/fold1/model.pth"})
     EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + f)) << f;
@@ -178,6 +179,7 @@ TEST(Cli, TrainPredictCvCompare) {
     if (w.contains("picture")) EXPECT_TRUE(std::filesystem::exists(d + "/cv_a/" + w["picture"].get<std::string>()));
   }
   EXPECT_TRUE(contains(murmur::util::read_file(d + "/cv_a/report.html"), "does the model listen where a cardiologist would"));
+  EXPECT_FALSE(report.contains("shifts")) << "--no-shifts (the bench is tested with the toy preset)";
   // Each fold's temperature, fitted on its validation patients; the error before and after it.
   const auto& cal = report["calibration"];
   ASSERT_EQ(cal["temperatures"].size(), 2u) << cal.dump().substr(0, 300);
@@ -185,7 +187,8 @@ TEST(Cli, TrainPredictCvCompare) {
   EXPECT_EQ(cal["recording"]["n"], 120);
   EXPECT_TRUE(contains(murmur::util::read_file(d + "/cv_a/report.html"), "Calibration: do the probabilities mean"));
   // Re-running finds every fold done and only rebuilds the report.
-  CliRun again = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 -o " + d + "/cv_a");
+  CliRun again = run_murmur("cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 --no-shifts -o " +
+                            d + "/cv_a");
   ASSERT_EQ(again.code, 0) << again.out;
   // A different configuration must not be mixed into the same run folder.
   CliRun clash = run_murmur("cv --preset native --data " + d + "/data --folds 3 --epochs 1 -o " + d + "/cv_a");

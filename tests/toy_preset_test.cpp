@@ -13,6 +13,7 @@
 #include "synth/synth.h"
 #include "test_util.h"
 #include "util/check.h"
+#include "util/fs.h"
 
 namespace mp = murmur::pipeline;
 namespace mx = murmur::experiment;
@@ -133,6 +134,15 @@ TEST(ToyPreset, CrossValidatesAndEnsemblesThroughTheSharedPaths) {
   EXPECT_EQ(report["metrics"]["n_patients"], 20);
   EXPECT_EQ(report["metrics"]["patient_fusion"], "mean");
   EXPECT_TRUE(std::filesystem::exists(o.run_dir + "/report.html"));
+  // The shift bench runs any single-label preset: every test recording again under each shift.
+  const auto& shifts = report["shifts"];
+  ASSERT_TRUE(shifts.is_object()) << "the shift bench runs any single-label preset";
+  ASSERT_GE(shifts["shifts"].size(), 24u) << "every shift but the clips longer than the recordings";
+  EXPECT_EQ(shifts["shifts"][0]["name"], "stethoscope extended");
+  EXPECT_EQ(shifts["clean"]["n_rows"], report["metrics"]["n_recordings"]);
+  for (const auto& s : shifts["shifts"]) EXPECT_TRUE(s["patient"].contains("value")) << s["name"];
+  EXPECT_TRUE(std::filesystem::exists(o.run_dir + "/repeat0/fold0/shifts.csv"));
+  EXPECT_NE(murmur::util::read_file(o.run_dir + "/report.html").find("Shift bench: other stethoscopes"), std::string::npos);
   auto ensemble = mp::Predictor::open(o.run_dir);
   EXPECT_EQ(ensemble.n_models(), 2u);
   EXPECT_EQ(ensemble.predict_file(toy_data() + "/data/train/N_001_sup_Mit.wav").numel(), 5);

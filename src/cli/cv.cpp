@@ -15,7 +15,7 @@ struct CvArgs : PresetOptions {
   std::string out = "runs/cv", fusion;
   int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
   uint64_t seed = 0, train_seed = 0;
-  bool no_explain = false;
+  bool no_explain = false, no_shifts = false;
 };
 
 void setup(CLI::App& app) {
@@ -36,6 +36,9 @@ void setup(CLI::App& app) {
   cmd->add_flag("--no-explain", args->no_explain,
                 "Leave out the report's explanations (each test patient explained by its fold model: phase and "
                 "band relied on, pictures of the misclassified; presets native and valves)");
+  cmd->add_flag("--no-shifts", args->no_shifts,
+                "Leave out the report's shift bench (each test recording scored again under other stethoscope "
+                "responses, rates, clip lengths, noises and gains; single-label presets)");
   cmd->add_option("-o,--output", args->out, "Run folder (a killed run resumes at its first unfinished fold)")->capture_default_str();
   cmd->callback([args] {
     experiment::CvOptions o;
@@ -49,6 +52,7 @@ void setup(CLI::App& app) {
     o.only_fold = args->fold;
     o.bootstrap.n_resamples = args->bootstrap;
     o.explain = !args->no_explain;
+    o.shifts = !args->no_shifts;
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
     auto report = experiment::cv_run(o);
     if (global().json) {

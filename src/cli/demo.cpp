@@ -73,6 +73,7 @@ void setup(CLI::App& app) {
     o.run_dir = args->out + "/cv-" + args->preset;
     o.folds = args->folds;
     o.seed = args->seed;
+    o.shifts = false;  // the shift bench (each recording ~70 times more) would take longer than the rest; cv runs it
     std::cout << "4. cross-validating preset " << args->preset << " by patient (" << args->folds << " folds) ...\n";
     auto report = experiment::cv_run(o);
     std::cout << eval::format_summary(report) << "   report: " << o.run_dir << "/report.html\n";

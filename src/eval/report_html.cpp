@@ -249,7 +249,8 @@ std::string render_html(const nlohmann::json& report) {
   } else {
     h << five_class_top(m, "") << curves_html(report) << five_class_bottom(m, "");
   }
-  h << calibration_html(at(report, "calibration")) << explanations_html(at(report, "explanations"));
+  h << calibration_html(at(report, "calibration")) << shifts_html(at(report, "shifts"))
+    << explanations_html(at(report, "explanations"));
 
   h << "<footer>murmur " << html_escape(text_of(at(run, "murmur_version"))) << " (commit "
     << html_escape(text_of(at(run, "git_commit"))) << ") &middot; " << html_escape(text_of(at(machine, "os")))

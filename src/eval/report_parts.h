@@ -24,6 +24,9 @@ std::string multilabel_html(const nlohmann::json& metrics);
 // The calibration section (report["calibration"], eval/calibration.h); "" when null.
 std::string calibration_html(const nlohmann::json& calibration);
 
+// The shift bench section (report["shifts"], experiment/shift_bench.h); "" when null.
+std::string shifts_html(const nlohmann::json& shifts);
+
 // The explanations sections (report["explanations"], experiment/cv_explain.h); "" when null.
 std::string explanations_html(const nlohmann::json& explanations);
 

@@ -8,6 +8,7 @@
 #include "eval/calibration.h"
 #include "eval/report.h"
 #include "experiment/cv_explain.h"
+#include "experiment/shift_bench.h"
 #include "experiment/runs.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -139,6 +140,7 @@ nlohmann::json cv_run(const CvOptions& o) {
                          {"wall_time_s", seconds}, {"fold_training_time_s", train_seconds}};
   nlohmann::json report = eval::build_report(oof, curves, outputs, meta, o.bootstrap, fusion);
   report["calibration"] = eval::calibration_json(oof, outputs, fusion, temperatures);
+  if (o.shifts) report["shifts"] = shift_bench(o.run_dir, set, o.folds, o.bootstrap, fusion, o.data.threads, o.data.quiet);
   if (o.explain) report["explanations"] = explain_cv_run(o.run_dir, set, o.folds, o.data.quiet);
   eval::write_report(o.run_dir, report);
   return report;

@@ -35,6 +35,7 @@ struct CvOptions {
   // (default: the preset's, Preset::patient_fusion).
   eval::BootstrapConfig bootstrap;
   std::optional<eval::Fusion> fusion;
+  bool shifts = true;   // report["shifts"] (experiment/shift_bench.h), single-label presets
   bool explain = true;  // report["explanations"] (experiment/cv_explain.h), presets that can be occluded
 };
 

@@ -9,8 +9,9 @@
 // reference's, at random per view: it leaks patients and time-reversed twins across the split,
 // so it warns), or "all": the model to ship. Every patient is learnt from: the patients are dealt
 // into `members` stratified groups, member k trains on all but group k and takes its schedule,
-// choice of epoch and (multi-label) thresholds from group k; the members go into one file
-// (model::Checkpoint::n_members) that predict, stream and serve average. No patient is held out,
+// choice of epoch, temperature and (multi-label) thresholds from group k; the members go into one file
+// (model::Checkpoint::n_members, one preset with the members' mean temperature and thresholds)
+// that predict, stream and serve average. No patient is held out,
 // so it has no test figures and `evaluate` refuses it: its expected accuracy on new patients is
 // a cv run's of the same preset. Members train in OUT/members/K/ and a killed run resumes there. Training saves its whole state after every epoch (train_state.pt, removed when
 // the run ends); `resume` continues an interrupted run and ends exactly as an uninterrupted one.
