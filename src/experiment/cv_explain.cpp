@@ -116,12 +116,8 @@ nlohmann::json explain_cv_run(const std::string& run_dir, const LoadedSet& set, 
     const auto probe = pipeline::Predictor::open(fold_dir(run_dir, 0, 0) + "/model.pth");
     if (!probe.preset().occludable()) return nullptr;
   }
-  std::map<std::string, size_t> index_of;
-  for (size_t i = 0; i < set.recordings.size(); ++i) index_of[set.recordings[i].name] = i;
-  long n_rows = 0;
-  for (int f = 0; f < folds; ++f)
-    if (!fs::exists(fold_dir(run_dir, 0, f) + "/explanations.json"))
-      n_rows += long(eval::read_predictions_csv(fold_dir(run_dir, 0, f) + "/predictions.csv").size());
+  const auto index_of = recording_index(set);
+  const long n_rows = rows_without(run_dir, folds, "explanations.json");
   util::Progress bar("explain", n_rows, quiet || n_rows == 0);
   std::vector<nlohmann::json> patients;
   nlohmann::json not_explained = nlohmann::json::array();

@@ -73,16 +73,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   nlohmann::json config = {{"preset", o.preset->to_json()}, {"folds", o.folds}, {"repeats", o.repeats},
                            {"seed", o.seed}, {"val_fraction", o.val_fraction}};
   if (o.train_seed > 0) config["train_seed"] = o.train_seed;  // absent: runs before it existed still resume
-  const std::string config_path = o.run_dir + "/config.json";
-  if (fs::exists(config_path)) {
-    auto old = read_json_file(config_path);
-    old.erase("bootstrap");  // written by earlier versions
-    if (old != config)
-      throw Error(o.run_dir + ": holds a run with a different configuration (config.json); choose another "
-                  "--output folder or delete it");
-  } else {
-    util::write_file_atomic(config_path, util::json_text(config, 1));
-  }
+  claim_run_folder(o.run_dir, o.run_dir + "/config.json", config, "a run");
   LoadedSet set = load_dataset(o.data, *o.preset);
   const auto items = set.items();
   const int total = o.folds * o.repeats;

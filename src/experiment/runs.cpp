@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "eval/calibration.h"
@@ -9,6 +10,7 @@
 #include "eval/thresholds.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/progress.h"
 #include "util/version.h"
 
@@ -190,6 +192,33 @@ nlohmann::json read_json_file(const std::string& path) {
   auto j = nlohmann::json::parse(util::read_file(path), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error(path + ": not valid JSON (delete it to redo what it records)");
   return j;
+}
+
+void claim_run_folder(const std::string& folder, const std::string& config_path, const nlohmann::json& config,
+                      const std::string& what) {
+  if (std::filesystem::exists(config_path)) {
+    auto old = read_json_file(config_path);
+    old.erase("bootstrap");  // written by earlier versions of cv
+    if (old != config)
+      throw Error(folder + ": holds " + what + " with a different configuration (" +
+                  config_path.substr(folder.size() + 1) + "); choose another --output folder or delete it");
+  } else {
+    util::write_file_atomic(config_path, util::json_text(config, 1));
+  }
+}
+
+std::map<std::string, size_t> recording_index(const LoadedSet& set) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < set.recordings.size(); ++i) index[set.recordings[i].name] = i;
+  return index;
+}
+
+long rows_without(const std::string& run_dir, int folds, const std::string& file_name) {
+  long n = 0;
+  for (int f = 0; f < folds; ++f)
+    if (!std::filesystem::exists(fold_dir(run_dir, 0, f) + "/" + file_name))
+      n += long(eval::read_predictions_csv(fold_dir(run_dir, 0, f) + "/predictions.csv").size());
+  return n;
 }
 
 std::string fold_dir(const std::string& run_dir, int repeat, int fold) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -77,5 +78,13 @@ nlohmann::json machine_json(int threads);
 std::string fold_dir(const std::string& run_dir, int repeat, int fold);  // RUN/repeatR/foldF
 // A JSON file a run wrote; murmur::Error naming it if it is not JSON ("delete it to redo ...").
 nlohmann::json read_json_file(const std::string& path);
+// A run folder holds one configuration: writes config_path the first time, and later refuses a
+// different `config` with murmur::Error "<folder>: holds <what> with a different configuration".
+void claim_run_folder(const std::string& folder, const std::string& config_path, const nlohmann::json& config,
+                      const std::string& what);
+// Where each recording of a loaded set is, by its name (the predictions CSV's "file").
+std::map<std::string, size_t> recording_index(const LoadedSet& set);
+// Test rows of repeat 0's folds that have no `file_name` yet (a report step's work left, for its progress bar).
+long rows_without(const std::string& run_dir, int folds, const std::string& file_name);
 
 }  // namespace murmur::experiment

@@ -93,12 +93,8 @@ nlohmann::json shift_bench(const std::string& run_dir, const LoadedSet& set, int
     clean.insert(clean.end(), rows.begin(), rows.end());
   }
   if (eval::is_multi_label(names)) return nullptr;
-  std::map<std::string, size_t> index_of;
-  for (size_t i = 0; i < set.recordings.size(); ++i) index_of[set.recordings[i].name] = i;
-  long todo = 0;
-  for (int f = 0; f < folds; ++f)
-    if (!fs::exists(fold_dir(run_dir, 0, f) + "/shifts.csv"))
-      todo += long(eval::read_predictions_csv(fold_dir(run_dir, 0, f) + "/predictions.csv").size());
+  const auto index_of = recording_index(set);
+  const long todo = rows_without(run_dir, folds, "shifts.csv");
   util::Progress bar("shift bench", todo, quiet || todo == 0);
   std::map<std::string, eval::Predictions> by_shift;
   std::vector<std::string> failed;

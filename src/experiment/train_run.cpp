@@ -67,14 +67,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
     throw Error("--members: must be 2-" + std::to_string(model::kMaxMembers) + " (each member's schedule comes from "
                 "patients it does not train on) (got " + std::to_string(o.members) + ")");
   const nlohmann::json config = {{"preset", o.preset->to_json()}, {"members", o.members}, {"seed", o.seed}};
-  const std::string config_path = o.out_dir + "/members/config.json";
-  if (fs::exists(config_path)) {
-    if (read_json_file(config_path) != config)
-      throw Error(o.out_dir + ": holds members trained with a different configuration (members/config.json); "
-                  "choose another --output folder or delete it");
-  } else {
-    util::write_file_atomic(config_path, util::json_text(config, 1));
-  }
+  claim_run_folder(o.out_dir, o.out_dir + "/members/config.json", config, "members trained");
   LoadedSet set = load_dataset(o.data, *o.preset);
   const auto items = set.items();
   const auto groups = data::stratified_group_kfold(items, o.members, o.seed);
