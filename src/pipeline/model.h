@@ -14,7 +14,8 @@ struct Model {
   PresetPtr preset;
   Network net;
   static Model fresh(PresetPtr preset);  // initial weights follow torch's generator
-  // The preset's probabilities, calibrated by its temperature (Preset::temperature) when fitted.
+  // The preset's probabilities, calibrated by its temperature (Preset::temperature) when fitted:
+  // p^(1/T), renormalised (every argmax kept); in the preset's JSON "calibration": {"temperature"}.
   torch::Tensor recording_probs(const torch::Tensor& stored) const {
     torch::Tensor p = preset->recording_probs(net, stored);
     if (preset->temperature == 1.0) return p;

@@ -8,7 +8,7 @@
 //   torch::Tensor probs = m.recording_probs(stored);  // [K]
 //
 // Stages: audio (load, resample) -> features -> train_views + augment (training) or
-// recording_probs (every view, fused) -> patient_fusion (eval/fusion.h).
+// recording_probs (every view, fused) -> temperature -> patient_fusion (eval/fusion.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -42,7 +42,6 @@ class Preset {
 
   virtual std::string name() const = 0;
   virtual std::unique_ptr<Preset> clone() const = 0;
-
   nlohmann::json to_json() const;              // {"name", "audio", "log_mel", "train", own sections}
   void from_json(const nlohmann::json& j);     // sections present in j replace the defaults
   void validate() const;                       // murmur::Error naming the --set key
@@ -57,17 +56,13 @@ class Preset {
   virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
   virtual bool trains_on(const data::Recording&) const { return true; }  // in training/validation sets
 
-  // Outputs: the name of each probability. Single-label presets: one softmax over the five
-  // classes (data::kClassNames). Multi-label presets: one sigmoid per valve disease (normal = none
-  // of them); all labelled patients, multi-disease ones included, are theirs to train and test on,
-  // and each output has an operating threshold chosen on validation patients.
+  // Outputs: one softmax over data::kClassNames (single-label), or one sigmoid per valve disease
+  // (multi-label: normal = none; every labelled patient; thresholds from validation patients).
   virtual std::vector<std::string> output_names() const;
   virtual bool multi_label() const { return false; }
   virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets
   virtual void set_thresholds(const std::vector<float>& t);       // murmur::Error unless multi-label
-  // Calibration (eval/calibration.h): a single-label preset that calibrates() has a temperature
-  // fitted on validation recordings after training, applied by Model::recording_probs (p^(1/T),
-  // renormalised; every argmax kept). In the JSON as "calibration": {"temperature"} once fitted.
+  // calibrates(): a temperature fitted on validation recordings (eval/calibration.h, model.h).
   virtual bool calibrates() const { return false; }
   double temperature = 1.0;
 
