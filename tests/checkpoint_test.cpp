@@ -168,7 +168,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
 TEST(Checkpoint, EnsembleMembersInOneFile) {
   SeedCnn a = random_model(1), b = random_model(2);
   Checkpoint ck = murmur_checkpoint(a);
-  ck.state_dict = {};
+  ck.state_dict = StateDict();
   add_member_state(ck.state_dict, state_dict(*a), 0);
   add_member_state(ck.state_dict, state_dict(*b), 1);
   ck.n_members = 2;

@@ -112,7 +112,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
     const model::Checkpoint ck = model::read_checkpoint(dir + "/model.pth");
     if (k == 0) {
       bundle = ck;
-      bundle.state_dict = {};
+      bundle.state_dict = model::StateDict();
     }
     model::add_member_state(bundle.state_dict, ck.state_dict, k);
     const auto member_preset = pipeline::preset_from_json(ck.murmur_config);
