@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <random>
 
@@ -103,22 +104,35 @@ Audio one(const Audio& a, const Shift& s, uint64_t seed) {
 
 }  // namespace
 
-void biquad(std::vector<float>& x, int rate_hz, Biquad type, double f0, double gain_db, double q) {
-  if (rate_hz <= 0 || f0 <= 0 || f0 >= rate_hz / 2.0) return;  // nothing of that band to shape
+BiquadCoefs rbj(int rate_hz, Biquad type, double f0, double gain_db, double q) {
   const double w0 = 2 * kPi * f0 / rate_hz, c = std::cos(w0), alpha = std::sin(w0) / (2 * q);
-  double b0, b1, b2, a0, a1, a2;
+  BiquadCoefs k;
   if (type == Biquad::kLowPass) {
-    b0 = (1 - c) / 2, b1 = 1 - c, b2 = (1 - c) / 2, a0 = 1 + alpha, a1 = -2 * c, a2 = 1 - alpha;
+    k = {(1 - c) / 2, 1 - c, (1 - c) / 2, 1 + alpha, -2 * c, 1 - alpha};
   } else if (type == Biquad::kHighPass) {
-    b0 = (1 + c) / 2, b1 = -(1 + c), b2 = (1 + c) / 2, a0 = 1 + alpha, a1 = -2 * c, a2 = 1 - alpha;
+    k = {(1 + c) / 2, -(1 + c), (1 + c) / 2, 1 + alpha, -2 * c, 1 - alpha};
   } else {
     const double A = std::pow(10.0, gain_db / 40), sa = 2 * std::sqrt(A) * alpha;
-    b0 = A * ((A + 1) - (A - 1) * c + sa), b1 = 2 * A * ((A - 1) - (A + 1) * c), b2 = A * ((A + 1) - (A - 1) * c - sa);
-    a0 = (A + 1) + (A - 1) * c + sa, a1 = -2 * ((A - 1) + (A + 1) * c), a2 = (A + 1) + (A - 1) * c - sa;
+    k = {A * ((A + 1) - (A - 1) * c + sa), 2 * A * ((A - 1) - (A + 1) * c), A * ((A + 1) - (A - 1) * c - sa),
+         (A + 1) + (A - 1) * c + sa, -2 * ((A - 1) + (A + 1) * c), (A + 1) + (A - 1) * c - sa};
   }
+  return k;
+}
+
+double biquad_gain_db(int rate_hz, Biquad type, double f0, double f_hz, double gain_db, double q) {
+  if (rate_hz <= 0 || f0 <= 0 || f0 >= rate_hz / 2.0) return 0;  // as biquad(): no change
+  const BiquadCoefs k = rbj(rate_hz, type, f0, gain_db, q);
+  const std::complex<double> z1 = std::polar(1.0, -2 * kPi * f_hz / rate_hz), z2 = z1 * z1;
+  const std::complex<double> h = (k.b0 + k.b1 * z1 + k.b2 * z2) / (k.a0 + k.a1 * z1 + k.a2 * z2);
+  return 20 * std::log10(std::max(std::abs(h), 1e-12));
+}
+
+void biquad(std::vector<float>& x, int rate_hz, Biquad type, double f0, double gain_db, double q) {
+  if (rate_hz <= 0 || f0 <= 0 || f0 >= rate_hz / 2.0) return;  // nothing of that band to shape
+  const BiquadCoefs k = rbj(rate_hz, type, f0, gain_db, q);
   double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
   for (auto& v : x) {
-    const double y = (b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2) / a0;
+    const double y = (k.b0 * v + k.b1 * x1 + k.b2 * x2 - k.a1 * y1 - k.a2 * y2) / k.a0;
     x2 = x1, x1 = v, y2 = y1, y1 = y;
     v = float(y);
   }

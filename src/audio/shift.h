@@ -48,5 +48,9 @@ std::vector<Audio> apply_shift(const Audio& audio, const Shift& shift, uint64_t 
 // A second-order section (RBJ audio-EQ cookbook), applied in place; the building block above.
 enum class Biquad { kLowPass, kHighPass, kLowShelf };
 void biquad(std::vector<float>& x, int rate_hz, Biquad type, double f0_hz, double gain_db = 0, double q = 0.7071);
+// Its coefficients, and its gain in dB at f_hz (for filters applied to spectra, pipeline/robust.h).
+struct BiquadCoefs { double b0, b1, b2, a0, a1, a2; };
+BiquadCoefs rbj(int rate_hz, Biquad type, double f0_hz, double gain_db = 0, double q = 0.7071);
+double biquad_gain_db(int rate_hz, Biquad type, double f0_hz, double f_hz, double gain_db = 0, double q = 0.7071);
 
 }  // namespace murmur::audio

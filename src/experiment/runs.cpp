@@ -8,6 +8,7 @@
 #include "eval/calibration.h"
 #include "eval/multilabel.h"
 #include "eval/thresholds.h"
+#include "pipeline/registry.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -199,6 +200,11 @@ void claim_run_folder(const std::string& folder, const std::string& config_path,
   if (std::filesystem::exists(config_path)) {
     auto old = read_json_file(config_path);
     old.erase("bootstrap");  // written by earlier versions of cv
+    // A preset written before a setting existed reads as that setting's default.
+    if (old.contains("preset") && old["preset"].is_object()) try {
+        old["preset"] = pipeline::preset_from_json(old["preset"])->to_json();
+      } catch (const std::exception&) {
+      }
     if (old != config)
       throw Error(folder + ": holds " + what + " with a different configuration (" +
                   config_path.substr(folder.size() + 1) + "); choose another --output folder or delete it");

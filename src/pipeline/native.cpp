@@ -67,11 +67,13 @@ NativePreset::NativePreset() {
 void NativePreset::own_from_json(const nlohmann::json& j) {
   if (j.contains("native")) native = j["native"].get<NativeFeatureConfig>();
   if (j.contains("net")) net = j["net"].get<model::NativeNetConfig>();
+  if (j.contains("robust")) robust = j["robust"].get<RobustConfig>();
 }
 
 void NativePreset::validate_own() const {
   native.validate();
   net.validate();
+  robust.validate();
 }
 
 nlohmann::json NativePreset::feature_json() const {
@@ -119,7 +121,11 @@ torch::Tensor NativePreset::train_views(const torch::Tensor& stored) const {
 }
 
 torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {
-  auto x = random_windows(batch, frames_per_window());
+  // Responses and noise act on the whole recording, which is then standardised again as a
+  // recording is for inference; the windows are cut after.
+  const double frames_per_s = double(log_mel.sample_rate_hz) / log_mel.hop;
+  auto x = random_windows(robust.enabled() ? robust_augment(batch, robust, MelBands::of(log_mel), frames_per_s) : batch,
+                          frames_per_window());
   if (native.time_reverse) random_time_reverse(x, 0.5);
   if (native.gain_db > 0) x = random_gain(x, native.gain_db);
   spec_augment(x, {native.freq_masks, native.freq_mask_bins, native.time_masks, native.time_mask_frames});

@@ -8,6 +8,8 @@
 // fixed axis for every recording (32 bands 25-800 Hz, fixed dB reference, no per-file crop);
 // per-recording standardisation. Training: random 4 s windows (several per recording per epoch),
 // time reversal, SpecAugment masks (augment.h); the multi-disease patients as soft targets.
+// Optional (robust.*): random stethoscope responses, noise and distortion on each training
+// recording before its windows are cut (robust.h).
 // Optional (native.phase_channels): two more channels marking systolic and diastolic frames.
 // Evaluation: every 4 s window (1 s hop) from one trunk pass of NativeNet, mean probability;
 // patients: normalised geometric mean of their recordings (chosen on development folds).
@@ -15,6 +17,7 @@
 
 #include "model/native_net.h"
 #include "pipeline/preset.h"
+#include "pipeline/robust.h"
 
 namespace murmur::pipeline {
 
@@ -43,6 +46,7 @@ class NativePreset : public Preset {
   NativePreset();  // the shipped defaults
   NativeFeatureConfig native;
   model::NativeNetConfig net;
+  RobustConfig robust;  // robustness training (robust.h); off unless set
 
   std::string name() const override { return "native"; }
   std::unique_ptr<Preset> clone() const override { return std::make_unique<NativePreset>(*this); }
@@ -67,7 +71,7 @@ class NativePreset : public Preset {
   int input_channels() const { return native.phase_channels ? 3 : 1; }
 
  protected:
-  nlohmann::json own_json() const override { return {{"native", native}, {"net", net}}; }
+  nlohmann::json own_json() const override { return {{"native", native}, {"net", net}, {"robust", robust}}; }
   void own_from_json(const nlohmann::json& j) override;
   void validate_own() const override;
 };
