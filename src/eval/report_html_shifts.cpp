@@ -22,15 +22,18 @@ std::string shifts_html(const nlohmann::json& x) {
       " scored again by its fold model, changed as another device or room would change it (audio/shift.h says "
       "where each shape comes from). Crops: every whole clip of the recording is a row; a patient's clips are fused "
       "like its recordings. Balanced accuracy with 95% patient-bootstrap intervals; drop = clean minus shifted, "
-      "in points. Answered: the share of rows whose top probability is 0.6 or more, and their accuracy.</p>";
+      "in points. Answered: the share of rows whose top probability is 0.6 or more, and their accuracy. Unusable: "
+      "the share the signal-quality check (serve/quality.h: clipping, silence, noise above 600 Hz) answers "
+      "\"unusable recording\" instead of a class, and the recording balanced accuracy on the rest.</p>";
   h += table_open({"shift", "rows", "Recording balanced acc.", "drop", "Patient balanced acc.", "drop", "ECE",
-                   "answered at 0.6", "their accuracy"});
+                   "answered at 0.6", "their accuracy", "unusable", "Recording bal. acc. of the rest"});
   auto row = [&](const std::string& name, const nlohmann::json& j, bool with_drop) {
     const auto& sure = at(j, "answered_at_0.6");
     h += "<tr><td>" + html_escape(name) + "</td><td>" + text_of(at(j, "n_rows")) + "</td>" + stat_cell(at(j, "recording")) +
          "<td>" + (with_drop ? fmt(100 * num(at(j, "recording_drop")), 1) : "") + "</td>" + stat_cell(at(j, "patient")) +
          "<td>" + (with_drop ? fmt(100 * num(at(j, "patient_drop")), 1) : "") + "</td><td>" + fmt(num(at(j, "ece_recording"))) +
-         "</td><td>" + fmt(100 * num(at(sure, "coverage")), 0) + "%</td><td>" + fmt(num(at(sure, "accuracy"))) + "</td></tr>";
+         "</td><td>" + fmt(100 * num(at(sure, "coverage")), 0) + "%</td><td>" + fmt(num(at(sure, "accuracy"))) + "</td><td>" +
+         fmt(100 * num(at(at(j, "unusable"), "fraction")), 0) + "%</td>" + stat_cell(at(j, "usable_recording")) + "</tr>";
   };
   row("clean", clean, false);
   for (const auto& s : at(x, "shifts")) row(text_of(s["name"]), s, true);
