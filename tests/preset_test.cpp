@@ -50,8 +50,13 @@ TEST(Preset, NamedPresetsValidateAndRoundTrip) {
 // key would make old models unreadable and old cv runs refuse to resume).
 TEST(Preset, JsonSectionsAreStable) {
   auto native = mp::make_preset("native")->to_json();
-  for (const char* k : {"name", "audio", "log_mel", "train", "native", "net"}) EXPECT_TRUE(native.contains(k)) << k;
-  EXPECT_EQ(native.size(), 6u);
+  for (const char* k : {"name", "audio", "log_mel", "train", "native", "net", "robust"})
+    EXPECT_TRUE(native.contains(k)) << k;
+  EXPECT_EQ(native.size(), 7u);
+  // A native preset written before "robust" existed still reads, with robustness training off.
+  auto old = native;
+  old.erase("robust");
+  EXPECT_EQ(mp::preset_from_json(old)->to_json(), native);
   auto seed = mp::make_preset("seed")->to_json();
   for (const char* k : {"name", "audio", "log_mel", "train", "image", "eval"}) EXPECT_TRUE(seed.contains(k)) << k;
   EXPECT_EQ(seed.size(), 6u);

@@ -23,7 +23,7 @@ std::string shifts_html(const nlohmann::json& x) {
       "where each shape comes from). Crops: every whole clip of the recording is a row; a patient's clips are fused "
       "like its recordings. Balanced accuracy with 95% patient-bootstrap intervals; drop = clean minus shifted, "
       "in points. Answered: the share of rows whose top probability is 0.6 or more, and their accuracy. Unusable: "
-      "the share the signal-quality check (serve/quality.h: clipping, silence, noise above 600 Hz) answers "
+      "the share the signal-quality check (audio/quality.h: clipping, silence, noise above 600 Hz) answers "
       "\"unusable recording\" instead of a class, and the recording balanced accuracy on the rest.</p>";
   h += table_open({"shift", "rows", "Recording balanced acc.", "drop", "Patient balanced acc.", "drop", "ECE",
                    "answered at 0.6", "their accuracy", "unusable", "Recording bal. acc. of the rest"});

@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <map>
 
+#include "audio/quality.h"
 #include "audio/shift.h"
 #include "eval/calibration.h"
 #include "eval/predictions.h"
 #include "experiment/runs.h"
 #include "pipeline/predictor.h"
-#include "serve/quality.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The clips the signal-quality check (serve/quality.h) turns down, as "SHIFT|RECORDING#CLIP" (or
+// The clips the signal-quality check (audio/quality.h) turns down, as "SHIFT|RECORDING#CLIP" (or
 // the clean recording's name) -> its status: murmur gives them the answer "unusable recording".
 using Unusable = std::map<std::string, std::string>;
 
@@ -41,7 +41,7 @@ eval::Predictions shift_fold(const std::string& run_dir, int fold, const LoadedS
   const auto rows = eval::read_predictions_csv(dir + "/predictions.csv");
   const auto predictor = pipeline::Predictor::open(dir + "/model.pth");
   const auto shifts = audio::bench_shifts();
-  const serve::StreamConfig quality;  // the thresholds stream and serve use
+  const audio::StreamConfig quality;  // the thresholds stream and serve use
   std::vector<eval::Predictions> out(rows.size());
   std::vector<Unusable> bad(rows.size());
   std::vector<std::string> problems(rows.size());
@@ -54,7 +54,7 @@ eval::Predictions shift_fold(const std::string& run_dir, int fold, const LoadedS
     try {
       const auto a = audio::load(set.recordings[at->second].path, predictor.preset().audio);
       auto check = [&](const audio::Audio& x, const std::string& key) {
-        const auto q = serve::assess_quality(x.samples, x.sample_rate_hz, quality);
+        const auto q = audio::assess_quality(x.samples, x.sample_rate_hz, quality);
         if (!q.ok()) bad[i][key] = q.status;
       };
       check(a, rows[i].file);

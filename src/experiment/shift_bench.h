@@ -8,7 +8,7 @@
 //
 // Per fold, RUN/repeat0/foldF/shifts.csv keeps the scores (the predictions CSV with the file
 // column "SHIFT|RECORDING#CLIP") and shifts_quality.csv the clips the signal-quality check
-// (serve/quality.h) answers "unusable recording"; the report scores both with and without those
+// (audio/quality.h) answers "unusable recording"; the report scores both with and without those
 // answers. A rebuilt report reuses both. Every clip of a crop is a row of its
 // own (recording level), and a patient's clips are fused like its recordings (patient level).
 // Single-label presets; multi-label runs get null. Schema: docs/schemas.md.

@@ -11,7 +11,7 @@
 //   std::cout << engine.summary().dump() << "\n";
 //
 // The first hop is emitted once a full window has arrived (t = window_s), then every hop_s.
-// The quality gate and its thresholds: serve/quality.h.
+// The quality gate and its thresholds: audio/quality.h.
 #pragma once
 
 #include <chrono>
@@ -22,9 +22,14 @@
 #include <vector>
 
 #include "pipeline/predictor.h"
-#include "serve/quality.h"
+#include "audio/quality.h"
 
 namespace murmur::serve {
+
+// The quality gate lives with the audio (the shift bench uses it too); stream and serve name it here.
+using audio::assess_quality;
+using audio::Quality;
+using audio::StreamConfig;
 
 struct HopResult {
   double time_s = 0;                          // stream time at the window's end

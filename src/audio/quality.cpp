@@ -1,10 +1,10 @@
-#include "serve/quality.h"
+#include "audio/quality.h"
 
 #include <cmath>
 
 #include "util/check.h"
 
-namespace murmur::serve {
+namespace murmur::audio {
 
 namespace {
 
@@ -78,4 +78,4 @@ Quality assess_quality(const std::vector<float>& window, int rate_hz, const Stre
   return q;
 }
 
-}  // namespace murmur::serve
+}  // namespace murmur::audio

@@ -1,8 +1,9 @@
 // Signal quality of a window of heart-sound audio: is the stethoscope on the chest, unsaturated
-// and quiet enough to classify? Used by `murmur stream` on every window and by `serve` per upload.
+// and quiet enough to classify? Used by `murmur stream` on every window, by `serve` per upload and
+// by the shift bench (experiment/shift_bench.h), which answers "unusable recording" where it fails.
 //
-//   murmur::serve::StreamConfig cfg;                             // thresholds below
-//   murmur::serve::Quality q = assess_quality(samples, 4000, cfg);
+//   murmur::audio::StreamConfig cfg;                             // thresholds below
+//   murmur::audio::Quality q = assess_quality(samples, 4000, cfg);
 //   if (!q.ok()) std::cerr << q.status << "\n";                  // "clipping", "silence", ...
 //
 // Quality (checked on each window, in this order; the first failing check names the window):
@@ -25,7 +26,7 @@
 #include <string>
 #include <vector>
 
-namespace murmur::serve {
+namespace murmur::audio {
 
 struct StreamConfig {
   double window_s = 5.0;             // audio each classification sees (>= the model's window)
@@ -55,4 +56,4 @@ void to_json(nlohmann::json& j, const Quality& q);  // {"status", "rms", "clippe
 // Measures one window of mono samples at rate_hz against cfg's thresholds.
 Quality assess_quality(const std::vector<float>& window, int rate_hz, const StreamConfig& cfg);
 
-}  // namespace murmur::serve
+}  // namespace murmur::audio
