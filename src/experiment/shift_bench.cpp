@@ -114,9 +114,9 @@ nlohmann::json scored(const eval::Predictions& rows, const std::vector<std::stri
   }
   out["unusable"] = {{"fraction", rows.empty() ? 0.0 : 1.0 - double(usable.size()) / double(rows.size())},
                      {"by_status", why}};
-  out["usable_recording"] = usable.empty() || usable.size() == rows.size()
-                                ? out["recording"]
-                                : eval::evaluate(usable, names, {0, boot.seed, boot.confidence}, fusion)["recording"]["balanced_accuracy"];
+  if (usable.empty()) out["usable_recording"] = nullptr;  // every row declined: nothing to score
+  else if (usable.size() == rows.size()) out["usable_recording"] = out["recording"];
+  else out["usable_recording"] = eval::evaluate(usable, names, {0, boot.seed, boot.confidence}, fusion)["recording"]["balanced_accuracy"];
   return out;
 }
 
