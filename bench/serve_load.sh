@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `murmur serve` under load from outside, as a user runs it: one `murmur serve` process, a 20 s
 # recording POSTed by ApacheBench (`ab` from apache2-utils, keep-alive) at 1, 4, 16 and 64
-# concurrent clients. Prints throughput, p50/p99 latency and failures per level.
+# concurrent clients. Prints throughput, p50/p99 latency, failures and the mean micro-batch
+# (recordings per forward pass) per level.
 #   bash bench/serve_load.sh [BUILD_DIR] [MODEL] [REQUESTS_PER_LEVEL] [SERVE FLAGS...]
 # Without MODEL it trains a small native model on synthetic data first (same architecture, so the
 # same cost per request). The per-client connection limit is raised to the client count: all
@@ -31,9 +32,13 @@ PORT=$(( 20000 + RANDOM % 20000 ))
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 echo "model $MODEL; serve flags: ${*:-none}; $(nproc) cores; $REQUESTS requests per level; recording $(basename "$WAV") ($(stat -c %s "$WAV") bytes)"
-printf "%-8s %10s %9s %9s %9s %7s\n" clients "req/s" "p50_ms" "p99_ms" "max_ms" failed
+printf "%-8s %10s %9s %9s %9s %7s %10s\n" clients "req/s" "p50_ms" "p99_ms" "max_ms" failed "mean_batch"
+# Recordings and forward passes so far (micro-batching, /healthz "batches").
+batches() { curl -sf "http://127.0.0.1:$PORT/healthz" |
+            python3 -c 'import json,sys; b=json.load(sys.stdin)["batches"]; print(b["recordings"], b["count"])'; }
 ab -q -k -n 50 -c 1 -p "$WAV" -T audio/wav "http://127.0.0.1:$PORT/v1/predict" >/dev/null 2>&1  # warm-up
 for c in 1 4 16 64; do
+  read -r rec0 pass0 < <(batches)
   out=$(ab -q -k -n "$REQUESTS" -c "$c" -p "$WAV" -T audio/wav "http://127.0.0.1:$PORT/v1/predict" 2>&1)
   rps=$(awk '/^Requests per second/ {print $4}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -45,5 +50,7 @@ for c in 1 4 16 64; do
            awk '{print $1 + $2 + $3}')
   non2xx=$(awk '/^Non-2xx responses/ {print $3}' <<<"$out")
   failed=$(( ${failed:-0} + ${non2xx:-0} ))
-  printf "%-8s %10s %9s %9s %9s %7s\n" "$c" "$rps" "$p50" "$p99" "$max" "$failed"
+  read -r rec1 pass1 < <(batches)
+  mean_batch=$(awk -v r=$((rec1 - rec0)) -v p=$((pass1 - pass0)) 'BEGIN {printf "%.2f", p ? r / p : 0}')
+  printf "%-8s %10s %9s %9s %9s %7s %10s\n" "$c" "$rps" "$p50" "$p99" "$max" "$failed" "$mean_batch"
 done

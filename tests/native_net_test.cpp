@@ -5,6 +5,7 @@
 #include "model/native_net.h"
 #include "pipeline/native.h"
 #include "pipeline/model.h"
+#include "pipeline/registry.h"
 
 namespace murmur::model {
 namespace {
@@ -72,6 +73,28 @@ TEST(NativeNet, PresetInferenceNetworkMatchesTheModule) {
   const torch::Tensor expected = m.recording_probs(stored);
   m.net = preset->for_inference(m.net);
   EXPECT_LT((m.recording_probs(stored) - expected).abs().max().item<double>(), 1e-5);
+}
+
+// A batch (serve's micro-batching) answers as its recordings one by one: recordings of several
+// lengths, each length twice, through the inference network; native (softmax) and valves (sigmoid).
+TEST(NativeNet, BatchProbabilitiesEqualOneByOne) {
+  for (const char* name : {"native", "valves"}) {
+    pipeline::PresetPtr preset = pipeline::make_preset(name);
+    torch::manual_seed(5);
+    pipeline::Model m = pipeline::Model::fresh(preset);
+    m.net = preset->for_inference(m.net);
+    std::vector<torch::Tensor> stored;
+    for (int64_t frames : {626, 31, 157, 626, 31, 94})
+      stored.push_back(torch::randn({1, 32, frames}));
+    const auto batch = m.batch_probs(stored);
+    ASSERT_EQ(batch.size(), stored.size()) << name;
+    for (size_t i = 0; i < stored.size(); ++i) {
+      const torch::Tensor alone = m.recording_probs(stored[i]);
+      ASSERT_EQ(batch[i].sizes(), alone.sizes()) << name << " item " << i;
+      EXPECT_LT((batch[i] - alone).abs().max().item<double>(), 1e-5) << name << " item " << i;
+    }
+    EXPECT_FALSE(torch::equal(batch[0], batch[3])) << name << ": equal shapes, different recordings";
+  }
 }
 
 // With native.phase_channels the network takes [B, 3, F, T], frozen or not, and says what it

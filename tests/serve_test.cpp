@@ -232,27 +232,39 @@ TEST(Serve, SpectrogramIsThePngOfTheFeatures) {
   EXPECT_EQ(back.pixels, im.pixels);
 }
 
+// Concurrent requests share forward passes (micro-batching, serve/batcher.h) and two model
+// copies; recordings of two lengths are mixed, and each answer is what that recording gets alone.
 TEST(Serve, ConcurrentRequestsGiveIdenticalAnswers) {
   ms::ServerConfig cfg = loopback_config();
   cfg.model_copies = 2;
+  cfg.batch_window_ms = 50;
   ms::Server server(mt::tiny_model_path(), cfg);
   server.start();
-  auto reference = json_of(client(server).Post("/v1/predict", heart_wav(), "audio/wav"))["probabilities"];
+  const std::string short_wav = mt::wav_bytes(mt::synth_heart(3), 4000);
+  const std::vector<const std::string*> wavs{&heart_wav(), &short_wav};
+  std::vector<nlohmann::json> reference;
+  for (auto* w : wavs) reference.push_back(json_of(client(server).Post("/v1/predict", *w, "audio/wav"))["probabilities"]);
+  EXPECT_NE(reference[0], reference[1]);
   std::atomic<int> bad{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t)
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       auto c = client(server);
       for (int i = 0; i < 4; ++i) {
-        auto r = c.Post("/v1/predict", heart_wav(), "audio/wav");
+        const size_t which = size_t(t + i) % 2;
+        auto r = c.Post("/v1/predict", *wavs[which], "audio/wav");
         if (!r || r->status != 200) { ++bad; continue; }
         auto p = json_of(r)["probabilities"];
-        for (auto& [k, v] : reference.items())
+        for (auto& [k, v] : reference[which].items())
           if (std::fabs(p[k].get<double>() - v.get<double>()) > 1e-5) ++bad;
       }
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(bad, 0);
+  const auto batches = json_of(client(server).Get("/healthz"))["batches"];
+  EXPECT_EQ(batches["recordings"].get<int>(), 2 + 8 * 4) << batches;
+  EXPECT_GE(batches["count"].get<int>(), 1) << batches;
+  EXPECT_LE(batches["largest"].get<int>(), cfg.workers) << batches;  // a batch holds requests being served
   server.stop();
 }
 

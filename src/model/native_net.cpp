@@ -95,16 +95,20 @@ torch::Tensor NativeNetImpl::predict_windows(const torch::Tensor& x, int window_
 }
 
 torch::Tensor NativeNetImpl::window_logits(const torch::Tensor& x, int window_frames, int hop_frames) {
-  auto f = trunk(x).mean(2);  // [1, C, T']
+  return batch_window_logits(x, window_frames, hop_frames)[0];
+}
+
+torch::Tensor NativeNetImpl::batch_window_logits(const torch::Tensor& x, int window_frames, int hop_frames) {
+  auto f = trunk(x).mean(2);  // [B, C, T']
   const int64_t t = f.size(2);
   const int64_t win = std::max<int64_t>(1, window_frames / kNativeTimeStride);
   const int64_t hop = std::max<int64_t>(1, hop_frames / kNativeTimeStride);
   torch::Tensor pooled;
   if (t <= win) {
-    pooled = f.mean(2);  // [1, C]
+    pooled = f.mean(2).unsqueeze(1);  // [B, 1, C]
   } else {
     // avg_pool1d over time = the mean feature of every window.
-    pooled = torch::avg_pool1d(f, {win}, {hop}).squeeze(0).transpose(0, 1);  // [n_windows, C]
+    pooled = torch::avg_pool1d(f, {win}, {hop}).transpose(1, 2);  // [B, n_windows, C]
   }
   return head_->forward(pooled);
 }

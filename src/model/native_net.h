@@ -43,6 +43,8 @@ class NativeNetImpl : public torch::nn::Module {
   // window give one window over everything.
   torch::Tensor predict_windows(const torch::Tensor& x, int window_frames, int hop_frames);
   torch::Tensor window_logits(const torch::Tensor& x, int window_frames, int hop_frames);  // before softmax
+  // The same for a batch of recordings of one shape x [B, C, F, T]: [B, n_windows, K] logits.
+  torch::Tensor batch_window_logits(const torch::Tensor& x, int window_frames, int hop_frames);
 
   // Inference from here on: eval mode, each BatchNorm folded into its convolution and the trunk
   // run in oneDNN (model/folded_conv.h), ~10x faster at batch 1. Copies the weights: train(true)

@@ -17,7 +17,14 @@ struct Model {
   // The preset's probabilities, calibrated by its temperature (Preset::temperature) when fitted:
   // p^(1/T), renormalised (every argmax kept); in the preset's JSON "calibration": {"temperature"}.
   torch::Tensor recording_probs(const torch::Tensor& stored) const {
-    torch::Tensor p = preset->recording_probs(net, stored);
+    return calibrated(preset->recording_probs(net, stored));
+  }
+  std::vector<torch::Tensor> batch_probs(const std::vector<torch::Tensor>& stored) const {  // the same, batched
+    auto out = preset->batch_probs(net, stored);
+    for (auto& p : out) p = calibrated(p);
+    return out;
+  }
+  torch::Tensor calibrated(const torch::Tensor& p) const {
     if (preset->temperature == 1.0) return p;
     return torch::softmax(torch::log(p.clamp_min(1e-12)) / preset->temperature, -1).to(p.dtype());
   }

@@ -179,11 +179,32 @@ std::vector<double> NativePreset::band_peak_hz() const {
 }
 
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
+  return batch_probs(n, {stored}).front();
+}
+
+std::vector<torch::Tensor> NativePreset::batch_probs(const Network& n, const std::vector<torch::Tensor>& stored) const {
   torch::NoGradGuard no_grad;
   ensure_eval(*n.module);
   auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
-  // Windows are pooled inside NativeNet: one trunk pass over the whole recording [1, C, F, T].
-  return trunk->predict_windows(stored.unsqueeze(0), frames_per_window(), hop_frames()).mean(0);
+  std::vector<torch::Tensor> out(stored.size());
+  std::vector<bool> done(stored.size(), false);
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (done[i]) continue;
+    std::vector<size_t> group;  // every recording of this one's shape
+    for (size_t j = i; j < stored.size(); ++j)
+      if (!done[j] && stored[j].sizes() == stored[i].sizes()) group.push_back(j);
+    std::vector<torch::Tensor> items;
+    for (size_t j : group) items.push_back(stored[j]);
+    // Windows are pooled inside NativeNet: one trunk pass over the whole recordings [B, C, F, T].
+    torch::Tensor probs = from_windows(trunk->batch_window_logits(torch::stack(items), frames_per_window(), hop_frames()));
+    for (size_t k = 0; k < group.size(); ++k) {
+      out[group[k]] = probs[int64_t(k)];
+      done[group[k]] = true;
+    }
+  }
+  return out;
 }
+
+torch::Tensor NativePreset::from_windows(const torch::Tensor& logits) const { return torch::softmax(logits, 2).mean(1); }
 
 }  // namespace murmur::pipeline

@@ -59,6 +59,8 @@ class NativePreset : public Preset {
   Network make_network() const override;
   Network for_inference(Network net) const override;  // BatchNorm folded, trunk in oneDNN
   torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const override;
+  // One trunk pass per group of equal shape (the windows are pooled per recording after it).
+  std::vector<torch::Tensor> batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const override;
   eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
   torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const override;  // channel 0 := 0
   bool occludable() const override { return true; }
@@ -74,6 +76,8 @@ class NativePreset : public Preset {
   nlohmann::json own_json() const override { return {{"native", native}, {"net", net}, {"robust", robust}}; }
   void own_from_json(const nlohmann::json& j) override;
   void validate_own() const override;
+  // Window logits [B, W, K] -> the recordings' probabilities [B, K]: softmax, mean over windows.
+  virtual torch::Tensor from_windows(const torch::Tensor& window_logits) const;
 };
 
 }  // namespace murmur::pipeline

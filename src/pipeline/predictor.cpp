@@ -67,6 +67,18 @@ torch::Tensor Predictor::predict_stored(const torch::Tensor& stored) const {
   return mean_over_models([&](const Model& m) { return m.recording_probs(stored); });
 }
 
+std::vector<torch::Tensor> Predictor::predict_stored_batch(const std::vector<torch::Tensor>& stored) const {
+  std::vector<torch::Tensor> sum;
+  for (const Model& m : models_) {
+    auto probs = m.batch_probs(stored);
+    if (sum.empty()) sum = std::move(probs);
+    else
+      for (size_t i = 0; i < sum.size(); ++i) sum[i] = sum[i] + probs[i];
+  }
+  for (auto& p : sum) p = p / double(models_.size());
+  return sum;
+}
+
 torch::Tensor Predictor::features_of(const audio::Audio& a) const {
   return preset().features(audio::at_rate(a, preset().audio.target_rate_hz));
 }

@@ -27,6 +27,8 @@ class Predictor {
   torch::Tensor predict_file(const std::string& path) const;       // [K]
   torch::Tensor predict_audio(const audio::Audio& audio) const;    // audio at any rate
   torch::Tensor predict_stored(const torch::Tensor& stored) const; // features() output
+  // The same for several recordings at once (serve's micro-batches; Preset::batch_probs).
+  std::vector<torch::Tensor> predict_stored_batch(const std::vector<torch::Tensor>& stored) const;
   torch::Tensor features_of(const audio::Audio& audio) const;      // resampled, then features()
   std::vector<float> fuse_patient(const std::vector<torch::Tensor>& recording_probs) const;
 

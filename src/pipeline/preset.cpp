@@ -70,6 +70,12 @@ features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px)
   return im;
 }
 
+std::vector<torch::Tensor> Preset::batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const {
+  std::vector<torch::Tensor> out;
+  for (const auto& s : stored) out.push_back(recording_probs(net, s));
+  return out;
+}
+
 std::vector<std::string> Preset::output_names() const { return data::kClassNames; }
 
 void Preset::set_thresholds(const std::vector<float>&) {

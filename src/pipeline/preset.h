@@ -62,14 +62,15 @@ class Preset {
   virtual bool multi_label() const { return false; }
   virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets
   virtual void set_thresholds(const std::vector<float>& t);       // murmur::Error unless multi-label
-  // calibrates(): a temperature fitted on validation recordings (eval/calibration.h, model.h).
-  virtual bool calibrates() const { return false; }
+  virtual bool calibrates() const { return false; }  // a temperature fitted on validation (model.h)
   double temperature = 1.0;
 
   virtual Network make_network() const = 0;
   virtual Network for_inference(Network net) const { return net; }  // e.g. BatchNorm folded
   // Probabilities [K] of one recording (eval mode, no grad): all its views, fused.
   virtual torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const = 0;
+  // recording_probs of each (serve's micro-batches): one by one, or one pass per equal shape.
+  virtual std::vector<torch::Tensor> batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const;
   virtual eval::Fusion patient_fusion() const { return eval::Fusion::kMean; }
 
   // The features as a picture for people (web page): default float [.., F, T], viridis.
@@ -91,8 +92,7 @@ class Preset {
 
 using PresetPtr = std::shared_ptr<const Preset>;
 
-// Eval mode unless the network is in it already: inference from several threads at once
-// (predict's workers) then only reads the modules' flags.
+// Eval mode unless it is already: predict's worker threads then only read the modules' flags.
 inline void ensure_eval(torch::nn::Module& module) {
   if (module.is_training()) module.eval();
 }

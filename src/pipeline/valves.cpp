@@ -32,12 +32,7 @@ void ValvesPreset::set_thresholds(const std::vector<float>& t) {
   valves = d;
 }
 
-torch::Tensor ValvesPreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
-  torch::NoGradGuard no_grad;
-  ensure_eval(*n.module);
-  auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
-  return torch::sigmoid(trunk->window_logits(stored.unsqueeze(0), frames_per_window(), hop_frames())).mean(0);
-}
+torch::Tensor ValvesPreset::from_windows(const torch::Tensor& logits) const { return torch::sigmoid(logits).mean(1); }
 
 nlohmann::json ValvesPreset::own_json() const {
   auto j = NativePreset::own_json();

@@ -38,13 +38,13 @@ class ValvesPreset : public NativePreset {
   bool multi_label() const override { return true; }
   std::vector<float> thresholds() const override { return valves.thresholds; }
   void set_thresholds(const std::vector<float>& t) override;
-  torch::Tensor recording_probs(const Network& net, const torch::Tensor& stored) const override;
   eval::Fusion patient_fusion() const override { return eval::Fusion::kMean; }
 
  protected:
   nlohmann::json own_json() const override;
   void own_from_json(const nlohmann::json& j) override;
   void validate_own() const override;
+  torch::Tensor from_windows(const torch::Tensor& window_logits) const override;  // sigmoid: independent outputs
 };
 
 }  // namespace murmur::pipeline

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "pipeline/explain.h"
+#include "serve/batcher.h"
 #include "serve/guard.h"
+#include "serve/model_pool.h"
 #include "serve/stream.h"
 #include "serve/upload.h"
 #include "util/check.h"
@@ -35,43 +37,6 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", message}, {"status", status}});
 }
-
-// A request takes one model instance and gives it back, so each instance is used by one thread
-// at a time (Preset::recording_probs flips the module to eval mode: not safe to share).
-class ModelPool {
- public:
-  ModelPool(const std::string& path, int copies) {
-    for (int i = 0; i < copies; ++i) models_.push_back(std::make_unique<pipeline::Predictor>(pipeline::Predictor::open(path)));
-    for (auto& m : models_) free_.push_back(m.get());
-  }
-  const pipeline::Predictor& any() const { return *models_.front(); }
-
-  template <class F>
-  auto with(F&& f) {
-    pipeline::Predictor* p;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return !free_.empty(); });
-      p = free_.back();
-      free_.pop_back();
-    }
-    struct Return {
-      ModelPool& pool;
-      pipeline::Predictor* p;
-      ~Return() {
-        { std::lock_guard<std::mutex> lock(pool.mutex_); pool.free_.push_back(p); }
-        pool.cv_.notify_one();
-      }
-    } give_back{*this, p};
-    return f(*p);
-  }
-
- private:
-  std::vector<std::unique_ptr<pipeline::Predictor>> models_;
-  std::vector<pipeline::Predictor*> free_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-};
 
 nlohmann::json build_model_info(const std::string& path, const pipeline::Predictor& predictor) {
   nlohmann::json info = predictor.info();
@@ -125,6 +90,9 @@ void ServerConfig::validate() const {
   util::check_setting(port >= 0 && port <= 65535, "--port", "must be in [0, 65535]", port);
   util::check_setting(workers >= 1 && workers <= 256, "--workers", "must be in [1, 256]", workers);
   util::check_setting(model_copies >= 1 && model_copies <= 64, "--model-copies", "must be in [1, 64]", model_copies);
+  util::check_setting(batch_window_ms >= 0 && batch_window_ms <= 1000, "--batch-window-ms", "must be in [0, 1000]",
+                      batch_window_ms);
+  util::check_setting(max_batch >= 1 && max_batch <= 256, "--max-batch", "must be in [1, 256]", max_batch);
   util::check_setting(max_upload_mb > 0 && max_upload_mb <= 4096, "--max-upload-mb", "must be in (0, 4096]",
                       max_upload_mb);
   util::check_setting(max_duration_s >= 0, "--max-duration-s", "must be >= 0 (0 = no limit)", max_duration_s);
@@ -144,6 +112,7 @@ void ServerConfig::validate() const {
 
 void to_json(nlohmann::json& j, const ServerConfig& c) {
   j = {{"host", c.host}, {"port", c.port}, {"workers", c.workers}, {"model_copies", c.model_copies},
+       {"batch_window_ms", c.batch_window_ms}, {"max_batch", c.max_batch},
        {"max_upload_mb", c.max_upload_mb}, {"max_duration_s", c.max_duration_s},
        {"max_buffered_mb", c.max_buffered_mb}, {"max_connections", c.max_connections}, {"max_connections_per_client", c.max_connections_per_client},
        {"read_timeout_s", c.read_timeout_s}, {"write_timeout_s", c.write_timeout_s},
@@ -154,6 +123,7 @@ void to_json(nlohmann::json& j, const ServerConfig& c) {
 struct Server::Impl {
   ServerConfig cfg;
   ModelPool pool;
+  Batcher batcher;  // plain predictions: concurrent requests share a forward pass
   util::Semaphore inference;  // requests decoded and classified at once (ServerConfig::workers)
   UploadBudget buffered;
   nlohmann::json info;
@@ -164,7 +134,12 @@ struct Server::Impl {
   const size_t max_bytes;
 
   Impl(const std::string& path, const ServerConfig& c)
-      : cfg(c), pool(path, c.model_copies), inference(c.workers),
+      : cfg(c), pool(path, c.model_copies),
+        batcher([this](const std::vector<torch::Tensor>& xs) {
+                  return pool.with([&](const pipeline::Predictor& p) { return p.predict_stored_batch(xs); });
+                },
+                BatchConfig{c.batch_window_ms, c.max_batch}, c.model_copies),
+        inference(c.workers),
         buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, pool.any())),
         http(limits_of(c)), max_bytes(size_t(c.max_upload_mb * 1024 * 1024)) {
     info["server"] = cfg;
@@ -287,7 +262,9 @@ struct Server::Impl {
     using httplib::ContentReader, httplib::Request, httplib::Response;
     http.Get("/", [](const Request&, Response& res) { res.set_content(index_html(), "text/html; charset=utf-8"); });
     http.Get("/healthz", [this](const Request&, Response& res) {
-      send_json(res, 200, {{"status", "ok"}, {"model", info["model"]}});
+      const auto b = batcher.stats();
+      send_json(res, 200, {{"status", "ok"}, {"model", info["model"]},
+                           {"batches", {{"count", b.batches}, {"recordings", b.recordings}, {"largest", b.largest}}}});
     });
     http.Get("/v1/model", [this](const Request&, Response& res) { send_json(res, 200, info); });
     http.Post("/v1/predict", [this](const Request& req, Response& res, const ContentReader& reader) {
@@ -296,6 +273,7 @@ struct Server::Impl {
         Upload up = read_upload(req, reader, max_bytes, buffered);
         const auto& any = pool.any();
         nlohmann::json out = inference.with([&] {
+          auto coming = batcher.coming();  // a batch now forming may wait for this request
           audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
           up = Upload{{}, up.name, nullptr};  // the decoded samples replace the file's bytes
           Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
@@ -307,18 +285,22 @@ struct Server::Impl {
           // segment) costs no answer.
           const bool explain = req.get_param_value("explain") == "1";
           nlohmann::json why;
-          torch::Tensor probs = pool.with([&](const pipeline::Predictor& p) {
-            if (explain) {
+          torch::Tensor probs;
+          if (explain) {
+            { Batcher::Coming not_batched = std::move(coming); }  // withdrawn: batches need not wait
+            probs = pool.with([&](const pipeline::Predictor& p) {
               try {
                 auto e = pipeline::explain_stored(p, a, stored, {}, up.name);
                 why = pipeline::to_json(e);
                 return torch::tensor(pipeline::probabilities(e), torch::kDouble);
               } catch (const Error& e) {
                 why = {{"unavailable", e.what()}};
+                return p.predict_stored(stored);
               }
-            }
-            return p.predict_stored(stored);
-          });
+            });
+          } else {
+            probs = batcher.submit(coming, stored);
+          }
           nlohmann::json o = pipeline::answer_json(any.class_names(), probs, any.thresholds());
           o.update({{"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
                     {"channels", a.source_channels}, {"quality", nlohmann::json(q)}});
