@@ -239,6 +239,21 @@ TEST(Cli, TrainOnAllPatientsShipsOneFile) {
   CliRun one = run_murmur("train --preset native --data " + d + "/data --split all --members 1 -o " + d + "/ship1");
   EXPECT_EQ(one.code, 1);
   EXPECT_TRUE(contains(one.out, "--members: must be 2-64")) << one.out;
+  // Training seeds: each validation group's member trained twice, four models in the file.
+  CliRun seeds = run_murmur("--json train --preset native --data " + d + "/data --split all --members 2 --seeds 2 " +
+                            "--epochs 1 -o " + d + "/ship_seeds");
+  ASSERT_EQ(seeds.code, 0) << seeds.out;
+  auto sj = json_in(seeds.out);
+  ASSERT_EQ(sj["members"].size(), 4u);
+  EXPECT_EQ(sj["members"][2]["validation_group"], 0);
+  EXPECT_NE(sj["members"][2]["seed"], sj["members"][0]["seed"]);
+  CliRun ps = run_murmur("--json predict --model " + d + "/ship_seeds/model.pth " + wav);
+  ASSERT_EQ(ps.code, 0) << ps.out;
+  EXPECT_EQ(json_in(ps.out)["n_models"], 4);
+  CliRun many = run_murmur("train --preset native --data " + d + "/data --split all --members 32 --seeds 3 -o " + d +
+                           "/ship_many");
+  EXPECT_EQ(many.code, 1);
+  EXPECT_TRUE(contains(many.out, "--seeds: must be >= 1 with --members x --seeds <= 64")) << many.out;
 }
 
 TEST(Cli, SeedTrainsOnTheReferenceRecipe) {

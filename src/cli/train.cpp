@@ -15,7 +15,7 @@ namespace {
 struct TrainArgs : PresetOptions {
   std::string out = "model", split = "patient";
   uint64_t seed = 0;
-  int members = 5;
+  int members = 5, seeds = 1;
   bool resume = false;
 };
 
@@ -28,7 +28,11 @@ void setup(CLI::App& app) {
                   "model to ship: --members models in one file, each trained on all patients but the 1/members "
                   "that set its schedule; no test figures: a cv run of the same preset is its estimate)")
       ->check(CLI::IsMember({"patient", "recording", "all"}))->capture_default_str();
-  cmd->add_option("--members", args->members, "With --split all: models in the file")->capture_default_str();
+  cmd->add_option("--members", args->members, "With --split all: validation groups, one model each")
+      ->capture_default_str();
+  cmd->add_option("--seeds", args->seeds,
+                  "With --split all: training seeds per member (--members x --seeds models in the file)")
+      ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (split, initialisation, batches)")->capture_default_str();
   cmd->add_option("-o,--output", args->out, "Output folder")->capture_default_str();
   cmd->add_flag("--resume", args->resume,
@@ -43,14 +47,15 @@ void setup(CLI::App& app) {
     o.seed = args->seed;
     o.resume = args->resume;
     o.members = args->members;
+    o.seeds = args->seeds;
     auto summary = experiment::train_run(o);
     if (global().json) {
       std::cout << util::json_text(summary, 1) << "\n";
       return;
     }
     if (args->split == "all") {
-      std::cout << "model: " << args->out << "/model.pth  (preset " << args->preset << ", " << args->members
-                << " members trained on every patient)\n";
+      std::cout << "model: " << args->out << "/model.pth  (preset " << args->preset << ", "
+                << args->members * args->seeds << " members trained on every patient)\n";
       for (const auto& m : summary["members"])
         std::cout << "  member " << m["member"] << ": best epoch " << m["best_epoch"] << ", validation accuracy "
                   << m["best_val_acc"].get<double>() * 100 << "% on " << m["n_val_recordings"] << " recordings\n";

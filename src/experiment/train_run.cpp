@@ -66,7 +66,12 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   if (o.members < 2 || o.members > model::kMaxMembers)
     throw Error("--members: must be 2-" + std::to_string(model::kMaxMembers) + " (each member's schedule comes from "
                 "patients it does not train on) (got " + std::to_string(o.members) + ")");
-  const nlohmann::json config = {{"preset", o.preset->to_json()}, {"members", o.members}, {"seed", o.seed}};
+  if (o.seeds < 1 || o.members * o.seeds > model::kMaxMembers)
+    throw Error("--seeds: must be >= 1 with --members x --seeds <= " + std::to_string(model::kMaxMembers) + " (got " +
+                std::to_string(o.seeds) + " x " + std::to_string(o.members) + ")");
+  const int n_models = o.members * o.seeds;
+  nlohmann::json config = {{"preset", o.preset->to_json()}, {"members", o.members}, {"seed", o.seed}};
+  if (o.seeds > 1) config["seeds"] = o.seeds;  // absent: folders from before --seeds still resume
   claim_run_folder(o.out_dir, o.out_dir + "/members/config.json", config, "members trained");
   LoadedSet set = load_dataset(o.data, *o.preset);
   const auto items = set.items();
@@ -75,11 +80,12 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   std::vector<float> threshold_sum;
   nlohmann::json members = nlohmann::json::array();
   double val_acc_sum = 0, temperature_sum = 0;
-  for (int k = 0; k < o.members; ++k) {
+  // Model k: validation group k % members, training seed seed + k (members first, then repeats).
+  for (int k = 0; k < n_models; ++k) {
     const std::string dir = o.out_dir + "/members/" + std::to_string(k);
     if (!fs::exists(dir + "/done.json")) {
       auto f0 = std::chrono::steady_clock::now();
-      data::Split s = groups[size_t(k)];
+      data::Split s = groups[size_t(k % o.members)];
       s.val = std::move(s.test);
       s.test.clear();
       data::check_no_leak(items, s);
@@ -87,7 +93,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
       auto preset = o.preset->clone();
       preset->train.seed = o.seed + uint64_t(k);
       pipeline::Model m = seeded_model(std::move(preset));
-      FitJob job{"train all patients, member " + std::to_string(k + 1) + "/" + std::to_string(o.members),
+      FitJob job{"train all patients, member " + std::to_string(k + 1) + "/" + std::to_string(n_models),
                  dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, {}};
       train::FitResult fit = fit_model(m, make_train_set(set, all_views(s.train), *m.preset),
                                        make_set(set, all_views(s.val), *m.preset), job);
@@ -95,10 +101,12 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
       calibrate(m, set, s.val);
       model::write_checkpoint(dir + "/model.pth",
                               make_checkpoint(m, fit, {{"dataset_fingerprint", set.fingerprint}, {"split", "all"},
-                                                       {"member", k}, {"members", o.members}, {"seed", m.preset->train.seed},
+                                                       {"member", k}, {"members", n_models}, {"seed", m.preset->train.seed},
                                                        {"stop_reason", fit.stop_reason}}));
       util::write_file_atomic(dir + "/done.json",
-                              util::json_text(nlohmann::json{{"member", k}, {"best_epoch", fit.best_epoch},
+                              util::json_text(nlohmann::json{{"member", k}, {"validation_group", k % o.members},
+                                                             {"seed", m.preset->train.seed},
+                                                             {"best_epoch", fit.best_epoch},
                                                              {"best_val_acc", fit.best_val_acc},
                                                              {"stop_reason", fit.stop_reason},
                                                              {"n_val_recordings", s.val.size()},
@@ -129,17 +137,18 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   // folder of models answers with too).
   auto preset = pipeline::preset_from_json(bundle.murmur_config)->clone();
   if (!threshold_sum.empty()) {
-    for (auto& t : threshold_sum) t /= float(o.members);
+    for (auto& t : threshold_sum) t /= float(n_models);
     preset->set_thresholds(threshold_sum);
   }
-  preset->temperature = temperature_sum / o.members;  // the members' mean, as their thresholds
+  preset->temperature = temperature_sum / n_models;  // the members' mean, as their thresholds
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   bundle.murmur_config = preset->to_json();
-  bundle.n_members = o.members;
+  bundle.n_members = n_models;
   bundle.epoch = -1;
-  bundle.val_acc = val_acc_sum / o.members;
+  bundle.val_acc = val_acc_sum / n_models;
   bundle.provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir}, {"split", "all"},
-                       {"members", o.members}, {"seed", o.seed}, {"threads", o.data.threads}, {"wall_time_s", seconds}};
+                       {"members", n_models}, {"validation_groups", o.members}, {"training_seeds", o.seeds},
+                       {"seed", o.seed}, {"threads", o.data.threads}, {"wall_time_s", seconds}};
   model::write_checkpoint(o.out_dir + "/model.pth", bundle);
   model::write_class_names_json(o.out_dir + "/class_names.json", preset->output_names());
   nlohmann::json summary = {{"preset", preset->name()}, {"split", "all"}, {"seed", o.seed}, {"members", members},

@@ -11,7 +11,8 @@
 // into `members` stratified groups, member k trains on all but group k and takes its schedule,
 // choice of epoch, temperature and (multi-label) thresholds from group k; the members go into one file
 // (model::Checkpoint::n_members, one preset with the members' mean temperature and thresholds)
-// that predict, stream and serve average. No patient is held out,
+// that predict, stream and serve average; with `seeds` > 1 each group's member is trained with that
+// many training seeds (members x seeds models). No patient is held out,
 // so it has no test figures and `evaluate` refuses it: its expected accuracy on new patients is
 // a cv run's of the same preset. Members train in OUT/members/K/ and a killed run resumes there. Training saves its whole state after every epoch (train_state.pt, removed when
 // the run ends); `resume` continues an interrupted run and ends exactly as an uninterrupted one.
@@ -31,6 +32,7 @@ struct TrainRunOptions {
   std::string out_dir = "model";
   std::string split = "patient";  // "patient", "recording" or "all"
   int members = 5;                // split "all": models in the file, each validated on 1/members of the patients
+  int seeds = 1;                  // split "all": each member trained this many times (training seeds)
   uint64_t seed = 0;              // split, initialisation, batches
   bool resume = false;            // continue from OUT/train_state.pt if a run was interrupted
 };
