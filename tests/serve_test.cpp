@@ -237,6 +237,7 @@ TEST(Serve, SpectrogramIsThePngOfTheFeatures) {
 TEST(Serve, ConcurrentRequestsGiveIdenticalAnswers) {
   ms::ServerConfig cfg = loopback_config();
   cfg.model_copies = 2;
+  cfg.max_batch = 16;
   cfg.batch_window_ms = 50;
   ms::Server server(mt::tiny_model_path(), cfg);
   server.start();

@@ -28,11 +28,12 @@ void setup(CLI::App& app) {
   cmd->add_option("--workers", cfg->workers, "Uploads decoded and classified at once (others wait their turn)")
       ->capture_default_str();
   cmd->add_option("--model-copies", cfg->model_copies, "Model instances shared by the workers")->capture_default_str();
+  cmd->add_option("--max-batch", cfg->max_batch,
+                  "Micro-batching: recordings of concurrent requests in one forward pass (1 = off; no faster on 2 "
+                  "cores: docs/serve.md)")->capture_default_str();
   cmd->add_option("--batch-window-ms", cfg->batch_window_ms,
-                  "Micro-batching: how long a request's forward pass may wait for concurrent ones (a lone request "
-                  "never waits)")->capture_default_str();
-  cmd->add_option("--max-batch", cfg->max_batch, "Recordings in one forward pass (1 = no batching)")
-      ->capture_default_str();
+                  "With --max-batch > 1: how long a batch waits for requests still decoding (a lone request never "
+                  "waits)")->capture_default_str();
   cmd->add_option("--max-upload-mb", cfg->max_upload_mb, "Largest accepted upload (MB); larger get 413")
       ->capture_default_str();
   cmd->add_option("--max-duration-s", cfg->max_duration_s, "Longest accepted recording (s); longer get 422")

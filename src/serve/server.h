@@ -15,7 +15,7 @@
 //                          headline metrics when the model is a cv run folder with report.json
 //   POST /v1/predict       body: a WAV or FLAC file (not Ogg: docs/SECURITY.md), raw or multipart (field "file") ->
 //                          {class, probabilities, duration_s, sample_rate_hz, model, preset,
-//                           quality, elapsed_ms}; concurrent requests share forward passes (batcher.h)
+//                           quality, elapsed_ms}; with max_batch > 1 concurrent requests share forward passes
 //   POST /v1/spectrogram   same body -> image/png: the model's input features (native: the
 //                          standardised log-mel, low bands at the bottom, viridis; seed: its picture)
 // Status codes: 413 body over max_upload_mb (from Content-Length before the body is read, or as
@@ -39,8 +39,8 @@ struct ServerConfig {
   int port = 8080;                 // 0 = any free port (see Server::port)
   int workers = 4;                 // uploads decoded and classified at once (others wait)
   int model_copies = 1;            // model instances; a request takes a free one (see docs/serve.md)
-  double batch_window_ms = 2;      // micro-batching (batcher.h): a batch waits this long for others
-  int max_batch = 16;              // recordings in one forward pass; 1 = no batching
+  int max_batch = 1;               // micro-batching (batcher.h): recordings in one forward pass; 1 = off
+  double batch_window_ms = 2;      // how long a batch waits for requests still decoding
   double max_upload_mb = 20;       // larger bodies get 413 (unread, or as soon as they pass it)
   double max_duration_s = 600;     // longer recordings get 422: bounds decoded memory
   double max_buffered_mb = 256;    // all uploads held in memory at once; past it 503
