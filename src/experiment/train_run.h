@@ -31,7 +31,7 @@ struct TrainRunOptions {
   DataOptions data;
   std::string out_dir = "model";
   std::string split = "patient";  // "patient", "recording" or "all"
-  int members = 5;                // split "all": models in the file, each validated on 1/members of the patients
+  int members = 5;                // split "all": validation groups, each 1/members of the patients
   int seeds = 1;                  // split "all": each member trained this many times (training seeds)
   uint64_t seed = 0;              // split, initialisation, batches
   bool resume = false;            // continue from OUT/train_state.pt if a run was interrupted
