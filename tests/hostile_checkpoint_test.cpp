@@ -160,13 +160,28 @@ TEST(HostileCheckpoint, FlippedBytesFailTheCrc) {  // item 7: was "AS 1.000"
   EXPECT_NE(msg.find("the file is corrupt"), std::string::npos) << msg;
 }
 
+// murmur refuses to write non-finite weights (write_checkpoint), so this file is written as another
+// program (PyTorch, a diverged run elsewhere) would: torch's pickler, the checkpoint's three keys.
 TEST(HostileCheckpoint, NonFiniteWeightsNamed) {  // item 7: was "AR nan nan nan nan nan", rc 0
   const std::string path = test::temp_dir("hostile_nan") + "/nan.pth";
-  small_checkpoint(path, [](StateDict& sd) {
+  SeedCnn model;
+  StateDict sd = state_dict(*model);
+  {
     torch::NoGradGuard no_grad;
     sd["classifier.7.weight"].view(-1)[3] = std::numeric_limits<float>::quiet_NaN();
     sd["classifier.7.weight"].view(-1)[9] = std::numeric_limits<float>::infinity();
-  });
+  }
+  EXPECT_NE(error_of([&] { small_checkpoint(path, [&](StateDict& s) { s = sd; }); }).find("NaN/infinity"), std::string::npos);
+  c10::impl::GenericDict tensors(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& item : sd) tensors.insert(item.key(), item.value().detach().clone());
+  c10::Dict<std::string, int64_t> label_to_idx;
+  for (const char* c : {"AR", "AS", "MR", "MS", "N"}) label_to_idx.insert(c, int64_t(label_to_idx.size()));
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("model_state_dict", tensors);
+  root.insert("val_acc", 50.0);
+  root.insert("label_to_idx", label_to_idx);
+  const std::vector<char> bytes = torch::pickle_save(root);
+  util::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
   const std::string msg = error_of([&] { read_checkpoint(path); });
   EXPECT_EQ(msg, path + ": model_state_dict['classifier.7.weight'] has 2 non-finite values (NaN or Inf; the first "
                         "at flat index 3): a corrupt or diverged checkpoint");

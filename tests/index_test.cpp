@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -389,4 +390,159 @@ TEST(Index, CliPrintsJsonSummary) {
   EXPECT_EQ(j["summary"]["single_label_patients"]["AS"], 1);
   EXPECT_TRUE(j["anomalies"].empty());
   fs::remove(out);
+}
+
+// ---------------------------------------------------------------- sources beyond BMD-HS
+
+namespace {
+
+// PhysioNet 2016's layout: REFERENCE.csv, training-x/ folders at 2 kHz, segmentation/*.tsv.
+std::string make_small_physionet(const std::string& name) {
+  std::string dir = murmur::test::temp_dir(name);
+  fs::create_directories(dir + "/training-a");
+  fs::create_directories(dir + "/training-b");
+  fs::create_directories(dir + "/segmentation");
+  write_wav(dir + "/training-a/a0001.wav", 6.0, 2000);
+  write_wav(dir + "/training-a/a0002.wav", 7.0, 2000);
+  write_wav(dir + "/training-b/b0001.wav", 5.5, 2000);
+  write_text(dir + "/segmentation/a0001.tsv", "0.0\t0.1\tS1\n");
+  write_text(dir + "/REFERENCE.csv",
+             "record,subset,label,seconds,file,segmentation\n"
+             "a0001,training-a,abnormal,6,training-a/a0001.wav,segmentation/a0001.tsv\n"
+             "a0002,training-a,normal,7,training-a/a0002.wav,\n"
+             "b0001,training-b,normal,5.5,training-b/b0001.wav,segmentation/b0001.tsv\n"
+             "b0002,training-b,maybe,5,training-b/b0002.wav,\n"
+             "b0003,training-b,normal,5,training-b/b0003.wav,\n");
+  return dir;
+}
+
+}  // namespace
+
+TEST(IndexSources, PhysionetSubsetsAreSourcesWithNormalAbnormalAndAnnotations) {
+  const DatasetIndex ix = murmur::data::index_dataset(make_small_physionet("ix_physionet"));
+  EXPECT_EQ(ix.layout, "physionet2016");
+  ASSERT_EQ(ix.recordings.size(), 3u) << describe(ix);
+  const auto& a1 = ix.recordings[0];
+  EXPECT_EQ(a1.stem, "a0001");
+  EXPECT_EQ(a1.source, "training-a");
+  EXPECT_EQ(a1.abnormal, 1);
+  EXPECT_EQ(a1.murmur, -1);
+  EXPECT_EQ(a1.label, -1);
+  EXPECT_FALSE(a1.is_single_label());
+  EXPECT_NE(a1.segmentation.find("a0001.tsv"), std::string::npos);
+  EXPECT_EQ(a1.sample_rate_hz, 2000);
+  EXPECT_EQ(ix.recordings[1].abnormal, 0);
+  EXPECT_TRUE(ix.recordings[1].segmentation.empty());
+  EXPECT_EQ(ix.summary.sources.at("training-a").n_recordings, 2);
+  EXPECT_EQ(ix.summary.sources.at("training-a").n_abnormal, 1);
+  EXPECT_EQ(ix.summary.sources.at("training-a").n_annotated, 1);
+  EXPECT_EQ(ix.summary.sources.at("training-b").n_normal, 1);
+  // The annotation that is not there, the label nobody knows, the file that is missing: reported by line.
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kUnknownLabel).size(), 1u) << describe(ix);
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kUnknownLabel)[0].where, "REFERENCE.csv:5");
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kMissingFile).size(), 2u) << describe(ix);
+  EXPECT_EQ(ix.summary.n_patients, 3);
+}
+
+TEST(IndexSources, PascalPatientsMurmurExtrastoleAndShortRecordings) {
+  std::string dir = murmur::test::temp_dir("ix_pascal");
+  fs::create_directories(dir + "/audio");
+  for (const char* f : {"normal__1_a", "murmur__1_b", "extrastole__2_a", "Bunlabelledtest__3_a"})
+    write_wav(dir + "/audio/" + f + ".wav", 3.0);
+  write_wav(dir + "/audio/short__4_a.wav", 0.5);
+  write_text(dir + "/REFERENCE.csv",
+             "file,patient,label,noisy,seconds,rate\n"
+             "audio/normal__1_a.wav,1,normal,1,3,4000\naudio/murmur__1_b.wav,1,murmur,0,3,4000\n"
+             "audio/extrastole__2_a.wav,2,extrastole,0,3,4000\naudio/Bunlabelledtest__3_a.wav,3,,0,3,4000\n"
+             "audio/short__4_a.wav,4,normal,0,0.5,4000\naudio/normal__1_a.wav,1,normal,1,3,4000\n");
+  const DatasetIndex ix = murmur::data::index_dataset(dir);
+  EXPECT_EQ(ix.layout, "pascal-b");
+  ASSERT_EQ(ix.recordings.size(), 5u) << describe(ix);
+  std::map<std::string, const murmur::data::Recording*> by;
+  for (const auto& r : ix.recordings) by[r.stem] = &r;
+  EXPECT_EQ(by["murmur__1_b"]->murmur, 1);
+  EXPECT_EQ(by["murmur__1_b"]->abnormal, 1);
+  EXPECT_EQ(by["normal__1_a"]->murmur, 0);
+  EXPECT_TRUE(by["normal__1_a"]->noisy);
+  EXPECT_EQ(by["extrastole__2_a"]->murmur, 0);
+  EXPECT_EQ(by["extrastole__2_a"]->abnormal, -1);
+  EXPECT_EQ(by["Bunlabelledtest__3_a"]->murmur, -1);
+  EXPECT_EQ(by["normal__1_a"]->patient_id, by["murmur__1_b"]->patient_id);  // one session, never split
+  EXPECT_EQ(ix.summary.sources.at("pascal-b").n_patients, 4);
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kDuplicate).size(), 1u) << describe(ix);
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kUnusualDuration).size(), 1u) << describe(ix);
+}
+
+TEST(IndexSources, ManifestCarriesAnyLabelsAndRefusesUnknownOnes) {
+  std::string dir = murmur::test::temp_dir("ix_manifest");
+  for (const char* f : {"x1", "x2", "x3", "x4", "x5"}) write_wav(dir + "/" + f + ".wav", 4.0, 8000);
+  write_text(dir + "/manifest.csv",
+             "file,patient,source,class,abnormal,murmur\n"
+             "x1.wav,p1,clinic-a,AS+MR,,\nx2.wav,p1,clinic-a,N,,\nx3.wav,p2,clinic-b,,1,\n"
+             "x4.wav,p3,clinic-b,XY,,\nx5.wav,p4,clinic-b,,yes,\n");
+  const DatasetIndex ix = murmur::data::index_dataset(dir);
+  EXPECT_EQ(ix.layout, "manifest");
+  ASSERT_EQ(ix.recordings.size(), 3u) << describe(ix);
+  EXPECT_EQ(ix.recordings[0].labels, (std::vector<int>{1, 2}));  // AS, MR
+  EXPECT_EQ(ix.recordings[0].abnormal, 1);
+  EXPECT_EQ(ix.recordings[0].murmur, 1);
+  EXPECT_EQ(ix.recordings[1].label, murmur::data::class_index("N"));
+  EXPECT_EQ(ix.recordings[1].abnormal, 0);
+  EXPECT_EQ(ix.recordings[2].source, "clinic-b");
+  EXPECT_EQ(ix.recordings[2].abnormal, 1);
+  EXPECT_EQ(ix.recordings[2].murmur, -1);
+  EXPECT_EQ(ix.recordings[2].sample_rate_hz, 8000);
+  const auto unknown = of_kind(ix, AnomalyKind::kUnknownLabel);
+  ASSERT_EQ(unknown.size(), 2u) << describe(ix);
+  EXPECT_EQ(unknown[0].where, "manifest.csv:5");
+  EXPECT_NE(unknown[0].message.find("class 'XY'"), std::string::npos) << unknown[0].message;
+  // A column murmur does not know is a typo until proven otherwise: an error naming it.
+  write_text(dir + "/manifest.csv", "file,patient,source,murmer\nx1.wav,p1,a,1\n");
+  try {
+    murmur::data::index_dataset(dir);
+    ADD_FAILURE() << "an unknown manifest column was accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("manifest.csv: unknown column 'murmer'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(IndexSources, CollectionIndexesEveryDataSetInsideWithItsSource) {
+  std::string dir = murmur::test::temp_dir("ix_collection");
+  fs::rename(make_small_bmdhs("ix_collection_bmd"), dir + "/bmd-hs");
+  fs::rename(make_small_physionet("ix_collection_pn"), dir + "/physionet2016");
+  const DatasetIndex ix = murmur::data::index_dataset(dir);
+  EXPECT_EQ(ix.layout, "collection");
+  EXPECT_EQ(ix.summary.sources.size(), 3u);  // bmd-hs, training-a, training-b
+  EXPECT_EQ(ix.summary.sources.at("bmd-hs").n_recordings, 16);
+  EXPECT_EQ(ix.summary.sources.at("bmd-hs").n_abnormal, 8);  // AS_002
+  EXPECT_EQ(ix.recordings.size(), 19u);
+  for (const auto& p : ix.patients)
+    for (int i : p.recordings) EXPECT_EQ(ix.recordings[size_t(i)].patient_id, p.id);
+  EXPECT_EQ(of_kind(ix, AnomalyKind::kUnknownLabel)[0].where, "physionet2016/REFERENCE.csv:5");
+  EXPECT_EQ(ix.summary.n_single_label_recordings, 16);
+  // A collection's fingerprint follows its members'.
+  const std::string before = ix.fingerprint;
+  write_text(dir + "/physionet2016/REFERENCE.csv", "record,subset,label,seconds,file,segmentation\n");
+  EXPECT_NE(murmur::data::index_dataset(dir).fingerprint, before);
+}
+
+TEST(IndexSources, RealSharedDataHasEightSources) {
+  MURMUR_REQUIRE_BMDHS();
+  const std::string data = murmur::test::shared_dir() + "/data";
+  if (!fs::exists(data + "/physionet2016/REFERENCE.csv") || !fs::exists(data + "/pascal-b/REFERENCE.csv"))
+    GTEST_SKIP() << "../shared/data has no physionet2016/ or pascal-b/: skipping";
+  const DatasetIndex ix = murmur::data::index_dataset(data);
+  const auto& s = ix.summary.sources;
+  ASSERT_EQ(s.size(), 8u);
+  EXPECT_EQ(s.at("bmd-hs").n_recordings, 872);
+  EXPECT_EQ(s.at("pascal-b").n_recordings, 656);
+  EXPECT_EQ(s.at("pascal-b").n_patients, 171);
+  EXPECT_EQ(s.at("pascal-b").n_murmur, 95);
+  EXPECT_EQ(s.at("pascal-b").n_normal, 320);
+  int physionet = 0, annotated = 0;
+  for (const char* k : {"training-a", "training-b", "training-c", "training-d", "training-e", "training-f"})
+    physionet += s.at(k).n_recordings, annotated += s.at(k).n_annotated;
+  EXPECT_EQ(physionet, 1772);
+  EXPECT_EQ(annotated, 1755);
+  EXPECT_EQ(ix.recordings.size(), 3300u);
 }

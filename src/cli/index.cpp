@@ -16,13 +16,38 @@ struct IndexArgs {
   bool list = false;
 };
 
+// Per source: recordings, patients, the labels it carries (valve classes, normal/abnormal, murmur,
+// heart-cycle annotations), rates and length.
+void print_sources(const murmur::data::Summary& s) {
+  std::printf("%-12s %6s %8s %6s %7s %8s %7s %9s %9s %6s %10s %9s\n", "source", "recs", "patients", "valve",
+              "normal", "abnormal", "murmur", "no murmur", "annotated", "noisy", "rate Hz", "hours");
+  for (const auto& [name, src] : s.sources) {
+    std::string rates;
+    for (auto [rate, n] : src.sample_rates_hz) rates += (rates.empty() ? "" : ",") + std::to_string(rate);
+    std::printf("%-12s %6d %8d %6d %7d %8d %7d %9d %9d %6d %10s %9.2f\n", name.c_str(), src.n_recordings,
+                src.n_patients, src.n_valve_labelled, src.n_normal, src.n_abnormal, src.n_murmur, src.n_no_murmur,
+                src.n_annotated, src.n_noisy, rates.c_str(), src.duration_total_s / 3600);
+  }
+  std::printf("\n");
+}
+
+void print_anomalies(const murmur::data::DatasetIndex& ix) {
+  std::printf("\n%zu anomalies%s\n", ix.anomalies.size(), ix.anomalies.empty() ? "" : ":");
+  for (const auto& a : ix.anomalies)
+    std::printf("  %-17s %-32s %s\n", murmur::data::anomaly_kind_name(a.kind), a.where.c_str(), a.message.c_str());
+}
+
 void print_table(const murmur::data::DatasetIndex& ix) {
   using murmur::data::kClassNames;
   const auto& s = ix.summary;
   std::printf("%s (%s layout), fingerprint %s (%s)\n", ix.dir.c_str(), ix.layout.c_str(), ix.fingerprint.c_str(),
               ix.fingerprint_method.c_str());
-  std::printf("%d recordings, %d patients (%d with a CSV row, %d without)\n", s.n_recordings, s.n_patients,
-              s.n_csv_rows, s.n_patients_without_row);
+  std::printf("%d recordings, %d patients", s.n_recordings, s.n_patients);
+  if (s.n_csv_rows + s.n_patients_without_row > 0)
+    std::printf(" (of BMD-HS-named ones, %d with a CSV row, %d without)", s.n_csv_rows, s.n_patients_without_row);
+  std::printf("\n\n");
+  print_sources(s);
+  if (s.recordings_per_file_class.empty() || s.n_csv_rows + s.n_patients_without_row == 0) return print_anomalies(ix);
   std::printf("single-label: %d recordings of %d patients\n\n", s.n_single_label_recordings,
               s.n_single_label_patients);
   std::printf("%-6s %16s %14s %22s %22s\n", "class", "files (by name)", "patients", "single-label recs",
@@ -47,14 +72,13 @@ void print_table(const murmur::data::DatasetIndex& ix) {
   for (auto [k, v] : s.channels) std::printf(" %d x %d", k, v);
   std::printf("\nduration: min %.2f s, median %.2f s, max %.2f s, total %.1f min\n", s.duration_min_s,
               s.duration_median_s, s.duration_max_s, s.duration_total_s / 60);
-  std::printf("\n%zu anomalies%s\n", ix.anomalies.size(), ix.anomalies.empty() ? "" : ":");
-  for (const auto& a : ix.anomalies)
-    std::printf("  %-17s %-32s %s\n", murmur::data::anomaly_kind_name(a.kind), a.where.c_str(), a.message.c_str());
+  print_anomalies(ix);
 }
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<IndexArgs>();
-  auto* cmd = app.add_subcommand("index", "Describe a data set folder (BMD-HS copy or folder of CLASS_PID_POS_SITE.wav) "
+  auto* cmd = app.add_subcommand("index", "Describe a data set folder (BMD-HS copy, folder of CLASS_PID_POS_SITE.wav, "
+                                          "PhysioNet 2016, PASCAL B, manifest.csv, or a folder of several) per source "
                                           "and list its anomalies");
   cmd->add_option("dir", args->dir, "Data set folder")->required();
   cmd->add_flag("--hash-content", args->hash_content, "Fingerprint the audio bytes too (reads every file)");

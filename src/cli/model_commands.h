@@ -1,7 +1,7 @@
 // The subcommands that run models. They live in `murmur-torch`, which links LibTorch; `murmur`
 // itself does not, so `murmur --help`, index, synth, segment, spectrogram and compare start in
 // milliseconds (loading LibTorch and registering its operators costs ~0.6 s of every process that
-// links it: docs/RESULTS.md section 4). `murmur predict ...` runs `murmur-torch predict ...`
+// links it: docs/RESULTS.md section 8). `murmur predict ...` runs `murmur-torch predict ...`
 // (execv, same arguments, same process id), found next to the running `murmur`.
 //
 //   cmd = app.add_subcommand("predict", model_command_about("predict"));  // in murmur-torch

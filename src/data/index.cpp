@@ -153,6 +153,8 @@ class Indexer {
     r.frames = f.info.frames;
     r.duration_s = static_cast<double>(f.info.frames) / f.info.samplerate;
     r.size_bytes = f.size_bytes;
+    r.source = ix_.layout;
+    if (!labels.empty()) r.abnormal = r.murmur = labels != std::vector<int>{class_index("N")};
     return r;
   }
 
@@ -296,9 +298,42 @@ class Indexer {
   std::map<std::string, int> patient_of_;
 };
 
+// Each member indexed as it stands, then merged: recordings in member order, anomalies prefixed
+// with the member's folder, a fingerprint over the members' fingerprints.
+DatasetIndex index_collection(const std::string& dir, const std::vector<std::string>& members,
+                              const IndexOptions& options) {
+  DatasetIndex out;
+  out.dir = dir;
+  out.layout = "collection";
+  std::string fingerprints;
+  std::set<std::string> ids;
+  for (const auto& m : members) {
+    DatasetIndex ix = index_dataset(m, options);
+    const std::string name = fs::path(m).filename().string();
+    const int offset = static_cast<int>(out.recordings.size());
+    for (auto& p : ix.patients) {
+      if (!ids.insert(p.id).second)
+        throw Error(m + ": patient " + p.id + " is also in another data set of " + dir + " (ids must be unique)");
+      for (int& i : p.recordings) i += offset;
+      out.patients.push_back(std::move(p));
+    }
+    for (auto& a : ix.anomalies) out.anomalies.push_back({a.kind, name + "/" + a.where, a.message});
+    for (auto& r : ix.recordings) out.recordings.push_back(std::move(r));
+    fingerprints += name + "\t" + ix.layout + "\t" + ix.fingerprint + "\n";
+    out.fingerprint_method = ix.fingerprint_method;
+  }
+  out.fingerprint = util::fingerprint(fingerprints);
+  out.summary = summarize(out.recordings, out.patients);
+  return out;
+}
+
 }  // namespace
 
 DatasetIndex index_dataset(const std::string& dir, const IndexOptions& options) {
+  if (fs::is_directory(dir)) {
+    if (auto layout = detail::table_layout(dir)) return detail::index_table(dir, *layout, options);
+    if (auto members = detail::collection_members(dir); !members.empty()) return index_collection(dir, members, options);
+  }
   return Indexer(dir, options).run();
 }
 }  // namespace murmur::data

@@ -1,6 +1,7 @@
-// Data set index: which recordings a folder holds (BMD-HS with train.csv, or a plain folder of
-// CLASS_PID_POSITION_SITE.wav), whose they are, their labels, and what is odd about them. Reads
-// only file headers, never samples. Layouts, anomaly kinds, fingerprint: docs/formats.md.
+// Data set index: which recordings a folder holds (BMD-HS with train.csv, a plain folder of
+// CLASS_PID_POSITION_SITE.wav, PhysioNet 2016, PASCAL B, a manifest.csv, or a folder of several
+// of these), whose they are, their source and labels, and what is odd about them. Reads only
+// file headers, never samples. Layouts, anomaly kinds, fingerprint: docs/formats.md.
 //
 //   murmur::data::DatasetIndex ix = murmur::data::index_dataset("bmd-hs");
 //   for (const auto& r : ix.recordings)
@@ -41,6 +42,13 @@ struct Anomaly {
   std::string where, message;  // where: "train.csv:23", "train/MD_085_sit_Tri6_06.wav" or "MD_022"
 };
 
+struct SourceSummary {  // one source's recordings (Recording::source) and the labels they carry
+  int n_recordings = 0, n_patients = 0, n_valve_labelled = 0, n_normal = 0, n_abnormal = 0, n_murmur = 0,
+      n_no_murmur = 0, n_annotated = 0, n_noisy = 0;
+  std::map<int, int> sample_rates_hz;
+  double duration_min_s = 0, duration_max_s = 0, duration_total_s = 0;
+};
+
 struct Summary {  // per-class vectors have kNumClasses entries; label_patients counts multi-label in each
   int n_recordings = 0, n_patients = 0, n_csv_rows = 0, n_patients_without_row = 0, n_single_label_recordings = 0,
       n_single_label_patients = 0;
@@ -49,10 +57,11 @@ struct Summary {  // per-class vectors have kNumClasses entries; label_patients 
   std::map<std::string, int> positions, sites;
   std::map<int, int> sample_rates_hz, channels;  // rate or channel count -> recordings
   double duration_min_s = 0, duration_median_s = 0, duration_max_s = 0, duration_total_s = 0;
+  std::map<std::string, SourceSummary> sources;  // by source name
 };
 
 struct DatasetIndex {
-  std::string dir, layout;               // layout "bmd-hs" or "folder"
+  std::string dir, layout;  // "bmd-hs", "folder", "physionet2016", "pascal-b", "manifest" or "collection"
   std::vector<Recording> recordings;     // sorted by file stem
   std::vector<Patient> patients;         // sorted by id
   std::vector<Anomaly> anomalies;        // in the order found
@@ -63,10 +72,13 @@ struct DatasetIndex {
 
 struct IndexOptions {
   bool hash_content = false;        // fingerprint the audio bytes too (reads every file: slower)
-  double unusual_duration_s = 1.0;  // flag recordings further than this from the median
+  double unusual_duration_s = 1.0;  // BMD-HS layouts: flag recordings further than this from the median
+  double min_duration_s = 1.0;      // tabled sources: flag recordings shorter than this
 };
 
-// Throws murmur::Error if dir is missing or train.csv's header lacks patient_id / recording_ columns.
+// Throws murmur::Error if dir is missing or a table's header is unusable (train.csv without
+// patient_id / recording_ columns, a REFERENCE.csv of neither known source, a manifest column
+// murmur does not know).
 DatasetIndex index_dataset(const std::string& dir, const IndexOptions& options = {});
 Summary summarize(const std::vector<Recording>& recordings, const std::vector<Patient>& patients);
 

@@ -10,6 +10,7 @@
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/number_text.h"
 
 namespace murmur::data::detail {
 
@@ -166,8 +167,8 @@ void read_metadata(const std::string& dir, std::vector<Patient>& patients, std::
     if (it == by_csv_id.end()) continue;  // metadata for a patient without recordings: harmless
     PatientMetadata m;
     try {
-      if (age_c >= 0 && !cells[age_c].empty()) m.age_years = std::stoi(cells[age_c]);
-      if (smoker_c >= 0 && !cells[smoker_c].empty()) m.smoker = std::stoi(cells[smoker_c]);
+      if (age_c >= 0 && !cells[age_c].empty()) m.age_years = util::parse_int(cells[age_c]);
+      if (smoker_c >= 0 && !cells[smoker_c].empty()) m.smoker = util::parse_int(cells[smoker_c]);
     } catch (const std::exception&) {
       add(where, "Age or Smoker is not a number: skipped");
       continue;

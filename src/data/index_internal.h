@@ -6,6 +6,7 @@
 //   read_metadata(dir, patients, anomalies);   // fills Patient::metadata by csv_patient_id
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,13 @@ std::vector<CsvRow> read_train_csv(const std::string& path, std::vector<Anomaly>
 // dir/additional_metadata.csv, if present, into the patients with a csv_patient_id; problems
 // become kBadMetadata anomalies, never exceptions.
 void read_metadata(const std::string& dir, std::vector<Patient>& patients, std::vector<Anomaly>& anomalies);
+
+// index_sources.cpp: the tabled layouts ("physionet2016", "pascal-b", "manifest") and collections.
+// table_layout: the layout of dir's REFERENCE.csv / manifest.csv, nullopt if it has neither
+// (throws murmur::Error on an unknown header). collection_members: the data set folders directly
+// inside dir, empty when dir is itself a data set.
+std::optional<std::string> table_layout(const std::string& dir);
+DatasetIndex index_table(const std::string& dir, const std::string& layout, const IndexOptions& options);
+std::vector<std::string> collection_members(const std::string& dir);
 
 }  // namespace murmur::data::detail

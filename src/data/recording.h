@@ -39,6 +39,14 @@ struct Recording {
   int sample_rate_hz = 0, channels = 0;
   int64_t frames = 0;
   uint64_t size_bytes = 0;
+  // Where it comes from and what its source knows of it (docs/formats.md, "Sources"). BMD-HS
+  // recordings are "bmd-hs" (a plain folder: "folder"); any valve disease counts as abnormal and
+  // as a murmur there. -1: the source does not say.
+  std::string source = "bmd-hs";  // PhysioNet 2016's "training-a".."training-f", "pascal-b", a manifest's
+  int abnormal = -1;              // 1 abnormal (a cardiac diagnosis), 0 normal
+  int murmur = -1;                // 1 murmur, 0 no murmur
+  bool noisy = false;             // marked noisy by its source
+  std::string segmentation;       // heart-cycle annotation (TSV start_s, end_s, state), "" if none
   // The one rule for "usable as a single-class example": one label, and not an MD patient.
   bool is_single_label() const { return label >= 0 && file_class != "MD"; }
 };

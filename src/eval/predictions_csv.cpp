@@ -9,17 +9,12 @@
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/number_text.h"
 
 namespace murmur::eval {
 
 namespace {
 const std::vector<std::string> kFixed = {"file", "patient", "site", "position", "fold", "repeat", "true_class"};
-
-std::string float_text(float p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", p);  // 9 significant digits: a float round-trips
-  return buf;
-}
 
 // "AR+AS" -> ascending indices; "N" -> {}. Throws std::invalid_argument naming the bad part.
 std::vector<int> parse_label_set(const std::string& text, const std::map<std::string, int>& index) {
@@ -85,9 +80,10 @@ std::string predictions_to_csv(const Predictions& preds, const std::vector<std::
   for (const auto& r : preds) {
     row = {r.file, r.patient, r.site, r.position, std::to_string(r.fold), std::to_string(r.repeat),
            multi ? label_set_name(r.true_labels, class_names) : class_names[r.true_class]};
-    for (float p : r.probs) row.push_back(float_text(p));
+    for (int c = 0; c < k; ++c) row.push_back(util::float_text(util::flush_probability(r.probs[size_t(c)]), "predictions: " + r.file + ": p_" + class_names[size_t(c)]));
     if (with_thresholds)
-      for (int c = 0; c < k; ++c) row.push_back(r.thresholds.empty() ? "" : float_text(r.thresholds[c]));
+      for (int c = 0; c < k; ++c)
+        row.push_back(r.thresholds.empty() ? "" : util::float_text(r.thresholds[size_t(c)], "predictions: " + r.file + ": t_" + class_names[size_t(c)]));
     out += util::csv::format_row(row);
   }
   return out;
@@ -134,33 +130,27 @@ Predictions predictions_from_csv(const std::string& text, const std::string& sou
                   std::to_string(head.size()));
     Prediction p;
     p.file = f[0], p.patient = f[1], p.site = f[2], p.position = f[3];
-    try {
-      size_t used = 0;
-      p.fold = std::stoi(f[4], &used);
-      if (used != f[4].size()) throw std::invalid_argument("fold");
-      p.repeat = std::stoi(f[5], &used);
-      if (used != f[5].size()) throw std::invalid_argument("repeat");
-      for (size_t c = 0; c < names.size(); ++c) {
-        const std::string& s = f[kFixed.size() + c];
-        p.probs.push_back(std::stof(s, &used));
-        if (used != s.size()) throw std::invalid_argument("prob");
+    auto number = [&](size_t c, auto parse) {
+      try {
+        return parse(f[c]);
+      } catch (const std::exception& e) {
+        throw Error(where + ": " + util::csv::printable(head[c]) + " '" + util::csv::printable(f[c]) + "' is not a " +
+                    (c < kFixed.size() ? "whole number" : "finite number") + " (" + e.what() + ")");
       }
-    } catch (const std::exception&) {
-      throw Error(where + ": fold, repeat or a probability is not a number");
+    };
+    p.fold = number(4, util::parse_int);
+    p.repeat = number(5, util::parse_int);
+    for (size_t c = 0; c < k; ++c) {
+      p.probs.push_back(number(kFixed.size() + c, util::parse_float));
+      if (!(p.probs.back() >= 0 && p.probs.back() <= 1.001f))  // 1 and a little float rounding
+        throw Error(where + ": " + util::csv::printable(head[kFixed.size() + c]) + " '" +
+                    util::csv::printable(f[kFixed.size() + c]) + "' is not a probability (0-1)");
     }
     if (with_thresholds) {
       size_t empty = 0;
       for (size_t c = 0; c < k; ++c) empty += f[col + c].empty();
       if (empty != 0 && empty != k) throw Error(where + ": some t_ columns are empty, others not");
-      try {
-        for (size_t c = 0; empty == 0 && c < k; ++c) {
-          size_t used = 0;
-          p.thresholds.push_back(std::stof(f[col + c], &used));
-          if (used != f[col + c].size()) throw std::invalid_argument("threshold");
-        }
-      } catch (const std::exception&) {
-        throw Error(where + ": a threshold is not a number");
-      }
+      for (size_t c = 0; empty == 0 && c < k; ++c) p.thresholds.push_back(number(col + c, util::parse_float));
     }
     if (multi) {
       p.true_class = -1;

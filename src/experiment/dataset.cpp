@@ -1,6 +1,7 @@
 #include "experiment/dataset.h"
 
 #include <cstdlib>
+#include <map>
 #include <iostream>
 
 #include "data/cache.h"
@@ -42,9 +43,19 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
   set.multi_label = preset.multi_label();
   for (auto& r : index.recordings)
     if (set.multi_label ? !r.labels.empty() : r.is_single_label()) chosen.push_back(r);
+  // Sources that carry no valve labels at all (PhysioNet 2016, PASCAL B: normal / abnormal or
+  // murmur only) are left out as a whole, said once per source; the valve presets cannot use them.
+  std::map<std::string, int> unlabelled_sources;
+  for (auto& [name, src] : index.summary.sources)
+    if (src.n_valve_labelled == 0) {
+      unlabelled_sources[name] = src.n_recordings;
+      set.excluded.push_back(name + ": " + std::to_string(src.n_recordings) +
+                             " recordings without valve labels (its labels: normal / abnormal or murmur): left out");
+    }
   if (set.multi_label)
     for (auto& p : index.patients)
-      if (p.labels.empty())
+      if (p.labels.empty() && !p.recordings.empty() &&
+          !unlabelled_sources.count(index.recordings[size_t(p.recordings[0])].source))
         set.excluded.push_back(p.id + ": no labels (no train.csv row, or a row without a label set): left out of training and evaluation (" +
                                std::to_string(p.recordings.size()) + " recordings)");
   const size_t n_single = chosen.size();

@@ -209,7 +209,7 @@ void claim_run_folder(const std::string& folder, const std::string& config_path,
       throw Error(folder + ": holds " + what + " with a different configuration (" +
                   config_path.substr(folder.size() + 1) + "); choose another --output folder or delete it");
   } else {
-    util::write_file_atomic(config_path, util::json_text(config, 1));
+    util::write_file_atomic(config_path, util::json_file_text(config, 1, config_path));
   }
 }
 

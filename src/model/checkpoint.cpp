@@ -3,6 +3,7 @@
 #include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -185,7 +186,11 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   check_class_names(path, class_names, ck.label_to_idx);
 
   c10::impl::GenericDict tensors(c10::StringType::get(), c10::TensorType::get());
+  if (!std::isfinite(ck.val_acc)) throw Error(path + ": val_acc: NaN/infinity cannot be written");
   for (const auto& item : ck.state_dict) {
+    // What read_checkpoint refuses is refused here first, where the cause is still at hand.
+    if (item.value().is_floating_point() && !torch::isfinite(item.value()).all().item<bool>())
+      throw Error(path + ": " + item.key() + ": NaN/infinity in the weights cannot be written (did training diverge?)");
     // A compact CPU copy: pickle_save writes a tensor's whole storage, which for a view could be
     // much more than the tensor.
     tensors.insert(item.key(), item.value().detach().to(torch::kCPU).clone(at::MemoryFormat::Contiguous));
@@ -205,9 +210,9 @@ void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   root.insert("label_to_idx", label_to_idx);
   root.insert("epoch", ck.epoch);
   root.insert("preset", ck.preset);
-  root.insert("murmur_config", util::json_text(ck.murmur_config));
+  root.insert("murmur_config", util::json_file_text(ck.murmur_config, -1, path + ": murmur_config"));
   root.insert("class_names", names);
-  root.insert("provenance", util::json_text(provenance));
+  root.insert("provenance", util::json_file_text(provenance, -1, path + ": provenance"));
   if (ck.n_members > 1) root.insert("n_members", ck.n_members);
   const std::vector<char> bytes = torch::pickle_save(root);
   util::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));

@@ -8,7 +8,7 @@
 //
 // Why: Debian's LibTorch runs a dense batch-1 convolution as im2col + the reference BLAS, and
 // the native trunk's 64-channel block alone took ~9 ms on one thread; the same stack in oneDNN
-// takes ~1 ms (docs/RESULTS.md section 4). Training keeps the module's dense path (its numbers
+// takes ~1 ms (docs/RESULTS.md section 8). Training keeps the module's dense path (its numbers
 // are what the committed results reproduce); outputs agree to float rounding (~1e-6 relative).
 #pragma once
 

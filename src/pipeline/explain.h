@@ -29,7 +29,7 @@ struct ExplainConfig {
   std::vector<double> band_edges_hz{25, 100, 200, 400, 800};  // bands occluded one at a time
   double min_drop = 0.05;    // a fall in probability below this is no evidence of reliance
   // One phase is "it" when its fall is at least this times the other's, else "both". 2.0 called
-  // every answer "both" on development folds (docs/RESULTS.md section 8.1); masking either phase
+  // every answer "both" on development folds (docs/RESULTS.md section 5); masking either phase
   // costs a lot, so the question that tells classes apart is which costs more.
   double phase_ratio = 1.25;
   void validate(const std::string& section = "explain") const;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "pipeline/preset.h"
+#include "util/number_text.h"
 
 namespace murmur::pipeline {
 
@@ -16,6 +17,7 @@ struct Model {
   static Model fresh(PresetPtr preset);  // initial weights follow torch's generator
   // The preset's probabilities, calibrated by its temperature (Preset::temperature) when fitted:
   // p^(1/T), renormalised (every argmax kept); in the preset's JSON "calibration": {"temperature"}.
+  // Probabilities under util::kProbabilityFloor (subnormal floats: arithmetic noise) become 0.
   torch::Tensor recording_probs(const torch::Tensor& stored) const {
     return calibrated(preset->recording_probs(net, stored));
   }
@@ -25,8 +27,10 @@ struct Model {
     return out;
   }
   torch::Tensor calibrated(const torch::Tensor& p) const {
-    if (preset->temperature == 1.0) return p;
-    return torch::softmax(torch::log(p.clamp_min(1e-12)) / preset->temperature, -1).to(p.dtype());
+    torch::Tensor q = preset->temperature == 1.0
+                          ? p
+                          : torch::softmax(torch::log(p.clamp_min(1e-12)) / preset->temperature, -1).to(p.dtype());
+    return q.masked_fill(q < util::kProbabilityFloor, 0.0);
   }
 };
 

@@ -34,7 +34,7 @@ struct NativeFeatureConfig {
   bool md_training = true;          // multi-disease patients as extra training data (never tested)
   // Cardiac phase as two more input channels (1 in systole / in diastole, per frame, from
   // murmur's segmenter, segment/segment.h): lets the network tell systolic from diastolic
-  // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 7).
+  // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 5).
   bool phase_channels = false;
   void validate(const std::string& section = "native") const;
 };

@@ -6,6 +6,7 @@
 #include "model/checkpoint.h"
 #include "pipeline/registry.h"
 #include "util/error.h"
+#include "util/number_text.h"
 
 namespace murmur::pipeline {
 
@@ -122,7 +123,7 @@ nlohmann::json answer_json(const std::vector<std::string>& names, const std::vec
   if (probs.size() != names.size()) throw Error("answer_json: " + std::to_string(probs.size()) + " probabilities for " +
                                                 std::to_string(names.size()) + " classes");
   nlohmann::json p = nlohmann::json::object();
-  for (size_t k = 0; k < names.size(); ++k) p[names[k]] = probs[k];
+  for (size_t k = 0; k < names.size(); ++k) p[names[k]] = probs[k] < util::kProbabilityFloor ? 0.0 : probs[k];  // no subnormal noise
   if (thresholds.empty()) {
     size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
     return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};

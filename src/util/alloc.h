@@ -9,7 +9,7 @@
 // a seed training epoch was kernel time. keep_freed_memory() serves blocks up to 1 GB from the heap
 // and never trims it, so freed memory is reused: seed training 1.8x faster (47.7 s -> 26.3 s per
 // epoch, one thread, identical numbers) for +3% peak memory (1.15 -> 1.18 GB). Measurements:
-// docs/RESULTS.md, section 4.
+// docs/RESULTS.md, section 8.
 #pragma once
 
 namespace murmur::util {
