@@ -9,6 +9,7 @@
 #include "audio/audio.h"
 #include "cli/command.h"
 #include "cli/inputs.h"
+#include "cli/segment_score.h"
 #include "segment/picture.h"
 #include "segment/segment.h"
 #include "util/error.h"
@@ -23,7 +24,8 @@ namespace fs = std::filesystem;
 struct SegmentArgs {
   std::vector<std::string> inputs;
   std::string out, format = "svg";
-  bool states = false, cycles = false;
+  bool states = false, cycles = false, score = false, refit = false;
+  double tolerance_ms = 50;
 };
 
 void print_recording(const std::string& file, const nlohmann::json& r, bool cycles) {
@@ -54,7 +56,16 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"svg", "png"}));
   cmd->add_flag("--cycles", args->cycles, "Table: every cycle of every recording (always for a single recording)");
   cmd->add_flag("--states", args->states, "JSON: the state of every 20 ms frame (0 S1, 1 systole, 2 S2, 3 diastole)");
+  cmd->add_flag("--score", args->score,
+                "The inputs are data sets: score the segmenter against their hand-annotated heart cycles "
+                "(S1/S2 precision, recall, F1 per source; PhysioNet 2016's segmentation/, a manifest's column)");
+  cmd->add_option("--tolerance-ms", args->tolerance_ms, "With --score: how far a found sound's centre may be from "
+                  "the annotated one's")->capture_default_str()->check(CLI::Range(1.0, 500.0));
+  cmd->add_flag("--refit", args->refit, "With --score: leave one source out: score each source with emissions "
+                "refitted on the other sources' annotated heart cycles");
   cmd->callback([args] {
+    if (args->refit && !args->score) throw Error("--refit goes with --score");
+    if (args->score) return score_segmentation(args->inputs, args->tolerance_ms / 1000, args->refit);
     const std::vector<std::string> files = recording_files(args->inputs);
     // -o: a .svg/.png file for one recording, else a folder (existing, or a name without extension).
     const std::string ext = fs::path(args->out).extension().string();

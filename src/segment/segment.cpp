@@ -119,11 +119,12 @@ std::vector<Cycle> complete_cycles(const std::vector<Segment>& seg) {
 
 }  // namespace
 
-Segmentation segment(const std::vector<float>& pcm, int rate_hz, const SegmentConfig& cfg, const std::string& name) {
+Segmentation segment(const std::vector<float>& pcm, int rate_hz, const SegmentConfig& cfg, const std::string& name,
+                     const EmissionModel* emissions) {
   cfg.validate();
   check_input(pcm, rate_hz, cfg, name);
   Features f = envelope_features(pcm, rate_hz, name);
-  const EmissionModel& model = default_emissions();
+  const EmissionModel& model = emissions ? *emissions : default_emissions();
   std::vector<std::array<double, kNumStates>> log_e(f.n_frames());
   for (int t = 0; t < f.n_frames(); ++t)
     for (int j = 0; j < kNumStates; ++j) log_e[t][j] = model.log_emission(f.values[t], State(j));

@@ -81,8 +81,9 @@ struct Segmentation {
   double log_likelihood_per_frame = 0;  // of the decoded path: low values flag poor fits
 };
 
+struct EmissionModel;  // emission.h; null: default_emissions()
 Segmentation segment(const std::vector<float>& pcm, int rate_hz, const SegmentConfig& cfg = {},
-                     const std::string& name = "recording");
+                     const std::string& name = "recording", const EmissionModel* emissions = nullptr);
 
 // The state at the centre of each of n_frames frames of hop_s seconds (frame k centred at
 // k * hop_s, as a centred STFT's frames are): per-frame phase labels for another frame rate.
