@@ -17,6 +17,7 @@
 #include "util/json.h"
 #include "util/pool.h"
 #include "util/progress.h"
+#include "util/version.h"
 
 namespace murmur::cli {
 
@@ -103,7 +104,9 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     nlohmann::json sources = nlohmann::json::object();
     for (const auto& [name, p] : by_source)
       sources[name] = {{"recordings", p.n}, {"s1", counts_json(p.s1)}, {"s2", counts_json(p.s2)}};
-    std::cout << util::json_text({{"tolerance_s", tolerance_s},
+    std::cout << util::json_text({{"murmur_commit", util::git_commit()},
+                                  {"data", dirs},
+                                  {"tolerance_s", tolerance_s},
                                   {"emissions", refit ? "refit on the other sources (leave one source out)"
                                                       : "default (fitted on synthetic recordings)"},
                                   {"sources", sources},
