@@ -1,12 +1,20 @@
 // murmur index DIR: what a data set folder holds (per class, position, site, length, rate) and
 // every anomaly found in it.
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "audio/audio.h"
 #include "cli/command.h"
 #include "data/index.h"
+#include "features/band_profile.h"
+#include "util/error.h"
 #include "util/json.h"
+#include "util/pool.h"
+#include "util/progress.h"
+#include "util/version.h"
 
 namespace {
 
@@ -14,7 +22,74 @@ struct IndexArgs {
   std::string dir;
   bool hash_content = false;
   bool list = false;
+  bool spectra = false;
 };
+
+// --spectra: each source's mean octave profile (features/band_profile.h) over its recordings, with
+// the spread between recordings; recordings that cannot be loaded are counted, not fatal.
+nlohmann::json source_spectra(const murmur::data::DatasetIndex& ix) {
+  namespace mf = murmur::features;
+  const size_t n = ix.recordings.size(), k = mf::kOctaveEdgesHz.size() - 1;
+  std::vector<std::vector<double>> db(n);
+  murmur::util::Progress bar("spectra", long(n), murmur::cli::global().quiet);
+  murmur::util::parallel_for(n, murmur::cli::global().threads, [&](size_t i) {
+    try {
+      const auto a = murmur::audio::load(ix.recordings[i].path);
+      db[i] = mf::band_profile_db(a.samples, a.sample_rate_hz);
+    } catch (const murmur::Error&) {
+    }
+    bar.tick();
+  });
+  bar.done();
+  struct Acc { int n = 0, failed = 0; std::vector<double> sum, sq; std::vector<int> count; };
+  std::map<std::string, Acc> by;
+  for (size_t i = 0; i < n; ++i) {
+    Acc& a = by[ix.recordings[i].source];
+    if (a.sum.empty()) a.sum.assign(k, 0), a.sq.assign(k, 0), a.count.assign(k, 0);
+    if (db[i].empty()) { ++a.failed; continue; }
+    ++a.n;
+    for (size_t b = 0; b < k; ++b)
+      if (std::isfinite(db[i][b])) a.sum[b] += db[i][b], a.sq[b] += db[i][b] * db[i][b], ++a.count[b];
+  }
+  nlohmann::json out = {{"murmur_commit", murmur::util::git_commit()},
+                        {"bands_hz", mf::kOctaveEdgesHz},
+                        {"method", "per recording: mean power spectrum (Hann, ~0.25 s frames) in octaves, dB relative "
+                                   "to 25-800 Hz; per source: mean and sd over its recordings"},
+                        {"sources", nlohmann::json::object()}};
+  for (auto& [name, a] : by) {
+    nlohmann::json mean = nlohmann::json::array(), sd = nlohmann::json::array();
+    for (size_t b = 0; b < k; ++b) {
+      const double m = a.count[b] ? a.sum[b] / a.count[b] : 0;
+      mean.push_back(a.count[b] ? nlohmann::json(m) : nlohmann::json());
+      sd.push_back(a.count[b] > 1 ? nlohmann::json(std::sqrt(std::max(0.0, (a.sq[b] - a.count[b] * m * m) / (a.count[b] - 1))))
+                                  : nlohmann::json());
+    }
+    out["sources"][name] = {{"recordings", a.n}, {"not_loaded", a.failed}, {"mean_db", mean}, {"sd_db", sd}};
+  }
+  return out;
+}
+
+void print_spectra(const nlohmann::json& sp) {
+  std::printf("\nenergy per octave, dB relative to 25-800 Hz (mean over recordings; sd in brackets)\n%-12s %6s",
+              "source", "recs");
+  const auto& edges = sp["bands_hz"];
+  for (size_t b = 0; b + 1 < edges.size(); ++b) {
+    const std::string band = std::to_string(edges[b].get<int>()) + "-" + std::to_string(edges[b + 1].get<int>()) + " Hz";
+    std::printf(" %14s", band.c_str());
+  }
+  std::printf("\n");
+  for (const auto& [name, s] : sp["sources"].items()) {
+    std::printf("%-12s %6d", name.c_str(), s["recordings"].get<int>());
+    for (size_t b = 0; b < s["mean_db"].size(); ++b) {
+      if (s["mean_db"][b].is_null()) { std::printf(" %14s", "-"); continue; }
+      char cell[32];
+      std::snprintf(cell, sizeof cell, "%.1f (%.1f)", s["mean_db"][b].get<double>(),
+                    s["sd_db"][b].is_null() ? 0.0 : s["sd_db"][b].get<double>());
+      std::printf(" %14s", cell);
+    }
+    std::printf("\n");
+  }
+}
 
 // Per source: recordings, patients, the labels it carries (valve classes, normal/abnormal, murmur,
 // heart-cycle annotations), rates and length.
@@ -83,19 +158,24 @@ void setup(CLI::App& app) {
   cmd->add_option("dir", args->dir, "Data set folder")->required();
   cmd->add_flag("--hash-content", args->hash_content, "Fingerprint the audio bytes too (reads every file)");
   cmd->add_flag("--list", args->list, "With --json: include every recording and patient");
+  cmd->add_flag("--spectra", args->spectra, "Also each source's energy per octave (25-800 Hz), the device's "
+                "signature: reads every recording");
   cmd->callback([args] {
     murmur::data::IndexOptions options;
     options.hash_content = args->hash_content;
     auto ix = murmur::data::index_dataset(args->dir, options);
+    const nlohmann::json spectra = args->spectra ? source_spectra(ix) : nlohmann::json();
     if (murmur::cli::global().json) {
       nlohmann::json j = ix;
       if (!args->list) {
         j.erase("recordings");
         j.erase("patients");
       }
+      if (args->spectra) j["spectra"] = spectra;
       std::cout << murmur::util::json_text(j, 1) << "\n";
     } else {
       print_table(ix);
+      if (args->spectra) print_spectra(spectra);
     }
   });
 }
