@@ -26,7 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return;  // rows the writer refuses (a duplicate class name, say) are not a round-trip case
     }
     std::vector<std::string> names2;
-    const murmur::eval::Predictions back = murmur::eval::predictions_from_csv(again, "again.csv", &names2);
+    murmur::eval::Predictions back;
+    try {
+      back = murmur::eval::predictions_from_csv(again, "again.csv", &names2);
+    } catch (const murmur::Error&) {
+      __builtin_trap();  // the writer wrote what the reader refuses
+    }
     if (names2 != names || back.size() != rows.size()) __builtin_trap();
     for (size_t i = 0; i < rows.size(); ++i) {
       if (back[i].file != rows[i].file || back[i].true_class != rows[i].true_class ||

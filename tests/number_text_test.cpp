@@ -230,3 +230,18 @@ TEST(NumberText, PredictionsCsvRefusesWhatIsNotAProbability) {
   EXPECT_NE(error_of([&] { me::predictions_from_csv(head + "g,p,Aor,sit,0,0,A,0.5,2\n", "r.csv"); }), "");
   EXPECT_EQ(me::predictions_from_csv(head + "g,p,Aor,sit,0,0,A,-0,1.0000001\n", "r.csv").size(), 1u);
 }
+
+// Class names the writer could not give back (empty, repeated, '+' inside a label set) are refused
+// when read, and the writer names the file it was writing.
+TEST(NumberText, PredictionsCsvRefusesClassNamesThatCannotRoundTrip) {
+  const std::string fixed = "file,patient,site,position,fold,repeat,true_class,";
+  for (const char* head : {"p_,p_AS\n", "p_AS,p_AS\n", "p_AR+AS,p_MR\n"})
+    EXPECT_NE(error_of([&] { me::predictions_from_csv(fixed + head, "h.csv"); }).find("h.csv:1: class column"),
+              std::string::npos)
+        << head;
+  EXPECT_EQ(mu::flush_probability(-0.5f), -0.5f);  // not a probability: left for the writer's checks
+  const std::string path = murmur::test::temp_dir("number_text_write") + "/oof.csv";
+  me::Predictions rows = {row("r", {kNaN, 1.0f})};
+  EXPECT_NE(error_of([&] { me::write_predictions_csv(path, rows, {"A", "B"}); }).find(path + ": predictions: r: p_A"),
+            std::string::npos);
+}

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -306,23 +307,34 @@ DatasetIndex index_collection(const std::string& dir, const std::vector<std::str
   out.dir = dir;
   out.layout = "collection";
   std::string fingerprints;
-  std::set<std::string> ids;
+  std::set<std::string> ids, stems;
   for (const auto& m : members) {
     DatasetIndex ix = index_dataset(m, options);
     const std::string name = fs::path(m).filename().string();
-    const int offset = static_cast<int>(out.recordings.size());
     for (auto& p : ix.patients) {
       if (!ids.insert(p.id).second)
         throw Error(m + ": patient " + p.id + " is also in another data set of " + dir + " (ids must be unique)");
-      for (int& i : p.recordings) i += offset;
-      out.patients.push_back(std::move(p));
+      out.patients.push_back(std::move(p));  // its recording indices are made again below
     }
     for (auto& a : ix.anomalies) out.anomalies.push_back({a.kind, name + "/" + a.where, a.message});
-    for (auto& r : ix.recordings) out.recordings.push_back(std::move(r));
+    for (auto& r : ix.recordings) {
+      if (!stems.insert(r.stem).second)  // predictions and caches name a recording by its stem
+        out.anomalies.push_back({AnomalyKind::kDuplicate, name + "/" + r.stem,
+                                 "a recording of another data set has the same name: kept, but name it apart"});
+      out.recordings.push_back(std::move(r));
+    }
     fingerprints += name + "\t" + ix.layout + "\t" + ix.fingerprint + "\n";
     out.fingerprint_method = ix.fingerprint_method;
   }
   out.fingerprint = util::fingerprint(fingerprints);
+  // Sorted as every index is: recordings by stem, patients by id, then the patients' indices again.
+  std::stable_sort(out.recordings.begin(), out.recordings.end(),
+                   [](const Recording& a, const Recording& b) { return a.stem < b.stem; });
+  std::sort(out.patients.begin(), out.patients.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
+  std::map<std::string, size_t> patient_of;
+  for (size_t i = 0; i < out.patients.size(); ++i) patient_of[out.patients[i].id] = i, out.patients[i].recordings.clear();
+  for (size_t i = 0; i < out.recordings.size(); ++i)
+    out.patients[patient_of.at(out.recordings[i].patient_id)].recordings.push_back(static_cast<int>(i));
   out.summary = summarize(out.recordings, out.patients);
   return out;
 }

@@ -70,7 +70,11 @@ class TableIndexer {
       const Recording& r = ix_.recordings[i];
       auto [it, fresh] = patient_of.emplace(r.patient_id, ix_.patients.size());
       if (fresh) ix_.patients.push_back({r.patient_id, "", r.labels, r.label, {}, std::nullopt});
-      ix_.patients[it->second].recordings.push_back(static_cast<int>(i));
+      Patient& p = ix_.patients[it->second];
+      if (!fresh && r.labels != p.labels)  // one person, one diagnosis: the first recording's is kept
+        add(AnomalyKind::kLabelMismatch, r.stem, "valve labels differ from those of " + r.patient_id +
+            "'s other recordings: the patient keeps the first recording's");
+      p.recordings.push_back(static_cast<int>(i));
     }
     std::sort(ix_.patients.begin(), ix_.patients.end(), [](const Patient& a, const Patient& b) { return a.id < b.id; });
     fingerprint_bytes_ += util::read_file(table_);
@@ -164,7 +168,9 @@ class TableIndexer {
     r.abnormal = row.abnormal, r.murmur = row.murmur, r.noisy = row.noisy;
     r.sample_rate_hz = info.samplerate, r.channels = info.channels, r.frames = info.frames;
     r.duration_s = static_cast<double>(info.frames) / info.samplerate;
-    r.size_bytes = fs::file_size(path);
+    std::error_code ec;
+    r.size_bytes = fs::file_size(path, ec);
+    if (ec) return add(AnomalyKind::kUnreadableAudio, row.file, "size unknown (" + ec.message() + "): skipped");
     if (!row.segmentation.empty()) {
       const fs::path seg = fs::path(ix_.dir) / row.segmentation;
       if (fs::is_regular_file(seg)) r.segmentation = seg.string();
@@ -219,9 +225,13 @@ bool is_data_set(const fs::path& dir) {
 
 std::vector<std::string> collection_members(const std::string& dir) {
   std::vector<std::string> out;
-  if (is_data_set(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_directory() && is_data_set(e.path())) out.push_back(e.path().string());
+  try {
+    if (is_data_set(dir)) return out;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_directory() && is_data_set(e.path())) out.push_back(e.path().string());
+  } catch (const fs::filesystem_error& e) {
+    throw Error(dir + ": cannot list the folder (" + e.code().message() + ")");
+  }
   std::sort(out.begin(), out.end());
   return out;
 }

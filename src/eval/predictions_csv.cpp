@@ -91,7 +91,13 @@ std::string predictions_to_csv(const Predictions& preds, const std::vector<std::
 
 void write_predictions_csv(const std::string& path, const Predictions& preds,
                            const std::vector<std::string>& class_names) {
-  util::write_file_atomic(path, predictions_to_csv(preds, class_names));
+  std::string text;
+  try {
+    text = predictions_to_csv(preds, class_names);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  util::write_file_atomic(path, text);
 }
 
 Predictions predictions_from_csv(const std::string& text, const std::string& source_name,
@@ -120,7 +126,13 @@ Predictions predictions_from_csv(const std::string& text, const std::string& sou
   if (k < 2) throw Error(head_at + ": need at least 2 p_<class> columns");
   const bool multi = is_multi_label(names);
   std::map<std::string, int> index;
-  for (size_t c = 0; c < names.size(); ++c) index[names[c]] = static_cast<int>(c);
+  for (size_t c = 0; c < names.size(); ++c) {
+    // What label_set_name could not write back: an empty name, a repeated one, a '+' in a label set.
+    if (names[c].empty() || (multi && names[c].find('+') != std::string::npos) ||
+        !index.emplace(names[c], static_cast<int>(c)).second)
+      throw Error(head_at + ": class column 'p_" + util::csv::printable(names[c]) +
+                  "' is empty, repeated, or holds '+' (which joins label sets)");
+  }
   Predictions out;
   for (size_t r = 1; r < records.size(); ++r) {
     const util::csv::Row& f = records[r];

@@ -46,8 +46,10 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
   // Sources that carry no valve labels at all (PhysioNet 2016, PASCAL B: normal / abnormal or
   // murmur only) are left out as a whole, said once per source; the valve presets cannot use them.
   std::map<std::string, int> unlabelled_sources;
+  std::map<std::string, bool> named_like_bmdhs;  // CLASS_PID_POSITION_SITE names: labels may just be unknown
+  for (auto& r : index.recordings) named_like_bmdhs[r.source] = named_like_bmdhs[r.source] || !r.file_class.empty();
   for (auto& [name, src] : index.summary.sources)
-    if (src.n_valve_labelled == 0) {
+    if (src.n_valve_labelled == 0 && !named_like_bmdhs[name]) {
       unlabelled_sources[name] = src.n_recordings;
       set.excluded.push_back(name + ": " + std::to_string(src.n_recordings) +
                              " recordings without valve labels (its labels: normal / abnormal or murmur): left out");

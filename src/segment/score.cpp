@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "util/csv.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/number_text.h"
@@ -63,12 +64,13 @@ std::vector<AnnotatedSpan> parse_annotation(const std::string& text, const std::
       s.start_s = util::parse_double(f[0]);
       s.end_s = util::parse_double(f[1]);
     } catch (const std::exception&) {
-      throw Error(where + "start_s and end_s must be numbers (got '" + f[0] + "', '" + f[1] + "')");
+      throw Error(where + "start_s and end_s must be numbers (got '" + util::csv::printable(f[0]) + "', '" +
+                  util::csv::printable(f[1]) + "')");
     }
     if (s.end_s < s.start_s) throw Error(where + "end_s is before start_s");
     s.state = f[2];
     if (std::find(kAnnotatedStates.begin(), kAnnotatedStates.end(), s.state) == kAnnotatedStates.end())
-      throw Error(where + "unknown state '" + s.state + "' (S1, systole, S2, diastole or noise)");
+      throw Error(where + "unknown state '" + util::csv::printable(s.state) + "' (S1, systole, S2, diastole or noise)");
     out.push_back(s);
   }
   return out;
@@ -120,8 +122,9 @@ std::vector<int> frame_labels(const std::vector<AnnotatedSpan>& truth, int n_fra
       for (int k = 0; k < kNumStates; ++k)
         if (s.state == state_name(State(k))) state = k;
       if ((state < 0) != noise) continue;
-      const int first = std::max(0, int(std::ceil(s.start_s * kFrameRateHz - 0.5)));
-      for (int t = first; t < n_frames && (t + 0.5) / kFrameRateHz < s.end_s; ++t) out[size_t(t)] = state;
+      const double first = std::max(0.0, std::ceil(s.start_s * kFrameRateHz - 0.5));  // a double: any time is safe
+      if (first >= n_frames) continue;
+      for (int t = int(first); t < n_frames && (t + 0.5) / kFrameRateHz < s.end_s; ++t) out[size_t(t)] = state;
     }
   return out;
 }
