@@ -8,7 +8,8 @@
 // CSV (RFC 4180 through util/csv.h): file,patient,site,position,fold,repeat,true_class,p_<class>...
 // with true_class as the class NAME and probabilities to 9 significant digits (a float
 // round-trips exactly; util/number_text.h). A probability under the smallest normal float
-// (1.2e-38, util::kProbabilityFloor) is written as 0; NaN or infinity is refused when written. Fields holding a comma or a quote are quoted; LF, CRLF or CR endings read.
+// (1.2e-38, util::kProbabilityFloor) is written as 0; NaN or infinity is refused when written.
+// Fields holding a comma or a quote are quoted; LF, CRLF or CR endings read.
 // Multi-label runs (class names without "N", e.g. {"AR","AS","MR","MS"}): true_class holds the
 // '+'-joined diseases in class_names order ("AR+AS") or "N" for none; if any row has thresholds,
 // columns t_<class>... follow the p_ columns (empty fields for rows without).

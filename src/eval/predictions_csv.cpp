@@ -80,10 +80,13 @@ std::string predictions_to_csv(const Predictions& preds, const std::vector<std::
   for (const auto& r : preds) {
     row = {r.file, r.patient, r.site, r.position, std::to_string(r.fold), std::to_string(r.repeat),
            multi ? label_set_name(r.true_labels, class_names) : class_names[r.true_class]};
-    for (int c = 0; c < k; ++c) row.push_back(util::float_text(util::flush_probability(r.probs[size_t(c)]), "predictions: " + r.file + ": p_" + class_names[size_t(c)]));
+    const std::string what = "predictions: " + r.file + ": ";
+    for (int c = 0; c < k; ++c)
+      row.push_back(util::float_text(util::flush_probability(r.probs[size_t(c)]), what + "p_" + class_names[size_t(c)]));
     if (with_thresholds)
       for (int c = 0; c < k; ++c)
-        row.push_back(r.thresholds.empty() ? "" : util::float_text(r.thresholds[size_t(c)], "predictions: " + r.file + ": t_" + class_names[size_t(c)]));
+        row.push_back(r.thresholds.empty() ? ""
+                                           : util::float_text(r.thresholds[size_t(c)], what + "t_" + class_names[size_t(c)]));
     out += util::csv::format_row(row);
   }
   return out;
