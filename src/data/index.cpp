@@ -25,6 +25,15 @@ namespace fs = std::filesystem;
 using detail::CsvRow;
 using detail::one_of;
 
+std::string detail::probe_audio(const std::string& path, SF_INFO& info) {
+  info = SF_INFO{};
+  SNDFILE* sf = sf_open(path.c_str(), SFM_READ, &info);
+  if (!sf) return std::string("not readable as audio (") + sf_strerror(nullptr) + "): skipped";
+  sf_close(sf);
+  if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0) return "header declares no audio frames: skipped";
+  return "";
+}
+
 int DatasetIndex::patient_index(const std::string& id) const {
   for (size_t i = 0; i < patients.size(); ++i)
     if (patients[i].id == id) return static_cast<int>(i);
@@ -81,14 +90,8 @@ class Indexer {
       f.rel = fs::relative(p, ix_.dir).generic_string();
       f.stem = p.stem().string();
       f.size_bytes = fs::file_size(p);
-      SNDFILE* sf = sf_open(f.path.c_str(), SFM_READ, &f.info);
-      if (!sf) {
-        add(AnomalyKind::kUnreadableAudio, f.rel, std::string("not readable as audio (") + sf_strerror(nullptr) + "): skipped");
-        continue;
-      }
-      sf_close(sf);
-      if (f.info.frames <= 0 || f.info.channels <= 0 || f.info.samplerate <= 0) {
-        add(AnomalyKind::kUnreadableAudio, f.rel, "header declares no audio frames: skipped");
+      if (std::string problem = detail::probe_audio(f.path, f.info); !problem.empty()) {
+        add(AnomalyKind::kUnreadableAudio, f.rel, problem);
         continue;
       }
       by_stem_[f.stem] = static_cast<int>(files_.size());

@@ -6,6 +6,8 @@
 //   read_metadata(dir, patients, anomalies);   // fills Patient::metadata by csv_patient_id
 #pragma once
 
+#include <sndfile.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,11 @@ std::vector<CsvRow> read_train_csv(const std::string& path, std::vector<Anomaly>
 // dir/additional_metadata.csv, if present, into the patients with a csv_patient_id; problems
 // become kBadMetadata anomalies, never exceptions.
 void read_metadata(const std::string& dir, std::vector<Patient>& patients, std::vector<Anomaly>& anomalies);
+
+// The header of an audio file, read by libsndfile (samples are never read), into info. "" when it
+// is usable, else the unreadable_audio anomaly's message ("not readable as audio (...): skipped",
+// "header declares no audio frames: skipped").
+std::string probe_audio(const std::string& path, SF_INFO& info);
 
 // index_sources.cpp: the tabled layouts ("physionet2016", "pascal-b", "manifest") and collections.
 // table_layout: the layout of dir's REFERENCE.csv / manifest.csv, nullopt if it has neither

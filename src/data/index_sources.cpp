@@ -3,8 +3,6 @@
 // label, seconds, file, segmentation), PASCAL B (REFERENCE.csv: file, patient, label, noisy,
 // seconds, rate), a user's manifest.csv (file, patient, source, and optional class, abnormal,
 // murmur, segmentation), and a collection: a folder of such data sets, indexed together.
-#include <sndfile.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -151,12 +149,9 @@ class TableIndexer {
     if (!seen_.insert(fs::path(row.file).lexically_normal().generic_string()).second)
       return add(AnomalyKind::kDuplicate, row.where, row.file + " is listed twice: repeat skipped");
     if (!fs::is_regular_file(path)) return add(AnomalyKind::kMissingFile, row.where, row.file + ": no such file: skipped");
-    SF_INFO info{};
-    SNDFILE* sf = sf_open(path.string().c_str(), SFM_READ, &info);
-    if (!sf) return add(AnomalyKind::kUnreadableAudio, row.file, std::string("not readable as audio (") + sf_strerror(nullptr) + "): skipped");
-    sf_close(sf);
-    if (info.frames <= 0 || info.channels <= 0 || info.samplerate <= 0)
-      return add(AnomalyKind::kUnreadableAudio, row.file, "header declares no audio frames: skipped");
+    SF_INFO info;
+    if (std::string problem = probe_audio(path.string(), info); !problem.empty())
+      return add(AnomalyKind::kUnreadableAudio, row.file, problem);
     Recording r;
     r.path = path.string();
     r.stem = path.stem().string();
