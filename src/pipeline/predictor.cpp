@@ -123,7 +123,7 @@ nlohmann::json answer_json(const std::vector<std::string>& names, const std::vec
   if (probs.size() != names.size()) throw Error("answer_json: " + std::to_string(probs.size()) + " probabilities for " +
                                                 std::to_string(names.size()) + " classes");
   nlohmann::json p = nlohmann::json::object();
-  for (size_t k = 0; k < names.size(); ++k) p[names[k]] = probs[k] < util::kProbabilityFloor ? 0.0 : probs[k];  // no subnormal noise
+  for (size_t k = 0; k < names.size(); ++k) p[names[k]] = util::flush_probability(probs[k]);  // no subnormal noise
   if (thresholds.empty()) {
     size_t best = size_t(std::max_element(probs.begin(), probs.end()) - probs.begin());
     return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};

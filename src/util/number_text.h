@@ -20,7 +20,8 @@ namespace murmur::util {
 
 // Below this (the smallest normal float, 1.2e-38) a probability is written as 0.
 constexpr float kProbabilityFloor = FLT_MIN;
-inline float flush_probability(float p) { return p >= 0 && p < kProbabilityFloor ? 0.0f : p; }  // else as is
+template <class Real>  // float or double
+Real flush_probability(Real p) { return p >= 0 && p < Real(kProbabilityFloor) ? Real(0) : p; }  // else as is
 
 // The "%.9g" text of a finite float (9 significant digits: every float round-trips).
 // Throws murmur::Error "<what>: NaN/infinity cannot be written" for a value that is not finite.
