@@ -467,7 +467,7 @@ TEST(IndexSources, PascalPatientsMurmurExtrastoleAndShortRecordings) {
   EXPECT_EQ(by["extrastole__2_a"]->murmur, 0);
   EXPECT_EQ(by["extrastole__2_a"]->abnormal, -1);
   EXPECT_EQ(by["Bunlabelledtest__3_a"]->murmur, -1);
-  EXPECT_EQ(by["normal__1_a"]->patient_id, by["murmur__1_b"]->patient_id);  // one session, never split
+  EXPECT_EQ(by["normal__1_a"]->patient_id, by["murmur__1_b"]->patient_id);  // one patient visit, never split
   EXPECT_EQ(ix.summary.sources.at("pascal-b").n_patients, 4);
   EXPECT_EQ(of_kind(ix, AnomalyKind::kDuplicate).size(), 1u) << describe(ix);
   EXPECT_EQ(of_kind(ix, AnomalyKind::kUnusualDuration).size(), 1u) << describe(ix);
