@@ -6,13 +6,14 @@
 #include "cli/preset_options.h"
 #include "eval/report.h"
 #include "experiment/cv_run.h"
+#include "experiment/loso_run.h"
 #include "util/json.h"
 
 namespace murmur::cli {
 namespace {
 
 struct CvArgs : PresetOptions {
-  std::string out = "runs/cv", fusion;
+  std::string out = "runs/cv", fusion, split = "patient";
   int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
   uint64_t seed = 0, train_seed = 0;
   bool no_explain = false, no_shifts = false;
@@ -22,6 +23,11 @@ void setup(CLI::App& app) {
   auto args = std::make_shared<CvArgs>();
   auto* cmd = app.add_subcommand("cv", model_command_about("cv"));
   add_preset_options(cmd, *args);
+  cmd->add_option("--split", args->split,
+                  "patient: patient-grouped stratified folds; source: leave one source out (train on every source of a "
+                  "collection but one, test on it; --preset pooled learns every source's labels)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"patient", "source"}));
   cmd->add_option("--folds", args->folds, "Folds (patients stratified by class)")->capture_default_str()->check(CLI::Range(2, 100));
   cmd->add_option("--repeats", args->repeats, "Repeats with different fold assignments")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
@@ -45,6 +51,7 @@ void setup(CLI::App& app) {
     o.preset = args->preset_config();
     o.data = args->data_options();
     o.run_dir = args->out;
+    o.split = args->split;
     o.folds = args->folds;
     o.repeats = args->repeats;
     o.seed = args->seed;
@@ -60,6 +67,8 @@ void setup(CLI::App& app) {
     } else if (report.value("status", "") == "partial") {
       std::cout << "folds done: " << report["folds_done"] << " of " << report["folds_total"]
                 << " (run the remaining folds into " << args->out << " to get the report)\n";
+    } else if (o.split == "source") {
+      std::cout << experiment::loso_summary(report) << "report: " << args->out << "/report.json\n";
     } else {
       std::cout << eval::format_summary(report) << "\nreport: " << args->out << "/report.html\n";
     }

@@ -30,6 +30,7 @@ struct Prediction {
   int true_class = 0;     // index into class_names; -1 in multi-label runs
   std::vector<float> probs;  // [K]: sums to ~1, or K independent probabilities (multi-label)
   std::vector<int> true_labels;    // multi-label: ascending indices of the diseases (empty = normal)
+  std::vector<int> unknown_labels; // multi-label: outputs the recording's source has no label for (not in the CSV)
   std::vector<float> thresholds;   // [K] operating thresholds of the row's fold, or empty (none)
 };
 using Predictions = std::vector<Prediction>;

@@ -11,7 +11,7 @@ std::vector<float> choose_thresholds(const Predictions& validation, int n_output
   struct Patient {
     std::vector<double> sum;
     int n = 0;
-    std::vector<int> labels;
+    std::vector<int> labels, unknown;
   };
   std::map<std::string, Patient> patients;
   for (const auto& row : validation) {
@@ -23,12 +23,14 @@ std::vector<float> choose_thresholds(const Predictions& validation, int n_output
     for (int k = 0; k < n_outputs; ++k) p.sum[size_t(k)] += row.probs[size_t(k)];
     ++p.n;
     p.labels = row.true_labels;
+    p.unknown = row.unknown_labels;
   }
   std::vector<float> out(size_t(n_outputs), fallback);
   for (int k = 0; k < n_outputs; ++k) {
     std::vector<std::pair<double, bool>> scored;  // (score, positive)
     for (auto& [id, p] : patients)
-      scored.push_back({p.sum[size_t(k)] / p.n, std::count(p.labels.begin(), p.labels.end(), k) > 0});
+      if (!std::count(p.unknown.begin(), p.unknown.end(), k))
+        scored.push_back({p.sum[size_t(k)] / p.n, std::count(p.labels.begin(), p.labels.end(), k) > 0});
     std::sort(scored.begin(), scored.end());
     const double pos = double(std::count_if(scored.begin(), scored.end(), [](auto& s) { return s.second; }));
     const double neg = double(scored.size()) - pos;

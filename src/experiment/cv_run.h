@@ -25,6 +25,8 @@ struct CvOptions {
   pipeline::PresetPtr preset = pipeline::make_preset("native");
   DataOptions data;
   std::string run_dir = "runs/cv";
+  // "patient": patient-grouped stratified k-fold; "source": leave one source out (loso_run.h).
+  std::string split = "patient";
   int folds = 5;
   int repeats = 1;
   uint64_t seed = 0;                   // fold assignments; with train_seed, each fold's training seed
@@ -40,6 +42,7 @@ struct CvOptions {
 };
 
 // The report once every fold is done; a progress summary {"status": "partial", ...} otherwise.
+// split "source" runs loso_run instead.
 nlohmann::json cv_run(const CvOptions& options);
 
 }  // namespace murmur::experiment

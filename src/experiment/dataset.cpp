@@ -1,8 +1,10 @@
 #include "experiment/dataset.h"
 
+#include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "data/cache.h"
 #include "util/error.h"
@@ -22,9 +24,43 @@ std::string default_cache_dir() {
 
 }  // namespace
 
+std::vector<float> label_targets(const data::Recording& r, const std::vector<std::string>& outputs) {
+  std::vector<float> t(outputs.size(), -1.0f);
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (outputs[k] == "abnormal") t[k] = float(r.abnormal);
+    else if (outputs[k] == "murmur") t[k] = float(r.murmur);
+    else if (!r.labels.empty())
+      t[k] = std::count(r.labels.begin(), r.labels.end(), data::class_index(outputs[k])) ? 1.0f : 0.0f;
+  }
+  return t;
+}
+
+std::vector<std::string> LoadedSet::sources() const {
+  std::set<std::string> s;
+  for (auto& r : recordings) s.insert(r.source);
+  return {s.begin(), s.end()};
+}
+
 std::vector<data::Item> LoadedSet::items() const {
   std::vector<data::Item> items;
-  for (auto& r : recordings) items.push_back({r.patient_id, r.label, multi_label ? r.labels : std::vector<int>{}});
+  const bool pooled = sources().size() > 1;  // patients named by their source too: ids may repeat across sources
+  auto group = [&](const data::Recording& r) { return pooled ? r.source + ":" + r.patient_id : r.patient_id; };
+  // A patient without valve labels is stratified by (source, its highest abnormal and murmur labels).
+  std::map<std::string, std::pair<int, int>> highest;
+  for (auto& r : recordings) {
+    auto [it, fresh] = highest.emplace(group(r), std::pair{r.abnormal, r.murmur});
+    if (!fresh) it->second = {std::max(it->second.first, r.abnormal), std::max(it->second.second, r.murmur)};
+  }
+  std::map<std::string, int> strata;
+  for (auto& r : recordings) {
+    data::Item it{group(r), r.label, multi_label ? r.labels : std::vector<int>{}};
+    if (multi_label && it.labels.empty()) {
+      auto [abnormal, murmur] = highest[it.group];
+      const std::string key = r.source + "/" + std::to_string(abnormal) + "/" + std::to_string(murmur);
+      it.labels = {data::kNumClasses + strata.emplace(key, int(strata.size())).first->second};
+    }
+    items.push_back(it);
+  }
   return items;
 }
 
@@ -41,22 +77,29 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
   }
   std::vector<data::Recording> chosen;
   set.multi_label = preset.multi_label();
+  const auto outputs = preset.output_names();
+  auto any_known = [&](const data::Recording& r) {
+    auto t = label_targets(r, outputs);
+    return std::any_of(t.begin(), t.end(), [](float v) { return v >= 0; });
+  };
+  std::map<std::string, int> chosen_per_source;
   for (auto& r : index.recordings)
-    if (set.multi_label ? !r.labels.empty() : r.is_single_label()) chosen.push_back(r);
-  // Sources that carry no valve labels at all (PhysioNet 2016, PASCAL B: normal / abnormal or
-  // murmur only) are left out as a whole, said once per source; the valve presets cannot use them.
+    if (set.multi_label ? any_known(r) : r.is_single_label()) chosen.push_back(r), ++chosen_per_source[r.source];
+  // Sources with none of the preset's labels (PhysioNet 2016, PASCAL B for the valve presets: they
+  // say normal / abnormal or murmur only) are left out as a whole, said once per source.
   std::map<std::string, int> unlabelled_sources;
   std::map<std::string, bool> named_like_bmdhs;  // CLASS_PID_POSITION_SITE names: labels may just be unknown
   for (auto& r : index.recordings) named_like_bmdhs[r.source] = named_like_bmdhs[r.source] || !r.file_class.empty();
   for (auto& [name, src] : index.summary.sources)
-    if (src.n_valve_labelled == 0 && !named_like_bmdhs[name]) {
+    if (chosen_per_source[name] == 0 && src.n_valve_labelled == 0 && !named_like_bmdhs[name]) {
       unlabelled_sources[name] = src.n_recordings;
       set.excluded.push_back(name + ": " + std::to_string(src.n_recordings) +
-                             " recordings without valve labels (its labels: normal / abnormal or murmur): left out");
+                             " recordings without valve labels (its labels: normal / abnormal or murmur): left out"
+                             " (preset pooled learns from them)");
     }
   if (set.multi_label)
     for (auto& p : index.patients)
-      if (p.labels.empty() && !p.recordings.empty() &&
+      if (p.labels.empty() && !p.recordings.empty() && !any_known(index.recordings[size_t(p.recordings[0])]) &&
           !unlabelled_sources.count(index.recordings[size_t(p.recordings[0])].source))
         set.excluded.push_back(p.id + ": no labels (no train.csv row, or a row without a label set): left out of training and evaluation (" +
                                std::to_string(p.recordings.size()) + " recordings)");

@@ -9,7 +9,9 @@
 // with labels enter only as extra training data when the preset asks (trains_on_multi_disease),
 // with their diseases as an even target distribution. A multi-label preset (Preset::multi_label)
 // takes every recording with labels instead, multi-disease patients included; recordings without
-// labels (a patient with no train.csv row) are then left out and listed in `excluded`.
+// labels (a patient with no train.csv row) are then left out and listed in `excluded`. A
+// multi-label preset whose outputs include "abnormal" or "murmur" (pooled) takes every recording
+// with at least one of its labels, from every source.
 // Recordings that fail to load are
 // reported, skipped and listed in `skipped`; they never stop a run.
 #pragma once
@@ -43,8 +45,17 @@ struct LoadedSet {
   std::vector<std::string> anomalies;       // the index's findings, "where: message"
   std::string fingerprint;                  // the data set's (data::DatasetIndex::fingerprint)
   int n_indexed = 0;
-  std::vector<data::Item> items() const;    // (patient, label or label set) of each recording, for splits
+  // (patient, label or label set) of each recording, for splits. With several sources a patient is
+  // "source:patient"; a multi-label recording without valve labels gets a stand-in label set (its
+  // source and its normal / abnormal and murmur labels), so splits stratify by those.
+  std::vector<data::Item> items() const;
+  std::vector<std::string> sources() const;  // of `recordings`, sorted
 };
+
+// Targets of a recording for a multi-label preset's outputs: 1, 0, or -1 where its source does not
+// say (train.h masks those). Outputs are valve diseases (known when the recording has valve labels:
+// 1 if among them), "abnormal" and "murmur" (Recording::abnormal, ::murmur).
+std::vector<float> label_targets(const data::Recording& r, const std::vector<std::string>& outputs);
 
 LoadedSet load_dataset(const DataOptions& data, const pipeline::Preset& preset);
 

@@ -1,5 +1,7 @@
 #include "experiment/runs.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -34,37 +36,57 @@ std::vector<ViewRef> all_views(const std::vector<int>& recordings) {
   return v;
 }
 
-torch::Tensor label_targets(const data::Recording& r, const std::vector<std::string>& outputs) {
-  auto t = torch::zeros({int64_t(outputs.size())});
-  for (size_t k = 0; k < outputs.size(); ++k)
-    for (int label : r.labels)
-      if (data::kClassNames[size_t(label)] == outputs[k]) t[int64_t(k)] = 1.0;
-  return t;
-}
+namespace {
 
-train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
-                          int copies) {
+// make_set with copies[i] copies of refs[i]'s views.
+train::Batchable make_set_copies(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
+                                 const std::vector<int>& copies) {
   std::vector<torch::Tensor> xs, targets;
   std::vector<int64_t> ys;
   const bool multi = preset.multi_label();
   const auto outputs = preset.output_names();
-  for (auto& ref : refs) {
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const ViewRef& ref = refs[i];
     const data::Recording& r = set.recordings[size_t(ref.recording)];
     auto v = preset.train_views(set.stored[size_t(ref.recording)]);
     if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
-    if (copies > 1) v = v.repeat_interleave(copies, 0);
+    if (copies[i] > 1) v = v.repeat_interleave(copies[i], 0);
     xs.push_back(v);
-    for (int64_t i = 0; i < v.size(0); ++i) ys.push_back(multi ? -1 : r.label);
-    if (multi) targets.push_back(label_targets(r, outputs).unsqueeze(0).expand({v.size(0), int64_t(outputs.size())}));
+    for (int64_t j = 0; j < v.size(0); ++j) ys.push_back(multi ? -1 : r.label);
+    if (multi)
+      targets.push_back(torch::tensor(label_targets(r, outputs)).unsqueeze(0).expand({v.size(0), int64_t(outputs.size())}));
   }
   if (xs.empty()) return {};
   if (multi) return {torch::cat(xs), torch::tensor(ys, torch::kLong), torch::cat(targets), true};
   return {torch::cat(xs), torch::tensor(ys, torch::kLong), {}};
 }
 
+}  // namespace
+
+std::vector<int> balanced_copies(const std::vector<std::string>& sources, int per_recording, double power) {
+  std::vector<int> copies(sources.size(), per_recording);
+  if (power <= 0 || sources.empty()) return copies;
+  std::map<std::string, double> n;
+  for (auto& s : sources) n[s] += 1;
+  double mass = 0;  // sum over sources of n_s^(1 - power)
+  for (auto& [s, c] : n) mass += std::pow(c, 1 - power);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const double c = per_recording * double(sources.size()) * std::pow(n[sources[i]], -power) / mass;
+    copies[i] = std::max(1, int(std::lround(c)));
+  }
+  return copies;
+}
+
+train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
+                          int copies) {
+  return make_set_copies(set, refs, preset, std::vector<int>(refs.size(), copies));
+}
+
 train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset) {
   const int copies = preset.examples_per_recording();
-  train::Batchable b = make_set(set, refs, preset, copies);
+  std::vector<std::string> sources;
+  for (auto& ref : refs) sources.push_back(set.recordings[size_t(ref.recording)].source);
+  train::Batchable b = make_set_copies(set, refs, preset, balanced_copies(sources, copies, preset.source_balance()));
   if (set.extra.empty()) return b;
   const int64_t k = int64_t(data::kClassNames.size());
   std::vector<torch::Tensor> xs{b.x}, softs{torch::one_hot(b.y, k).to(torch::kFloat)};
@@ -121,11 +143,12 @@ eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& p
                                 const pipeline::Preset& preset) {
   auto p = probs.to(torch::kFloat).contiguous();
   eval::Prediction row{r.name, r.patient_id, r.site, r.position, fold, repeat, r.label,
-                       std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel())};
+                       std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel()), {}, {}, {}};
   if (preset.multi_label()) {
     auto t = label_targets(r, preset.output_names());
-    for (int64_t k = 0; k < t.size(0); ++k)
-      if (t[k].item<float>() > 0.5f) row.true_labels.push_back(int(k));
+    for (size_t k = 0; k < t.size(); ++k)
+      if (t[k] > 0.5f) row.true_labels.push_back(int(k));
+      else if (t[k] < 0) row.unknown_labels.push_back(int(k));
     row.true_class = -1;
     row.thresholds = preset.thresholds();
   }

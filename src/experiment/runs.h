@@ -31,7 +31,12 @@ std::vector<ViewRef> all_views(const std::vector<int>& recordings);
 // The views of `refs` with their labels, each repeated `copies` times.
 train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
                           int copies = 1);
-// make_set with the preset's copies per recording, plus the MD recordings (soft targets).
+// Copies per recording that balance sources: per_recording * N * n_s^-power / sum_s n_s^(1-power)
+// for a recording of source s (n_s of the N recordings), at least 1; the total stays about
+// per_recording * N. power 0: per_recording each; 1: every source contributes equally.
+std::vector<int> balanced_copies(const std::vector<std::string>& sources, int per_recording, double power);
+// make_set with the preset's copies per recording (balanced over sources by
+// Preset::source_balance), plus the MD recordings (soft targets).
 train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset);
 
 // Removes from split.train and split.val the recordings the preset does not train on (Preset::trains_on).
@@ -57,8 +62,6 @@ nlohmann::json history_json(const train::FitResult& fit);
 // Multi-label presets: true_labels and the preset's thresholds filled, true_class = -1.
 eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat,
                                 const pipeline::Preset& preset);
-// 0/1 targets [K] of a recording for the outputs named (multi-label presets).
-torch::Tensor label_targets(const data::Recording& r, const std::vector<std::string>& outputs);
 
 // Multi-label presets: per-output thresholds chosen on the validation recordings' patients
 // (eval/thresholds.h) replace the model's preset; others are left as they are.

@@ -55,9 +55,12 @@ class Preset {
   virtual int examples_per_recording() const { return 1; }  // copies of train_views per epoch
   virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
   virtual bool trains_on(const data::Recording&) const { return true; }  // in training/validation sets
+  // Sampling over sources (0: each recording alike; experiment::balanced_copies gives the rule).
+  virtual double source_balance() const { return 0; }
 
-  // Outputs: one softmax over data::kClassNames (single-label), or one sigmoid per valve disease
-  // (multi-label: normal = none; every labelled patient; thresholds from validation patients).
+  // Outputs: one softmax over data::kClassNames (single-label), or one sigmoid per label
+  // (multi-label: a valve disease, "abnormal" or "murmur"; normal = none; every recording with one
+  // of the labels; thresholds from validation patients).
   virtual std::vector<std::string> output_names() const;
   virtual bool multi_label() const { return false; }
   virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "pipeline/native.h"
+#include "pipeline/pooled.h"
 #include "pipeline/seed.h"
 #include "pipeline/valves.h"
 #include "util/error.h"
@@ -20,6 +21,7 @@ std::mutex& registry_mutex() {
 std::map<std::string, PresetFactory>& registry() {
   static std::map<std::string, PresetFactory> presets{
       {"native", [] { return std::make_unique<NativePreset>(); }},
+      {"pooled", [] { return std::make_unique<PooledPreset>(); }},
       {"seed", [] { return std::make_unique<SeedPreset>(); }},
       {"valves", [] { return std::make_unique<ValvesPreset>(); }},
   };

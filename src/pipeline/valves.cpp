@@ -9,9 +9,11 @@ namespace {
 const std::vector<std::string> kValves{"AR", "AS", "MR", "MS"};  // data::kClassNames without N
 }
 
-void ValvesDecisionConfig::validate(const std::string& s) const {
-  util::check_setting(thresholds.size() == kValves.size(), util::setting_key(s, "thresholds"),
-                      "must hold one threshold per valve disease (AR, AS, MR, MS)", thresholds.size());
+void ValvesDecisionConfig::validate(const std::string& s, const std::vector<std::string>& outputs) const {
+  std::string names;
+  for (auto& o : outputs) names += (names.empty() ? "" : ", ") + o;
+  util::check_setting(thresholds.size() == outputs.size(), util::setting_key(s, "thresholds"),
+                      "must hold one threshold per output (" + names + ")", thresholds.size());
   for (float t : thresholds)
     util::check_setting(t > 0 && t < 1, util::setting_key(s, "thresholds"), "must be in (0, 1)", t);
 }
@@ -28,7 +30,7 @@ std::vector<std::string> ValvesPreset::output_names() const { return kValves; }
 
 void ValvesPreset::set_thresholds(const std::vector<float>& t) {
   ValvesDecisionConfig d{t, "validation patients"};
-  d.validate();
+  d.validate("valves", output_names());
   valves = d;
 }
 
@@ -51,9 +53,10 @@ void ValvesPreset::own_from_json(const nlohmann::json& j) {
 
 void ValvesPreset::validate_own() const {
   NativePreset::validate_own();
-  util::check_setting(net.n_classes == int(kValves.size()), "net.n_classes", "must be 4 for the valves preset",
-                      net.n_classes);
-  valves.validate();
+  const auto outputs = output_names();
+  util::check_setting(net.n_classes == int(outputs.size()), "net.n_classes",
+                      "must be " + std::to_string(outputs.size()) + " for the " + name() + " preset", net.n_classes);
+  valves.validate("valves", outputs);
 }
 
 }  // namespace murmur::pipeline

@@ -20,7 +20,7 @@ namespace murmur::pipeline {
 struct ValvesDecisionConfig {
   std::vector<float> thresholds{0.5f, 0.5f, 0.5f, 0.5f};  // per output, in output_names() order
   std::string thresholds_from = "default";                 // or "validation patients"
-  void validate(const std::string& section = "valves") const;
+  void validate(const std::string& section, const std::vector<std::string>& outputs) const;  // one per output
 };
 
 class ValvesPreset : public NativePreset {

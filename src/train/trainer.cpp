@@ -80,22 +80,42 @@ torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tenso
 }
 
 torch::Tensor positive_weights(const torch::Tensor& targets) {
-  auto pos = targets.sum(0).to(torch::kFloat);
-  auto neg = float(targets.size(0)) - pos;
+  auto pos = targets.gt(0.5).sum(0).to(torch::kFloat);
+  auto neg = (targets.ge(0) & targets.le(0.5)).sum(0).to(torch::kFloat);  // unknown (< 0) is neither
   return torch::where(pos > 0, neg / pos.clamp_min(1), torch::ones_like(pos));
 }
 
+torch::Tensor multilabel_loss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& pos_weight,
+                              torch::Tensor* n_known) {
+  namespace F = torch::nn::functional;
+  auto known = targets.ge(0);
+  auto options = F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(pos_weight);
+  const bool sum = n_known != nullptr;
+  if (known.all().item<bool>()) {  // every label known: the plain loss, bit for bit
+    if (sum) *n_known = torch::tensor(double(targets.numel()));
+    return F::binary_cross_entropy_with_logits(logits, targets, sum ? options.reduction(torch::kSum) : options);
+  }
+  auto per = F::binary_cross_entropy_with_logits(logits, targets.clamp_min(0), options.reduction(torch::kNone));
+  auto total = (per * known).sum();
+  auto count = known.sum().to(torch::kDouble);
+  if (sum) {
+    *n_known = count;
+    return total;
+  }
+  return total / count.clamp_min(1).to(total.scalar_type());
+}
+
 double macro_balanced_accuracy(const torch::Tensor& logits, const torch::Tensor& targets) {
-  auto pred = logits.gt(0), truth = targets.gt(0.5);
+  auto pred = logits.gt(0), truth = targets.gt(0.5), known = targets.ge(0);
   double sum = 0;
   int n = 0;
   for (int64_t k = 0; k < targets.size(1); ++k) {
-    auto t = truth.select(1, k), p = pred.select(1, k);
-    const double pos = t.sum().item<double>(), neg = double(t.size(0)) - pos;
+    auto t = truth.select(1, k), p = pred.select(1, k), in = known.select(1, k);
+    const double pos = t.sum().item<double>(), neg = in.sum().item<double>() - pos;
     double recall_sum = 0;
     int parts = 0;
     if (pos > 0) recall_sum += (p & t).sum().item<double>() / pos, ++parts;
-    if (neg > 0) recall_sum += (~p & ~t).sum().item<double>() / neg, ++parts;
+    if (neg > 0) recall_sum += (~p & ~t & in).sum().item<double>() / neg, ++parts;
     if (parts == 2) sum += recall_sum / 2, ++n;
   }
   return n ? sum / n : 0;
@@ -122,12 +142,9 @@ Evaluation evaluate(torch::nn::Module& model, const Forward& forward, const Batc
     auto z = forward(data.x.slice(0, s, e));
     logits.push_back(z);
     if (data.multi_label) {
-      loss_sum += torch::nn::functional::binary_cross_entropy_with_logits(
-                      z, data.soft.slice(0, s, e),
-                      torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(weights).reduction(
-                          torch::kSum))
-                      .item<double>();
-      weight_sum += double(z.numel());
+      torch::Tensor n_known;
+      loss_sum += multilabel_loss(z, data.soft.slice(0, s, e), weights, &n_known).item<double>();
+      weight_sum += n_known.item<double>();
       continue;
     }
     auto y = data.y.slice(0, s, e);
@@ -269,7 +286,6 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
                  : multi             ? positive_weights(train.soft)
                  : soft              ? class_weights_soft(train.soft)
                                      : class_weights(train.y, n_classes);
-  auto bce_options = torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(weights);
   auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().weight(weights);
   torch::optim::AdamW opt(model.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
   Plateau plateau(cfg.plateau);
@@ -297,23 +313,25 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       if (augment) x = augment(x);
       opt.zero_grad();
       auto z = forward(x);
-      auto loss = multi ? torch::nn::functional::binary_cross_entropy_with_logits(z, train.soft.index({idx}), bce_options)
+      auto loss = multi ? multilabel_loss(z, train.soft.index({idx}), weights)
                   : soft  ? soft_cross_entropy(z, train.soft.index({idx}), weights)
                           : torch::nn::functional::cross_entropy(z, y, loss_options);
       loss.backward();
       if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
       opt.step();
       loss_sum += loss.item<double>() * double(idx.size(0));
-      if (multi)  // labels right
-        correct += z.gt(0).eq(train.soft.index({idx}).gt(0.5)).sum().item<int64_t>();
-      else
+      if (multi) {  // known labels right
+        auto t = train.soft.index({idx});
+        correct += (z.gt(0).eq(t.gt(0.5)) & t.ge(0)).sum().item<int64_t>();
+      } else {
         correct += z.argmax(1).eq(y).sum().item<int64_t>();  // examples with y = -1 never count
+      }
     }
     EpochLog log;
     log.epoch = epoch;
     log.lr = st.lr;
     log.train_loss = loss_sum / double(train.size());
-    log.train_acc = multi ? double(correct) / double(train.soft.numel())
+    log.train_acc = multi ? double(correct) / std::max(1.0, train.soft.ge(0).sum().item<double>())
                           : double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
     // Validation in training-sized batches, as the reference did: a 64-picture batch of 224x224
     // inputs alone would hold ~0.8 GB of activations.
