@@ -98,11 +98,17 @@ LoadedSet load_dataset(const DataOptions& options, const pipeline::Preset& prese
                              " (preset pooled learns from them)");
     }
   if (set.multi_label)
-    for (auto& p : index.patients)
-      if (p.labels.empty() && !p.recordings.empty() && !any_known(index.recordings[size_t(p.recordings[0])]) &&
-          !unlabelled_sources.count(index.recordings[size_t(p.recordings[0])].source))
-        set.excluded.push_back(p.id + ": no labels (no train.csv row, or a row without a label set): left out of training and evaluation (" +
-                               std::to_string(p.recordings.size()) + " recordings)");
+    for (auto& p : index.patients) {
+      if (!p.labels.empty() || p.recordings.empty()) continue;
+      const data::Recording& first = index.recordings[size_t(p.recordings[0])];
+      if (unlabelled_sources.count(first.source) ||
+          std::any_of(p.recordings.begin(), p.recordings.end(), [&](int i) { return any_known(index.recordings[size_t(i)]); }))
+        continue;
+      set.excluded.push_back(p.id + (named_like_bmdhs[first.source]
+                                         ? ": no labels (no train.csv row, or a row without a label set)"
+                                         : ": unlabelled in " + first.source) +
+                             ": left out of training and evaluation (" + std::to_string(p.recordings.size()) + " recordings)");
+    }
   const size_t n_single = chosen.size();
   if (preset.trains_on_multi_disease())
     for (auto& r : index.recordings)

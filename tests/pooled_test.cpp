@@ -1,0 +1,208 @@
+// Preset pooled and leave-one-source-out: masked multi-label training (a source teaches only the
+// labels it has), source-balanced sampling, and cv --split source naming each held-out source.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "eval/thresholds.h"
+#include "experiment/cv_run.h"
+#include "experiment/loso_run.h"
+#include "experiment/runs.h"
+#include "pipeline/registry.h"
+#include "synth/synth.h"
+#include "test_util.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+using namespace murmur;
+namespace fs = std::filesystem;
+
+TEST(Pooled, MaskedLossCountsOnlyKnownTargets) {
+  torch::manual_seed(3);
+  auto z = torch::randn({5, 3}).requires_grad_(true);
+  auto t = torch::tensor({{1.f, -1.f, 0.f}, {0.f, -1.f, 1.f}, {-1.f, 1.f, 0.f}, {1.f, 0.f, -1.f}, {0.f, 0.f, 0.f}});
+  auto w = torch::tensor({2.f, 1.f, 0.5f});
+  auto loss = train::multilabel_loss(z, t, w);
+  // By hand: the weighted BCE of each known entry, averaged over the 11 known entries.
+  double sum = 0;
+  int n = 0;
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t k = 0; k < 3; ++k) {
+      const double y = t[i][k].item<double>(), x = z[i][k].item<double>();
+      if (y < 0) continue;
+      const double log_p = -std::log1p(std::exp(-x)), log_q = -std::log1p(std::exp(x));
+      sum += -(w[k].item<double>() * y * log_p + (1 - y) * log_q);
+      ++n;
+    }
+  EXPECT_EQ(n, 11);
+  EXPECT_NEAR(loss.item<double>(), sum / n, 1e-5);
+  loss.backward();
+  auto g = z.grad();
+  EXPECT_EQ(g[0][1].item<float>(), 0.f);  // an unknown target teaches nothing
+  EXPECT_EQ(g[2][0].item<float>(), 0.f);
+  EXPECT_NE(g[0][0].item<float>(), 0.f);
+  // The summed form reports its count; with every target known it is LibTorch's own call, bit for bit.
+  torch::Tensor count;
+  EXPECT_NEAR(train::multilabel_loss(z.detach(), t, w, &count).item<double>(), sum, 1e-4);
+  EXPECT_EQ(count.item<double>(), 11.0);
+  auto known = t.clamp_min(0);
+  auto plain = torch::nn::functional::binary_cross_entropy_with_logits(
+      z.detach(), known, torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(w));
+  EXPECT_TRUE(torch::equal(train::multilabel_loss(z.detach(), known, w), plain));
+}
+
+TEST(Pooled, WeightsAndAccuracyIgnoreUnknownTargets) {
+  auto t = torch::tensor({{1.f, -1.f}, {0.f, -1.f}, {0.f, 1.f}, {-1.f, 0.f}, {-1.f, 0.f}});
+  auto w = train::positive_weights(t);
+  EXPECT_FLOAT_EQ(w[0].item<float>(), 2.f);  // 1 positive, 2 negatives known
+  EXPECT_FLOAT_EQ(w[1].item<float>(), 2.f);  // 1 positive, 2 negatives known
+  // Label 0 right on its three known rows, label 1 wrong on its positive: (1 + 0.5) / 2.
+  auto z = torch::tensor({{5.f, 5.f}, {-5.f, 5.f}, {-5.f, -5.f}, {5.f, -5.f}, {5.f, -5.f}});
+  EXPECT_DOUBLE_EQ(train::macro_balanced_accuracy(z, t), 0.75);
+}
+
+TEST(Pooled, TargetsAreWhatEachSourceSays) {
+  const std::vector<std::string> outputs = pipeline::make_preset("pooled")->output_names();
+  ASSERT_EQ(outputs, (std::vector<std::string>{"AR", "AS", "MR", "MS", "abnormal", "murmur"}));
+  data::Recording bmd;  // an AS+MR patient of BMD-HS
+  bmd.labels = {1, 2};
+  bmd.abnormal = 1, bmd.murmur = 1;
+  EXPECT_EQ(experiment::label_targets(bmd, outputs), (std::vector<float>{0, 1, 1, 0, 1, 1}));
+  data::Recording physionet;  // normal / abnormal only
+  physionet.source = "training-a", physionet.abnormal = 1;
+  EXPECT_EQ(experiment::label_targets(physionet, outputs), (std::vector<float>{-1, -1, -1, -1, 1, -1}));
+  data::Recording extrastole;  // PASCAL B: no murmur, abnormality not said
+  extrastole.source = "pascal-b", extrastole.murmur = 0;
+  EXPECT_EQ(experiment::label_targets(extrastole, outputs), (std::vector<float>{-1, -1, -1, -1, -1, 0}));
+}
+
+TEST(Pooled, BalancedCopiesEvenOutSources) {
+  std::vector<std::string> sources(90, "big");
+  sources.insert(sources.end(), 10, "small");
+  auto none = experiment::balanced_copies(sources, 4, 0);
+  EXPECT_EQ(none.front(), 4);
+  EXPECT_EQ(none.back(), 4);
+  // n^-0.5: 4 * 100 / (sqrt(n) * (sqrt(90) + sqrt(10))) = 3.33 and 10.0.
+  auto sqrt_rule = experiment::balanced_copies(sources, 4, 0.5);
+  EXPECT_EQ(sqrt_rule.front(), 3);
+  EXPECT_EQ(sqrt_rule.back(), 10);
+  // Power 1: each source draws half of the 400 examples.
+  auto even = experiment::balanced_copies(sources, 4, 1);
+  EXPECT_EQ(even.front(), 2);  // 200 / 90 = 2.2
+  EXPECT_EQ(even.back(), 20);
+  EXPECT_EQ(experiment::balanced_copies({"a", "a"}, 1, 1), (std::vector<int>{1, 1}));  // at least one each
+}
+
+TEST(Pooled, ThresholdsSkipPatientsWithoutTheLabel) {
+  // Output 0 is known on p1, p2 only; p3 would flip the choice if it counted as a negative.
+  eval::Predictions val;
+  auto row = [](const std::string& patient, float p, std::vector<int> labels, std::vector<int> unknown) {
+    eval::Prediction r;
+    r.file = patient + ".wav", r.patient = patient, r.probs = {p};
+    r.true_labels = std::move(labels), r.unknown_labels = std::move(unknown);
+    return r;
+  };
+  val.push_back(row("p1", 0.8f, {0}, {}));
+  val.push_back(row("p2", 0.2f, {}, {}));
+  val.push_back(row("p3", 0.9f, {}, {0}));
+  EXPECT_NEAR(eval::choose_thresholds(val, 1)[0], 0.5f, 1e-6);
+}
+
+TEST(Pooled, BinaryScoresAtAThreshold) {
+  eval::BootstrapConfig boot;
+  boot.n_resamples = 200;
+  auto j = experiment::binary_scores({0.9f, 0.8f, 0.3f, 0.2f}, {1, 0, 1, 0}, {"a", "b", "c", "d"}, 0.5f, boot);
+  EXPECT_EQ(j["n_positive"], 2);
+  EXPECT_DOUBLE_EQ(j["sensitivity"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["specificity"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["macc"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["auroc"].get<double>(), 0.75);
+  ASSERT_TRUE(j["macc_ci"][0].is_number());
+  EXPECT_LE(j["macc_ci"][0].get<double>(), 0.5);
+  EXPECT_GE(j["macc_ci"][1].get<double>(), 0.5);
+  auto one_class = experiment::binary_scores({0.9f, 0.1f}, {1, 1}, {"a", "b"}, 0.5f, boot);
+  EXPECT_TRUE(one_class["macc"].is_null());
+  EXPECT_TRUE(one_class["auroc"].is_null());
+}
+
+namespace {
+
+// A collection: a synthetic BMD-HS ("bmd-hs") and a manifest of two clinics at 2 kHz whose
+// recordings say only normal / abnormal.
+std::string make_collection() {
+  std::string d = test::temp_dir("pooled_loso");
+  synth::SynthConfig bmd;
+  bmd.n_patients = 10, bmd.seed = 11, bmd.duration_s = 6;
+  synth::write_synthetic_dataset(d + "/data/bmd", bmd);
+  synth::SynthConfig other = bmd;
+  other.seed = 12, other.n_patients = 10, other.sample_rate_hz = 2000;
+  synth::write_synthetic_dataset(d + "/gen", other);
+  fs::create_directories(d + "/data/clinics");
+  std::ofstream m(d + "/data/clinics/manifest.csv");
+  m << "file,patient,source,abnormal\n";
+  for (int i = 0; i < 10; ++i) {
+    const std::string cls = data::kClassNames[size_t(synth::patient_class(i))];
+    char pid[8];
+    std::snprintf(pid, sizeof pid, "%03d", i + 1);
+    for (const char* spot : {"sit_Aor", "sup_Mit"}) {
+      const std::string name = cls + "_" + pid + "_" + spot + ".wav";
+      fs::copy_file(d + "/gen/train/" + name, d + "/data/clinics/" + name);
+      m << name << ",c" << pid << "," << (i < 5 ? "clinic-a" : "clinic-b") << "," << (cls == "N" ? 0 : 1) << "\n";
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST(Pooled, LeaveOneSourceOutNamesEachHeldOutSource) {
+  const std::string d = make_collection();
+  experiment::CvOptions o;
+  o.preset = pipeline::with_overrides(*pipeline::make_preset("pooled"), {"train.epochs=1", "native.crops_per_epoch=1"});
+  o.data = {d + "/data", d + "/cache", /*quiet=*/true, /*threads=*/2};
+  o.run_dir = d + "/loso";
+  o.split = "source";
+  o.bootstrap.n_resamples = 50;
+  auto report = experiment::cv_run(o);
+  ASSERT_EQ(report["sources"].size(), 3u) << report.dump(1);
+  std::vector<std::string> held_out;
+  for (auto& s : report["sources"]) {
+    held_out.push_back(s["source"]);
+    ASSERT_TRUE(s.contains("macc")) << s.dump();
+    EXPECT_TRUE(s["macc"].is_number()) << s.dump();  // every source has normal and abnormal recordings
+    EXPECT_EQ(s["trained_on_sources"].size(), 2u);
+    EXPECT_EQ(std::count(s["trained_on_sources"].begin(), s["trained_on_sources"].end(), s["source"]), 0);
+  }
+  EXPECT_EQ(held_out, (std::vector<std::string>{"bmd-hs", "clinic-a", "clinic-b"}));
+  EXPECT_EQ(report["sources"][1]["n_recordings"], 10);
+  // Valve outputs are scored where the held-out source has them (BMD-HS) and nowhere else.
+  EXPECT_TRUE(report["sources"][0]["outputs"].contains("AS"));
+  EXPECT_FALSE(report["sources"][1]["outputs"].contains("AS"));
+  EXPECT_TRUE(fs::exists(d + "/loso/oof_predictions.csv"));
+  EXPECT_NE(experiment::loso_summary(report).find("clinic-b"), std::string::npos);
+  // Finished sources are kept: a second call only reports.
+  const auto stamp = fs::last_write_time(d + "/loso/clinic-a/done.json");
+  EXPECT_EQ(experiment::cv_run(o)["sources"], report["sources"]);
+  EXPECT_EQ(fs::last_write_time(d + "/loso/clinic-a/done.json"), stamp);
+
+  // Patient folds would score the clinics' missing labels as negatives: refused, naming the way out.
+  o.split = "patient";
+  o.run_dir = d + "/kfold";
+  try {
+    experiment::cv_run(o);
+    ADD_FAILURE() << "k-fold cv over sources without every label was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--split source"), std::string::npos) << e.what();
+  }
+  // The valves preset learns from BMD-HS only: one source, nothing to leave out.
+  o.split = "source";
+  o.preset = pipeline::make_preset("valves");
+  o.run_dir = d + "/valves";
+  try {
+    experiment::cv_run(o);
+    ADD_FAILURE() << "leave-one-source-out with one source was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("one source only (bmd-hs)"), std::string::npos) << e.what();
+  }
+}
