@@ -92,6 +92,11 @@ TEST(Pooled, BalancedCopiesEvenOutSources) {
   EXPECT_EQ(even.front(), 2);  // 200 / 90 = 2.2
   EXPECT_EQ(even.back(), 20);
   EXPECT_EQ(experiment::balanced_copies({"a", "a"}, 1, 1), (std::vector<int>{1, 1}));  // at least one each
+  // Labels balanced within each source: source x has 3 abnormal and 1 normal, y 1 and 1; with
+  // power 0 and 4 per recording (24 copies in all), x's normal recording is drawn 8 times and its
+  // abnormal ones 8 / 3 = 2.7 times each (rounded), y's two 4 times each.
+  auto within = experiment::balanced_copies({"x", "x", "x", "x", "y", "y"}, 4, 0, {"1", "1", "1", "0", "1", "0"});
+  EXPECT_EQ(within, (std::vector<int>{3, 3, 3, 8, 4, 4}));
 }
 
 TEST(Pooled, ThresholdsSkipPatientsWithoutTheLabel) {

@@ -1,6 +1,7 @@
 #include "experiment/runs.h"
 
 #include <cmath>
+#include <set>
 
 #include <algorithm>
 #include <cstring>
@@ -63,16 +64,23 @@ train::Batchable make_set_copies(const LoadedSet& set, const std::vector<ViewRef
 
 }  // namespace
 
-std::vector<int> balanced_copies(const std::vector<std::string>& sources, int per_recording, double power) {
+std::vector<int> balanced_copies(const std::vector<std::string>& sources, int per_recording, double power,
+                                 const std::vector<std::string>& labels) {
   std::vector<int> copies(sources.size(), per_recording);
-  if (power <= 0 || sources.empty()) return copies;
-  std::map<std::string, double> n;
-  for (auto& s : sources) n[s] += 1;
-  double mass = 0;  // sum over sources of n_s^(1 - power)
+  if ((power <= 0 && labels.empty()) || sources.empty()) return copies;
+  std::map<std::string, double> n, n_label;  // per source; per (source, label)
+  std::map<std::string, std::set<std::string>> kinds;  // labels of each source
+  for (size_t i = 0; i < sources.size(); ++i) {
+    n[sources[i]] += 1;
+    if (!labels.empty()) n_label[sources[i] + '\n' + labels[i]] += 1, kinds[sources[i]].insert(labels[i]);
+  }
+  double mass = 0;  // sum over sources of n_s^(1 - power): the sum of the weights below
   for (auto& [s, c] : n) mass += std::pow(c, 1 - power);
   for (size_t i = 0; i < sources.size(); ++i) {
-    const double c = per_recording * double(sources.size()) * std::pow(n[sources[i]], -power) / mass;
-    copies[i] = std::max(1, int(std::lround(c)));
+    const double n_s = n[sources[i]];
+    double w = std::pow(n_s, -power);
+    if (!labels.empty()) w *= n_s / (double(kinds[sources[i]].size()) * n_label[sources[i] + '\n' + labels[i]]);
+    copies[i] = std::max(1, int(std::lround(per_recording * double(sources.size()) * w / mass)));
   }
   return copies;
 }
@@ -84,9 +92,14 @@ train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs
 
 train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset) {
   const int copies = preset.examples_per_recording();
-  std::vector<std::string> sources;
-  for (auto& ref : refs) sources.push_back(set.recordings[size_t(ref.recording)].source);
-  train::Batchable b = make_set_copies(set, refs, preset, balanced_copies(sources, copies, preset.source_balance()));
+  std::vector<std::string> sources, labels;
+  for (auto& ref : refs) {
+    const data::Recording& r = set.recordings[size_t(ref.recording)];
+    sources.push_back(r.source);
+    if (preset.balances_labels()) labels.push_back(std::to_string(r.abnormal));
+  }
+  train::Batchable b =
+      make_set_copies(set, refs, preset, balanced_copies(sources, copies, preset.source_balance(), labels));
   if (set.extra.empty()) return b;
   const int64_t k = int64_t(data::kClassNames.size());
   std::vector<torch::Tensor> xs{b.x}, softs{torch::one_hot(b.y, k).to(torch::kFloat)};

@@ -23,13 +23,16 @@ std::vector<std::string> PooledPreset::output_names() const {
 
 nlohmann::json PooledPreset::own_json() const {
   auto j = ValvesPreset::own_json();
-  j["pooled"] = {{"source_balance", pooled.source_balance}};
+  j["pooled"] = {{"source_balance", pooled.source_balance}, {"balance_labels", pooled.balance_labels}};
   return j;
 }
 
 void PooledPreset::own_from_json(const nlohmann::json& j) {
   ValvesPreset::own_from_json(j);
-  if (j.contains("pooled")) pooled.source_balance = j["pooled"].value("source_balance", pooled.source_balance);
+  if (j.contains("pooled")) {
+    pooled.source_balance = j["pooled"].value("source_balance", pooled.source_balance);
+    pooled.balance_labels = j["pooled"].value("balance_labels", pooled.balance_labels);
+  }
 }
 
 void PooledPreset::validate_own() const {

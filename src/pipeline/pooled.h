@@ -12,7 +12,8 @@
 //
 // Sampling: a training recording of a source with n_s recordings is drawn
 // native.crops_per_epoch * N * n_s^-balance / sum_s n_s^(1-balance) times per epoch (at least
-// once; experiment::balanced_copies): 0 draws every recording alike, 1 every source alike.
+// once; experiment::balanced_copies): 0 draws every recording alike, 1 every source alike; with
+// pooled.balance_labels, a source's normal and abnormal recordings are drawn equally often too.
 // Thresholds (section "valves") are chosen per output on the validation patients that have it.
 #pragma once
 
@@ -22,6 +23,9 @@ namespace murmur::pipeline {
 
 struct PooledConfig {
   double source_balance = 0.5;  // 0..1, the exponent above
+  // Within each source, normal, abnormal and unsaid (-1) recordings drawn equally often (each
+  // source's share of abnormal recordings would otherwise be a prior its sound gives away).
+  bool balance_labels = false;
   void validate(const std::string& section = "pooled") const;
 };
 
@@ -33,6 +37,7 @@ class PooledPreset : public ValvesPreset {
   std::string name() const override { return "pooled"; }
   std::unique_ptr<Preset> clone() const override { return std::make_unique<PooledPreset>(*this); }
   double source_balance() const override { return pooled.source_balance; }
+  bool balances_labels() const override { return pooled.balance_labels; }
   std::vector<std::string> output_names() const override;
 
  protected:

@@ -57,6 +57,7 @@ class Preset {
   virtual bool trains_on(const data::Recording&) const { return true; }  // in training/validation sets
   // Sampling over sources (0: each recording alike; experiment::balanced_copies gives the rule).
   virtual double source_balance() const { return 0; }
+  virtual bool balances_labels() const { return false; }  // and normal / abnormal within each source
 
   // Outputs: one softmax over data::kClassNames (single-label), or one sigmoid per label
   // (multi-label: a valve disease, "abnormal" or "murmur"; normal = none; every recording with one
