@@ -198,7 +198,7 @@ TEST(Pooled, LeaveOneSourceOutNamesEachHeldOutSource) {
     experiment::cv_run(o);
     ADD_FAILURE() << "k-fold cv over sources without every label was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--split source"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cv --split source"), std::string::npos) << e.what();
   }
   // The valves preset learns from BMD-HS only: one source, nothing to leave out.
   o.split = "source";

@@ -27,6 +27,9 @@
 
 namespace murmur::eval {
 
+// A report's "run" section: meta's keys (but "title") plus murmur_version, git_commit,
+// created_utc, and machine.cores / machine.os where meta does not give them.
+nlohmann::json run_section(const nlohmann::json& meta);
 nlohmann::json build_report(const Predictions& predictions, const Curves& curves,
                             const std::vector<std::string>& class_names, const nlohmann::json& meta,
                             const BootstrapConfig& boot = {}, Fusion fusion = Fusion::kMean);

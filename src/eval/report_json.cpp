@@ -26,13 +26,7 @@ nlohmann::json floats(const std::vector<float>& v) {
 
 }  // namespace
 
-nlohmann::json build_report(const Predictions& predictions, const Curves& curves,
-                            const std::vector<std::string>& class_names, const nlohmann::json& meta,
-                            const BootstrapConfig& boot, Fusion fusion) {
-  if (!meta.is_null() && !meta.is_object()) throw Error("build_report: meta must be a JSON object");
-  nlohmann::json r;
-  r["schema"] = "murmur.report/1";
-  r["title"] = meta.is_object() && meta.contains("title") ? meta["title"] : nlohmann::json("murmur cross-validation report");
+nlohmann::json run_section(const nlohmann::json& meta) {
   nlohmann::json run = nlohmann::json::object();
   if (meta.is_object())
     for (auto it = meta.begin(); it != meta.end(); ++it)
@@ -53,7 +47,17 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
     utsname u{};
     if (uname(&u) == 0) run["machine"]["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
   }
-  r["run"] = run;
+  return run;
+}
+
+nlohmann::json build_report(const Predictions& predictions, const Curves& curves,
+                            const std::vector<std::string>& class_names, const nlohmann::json& meta,
+                            const BootstrapConfig& boot, Fusion fusion) {
+  if (!meta.is_null() && !meta.is_object()) throw Error("build_report: meta must be a JSON object");
+  nlohmann::json r;
+  r["schema"] = "murmur.report/1";
+  r["title"] = meta.is_object() && meta.contains("title") ? meta["title"] : nlohmann::json("murmur cross-validation report");
+  r["run"] = run_section(meta);
   if (is_multi_label(class_names)) {
     r["metrics"] = evaluate_multilabel(predictions, class_names, boot);
     // The 5-class question on the single-label patients, if the labels are the four valve diseases.

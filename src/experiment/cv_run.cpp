@@ -78,16 +78,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   if (o.train_seed > 0) config["train_seed"] = o.train_seed;  // absent: runs before it existed still resume
   claim_run_folder(o.run_dir, o.run_dir + "/config.json", config, "a run");
   LoadedSet set = load_dataset(o.data, *o.preset);
-  // Patient folds score every output of every test recording: a source without one of the
-  // preset's labels would be scored as its negatives.
-  for (auto& r : set.recordings) {
-    if (!o.preset->multi_label()) break;
-    auto t = label_targets(r, o.preset->output_names());
-    if (std::any_of(t.begin(), t.end(), [](float v) { return v < 0; }))
-      throw Error("cv: " + r.source + " (" + r.name + ") has no label for some of preset " + o.preset->name() +
-                  "'s outputs; patient folds need every label: use --split source (leave one source out), or "
-                  "--data a single source that has them all (BMD-HS)");
-  }
+  require_every_label(set, *o.preset, "cv: patient folds");
   const auto items = set.items();
   const int total = o.folds * o.repeats;
   int finished = 0, ran = 0;

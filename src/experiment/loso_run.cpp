@@ -9,6 +9,7 @@
 #include <set>
 
 #include "eval/metrics.h"
+#include "eval/report.h"
 #include "experiment/runs.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -237,12 +238,12 @@ nlohmann::json loso_run(const CvOptions& o) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json report = {
-      {"schema", "murmur.loso.v1"},
+      {"schema", "murmur.loso/1"},
       {"title", "murmur leave-one-source-out: preset " + o.preset->name()},
-      {"run", {{"config", config}, {"bootstrap", o.bootstrap}, {"data_dir", o.data.data_dir},
+      {"run", eval::run_section({{"config", config}, {"bootstrap", o.bootstrap}, {"data_dir", o.data.data_dir},
                {"data_fingerprint", set.fingerprint}, {"skipped", set.skipped}, {"excluded", set.excluded},
                {"anomalies", set.anomalies}, {"machine", machine_json(o.data.threads)}, {"wall_time_s", seconds},
-               {"fold_training_time_s", train_seconds}, {"level", "recording"}}},
+               {"fold_training_time_s", train_seconds}, {"level", "recording"}})},
       {"summary", summary},
       {"sources", per_source}};
   util::write_file_atomic(o.run_dir + "/report.json", util::json_file_text(report, 1, o.run_dir + "/report.json"));

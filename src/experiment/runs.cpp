@@ -124,6 +124,17 @@ void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::
                 side->end());
 }
 
+void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what) {
+  if (!preset.multi_label()) return;
+  for (auto& r : set.recordings) {
+    auto t = label_targets(r, preset.output_names());
+    if (std::any_of(t.begin(), t.end(), [](float v) { return v < 0; }))
+      throw Error(what + " score every output of every test recording, but " + r.source + " (" + r.name +
+                  ") has no label for some of preset " + preset.name() + "'s outputs: use cv --split source "
+                  "(leave one source out) or train --split all, or --data a single source that has them all (BMD-HS)");
+  }
+}
+
 pipeline::Model seeded_model(pipeline::PresetPtr preset) {
   torch::manual_seed(preset->train.seed);
   return pipeline::Model::fresh(std::move(preset));

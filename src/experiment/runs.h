@@ -46,6 +46,10 @@ train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>
 // Removes from split.train and split.val the recordings the preset does not train on (Preset::trains_on).
 void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::Split& split);
 
+// murmur::Error starting with `what` unless every recording has every output's label (a
+// multi-label preset scored on test recordings would count a label its source lacks as negative).
+void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what);
+
 // A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts
 // from a different random seed in every process).
 pipeline::Model seeded_model(pipeline::PresetPtr preset);

@@ -146,7 +146,8 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   bundle.n_members = n_models;
   bundle.epoch = -1;
   bundle.val_acc = val_acc_sum / n_models;
-  bundle.provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir}, {"split", "all"},
+  bundle.provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
+                       {"sources", set.sources()}, {"split", "all"},
                        {"members", n_models}, {"validation_groups", o.members}, {"training_seeds", o.seeds},
                        {"seed", o.seed}, {"threads", o.data.threads}, {"wall_time_s", seconds}};
   model::write_checkpoint(o.out_dir + "/model.pth", bundle);
@@ -172,6 +173,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   if (o.split == "all") return train_all_run(o);
   auto t0 = std::chrono::steady_clock::now();
   LoadedSet set = load_dataset(o.data, *o.preset);
+  require_every_label(set, *o.preset, "train --split " + o.split + ": the test metrics");
   if (o.split == "recording")
     std::cerr << "murmur: WARNING: --split recording leaks patients: it is the reference's split, which puts one "
                  "patient's recordings (and a recording's time-reversed twin) on both sides, so its accuracy "
@@ -211,7 +213,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   nlohmann::json metrics = evaluate_rows(preds, *m.preset);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
-                               {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
+                               {"sources", set.sources()}, {"split", o.split}, {"seed", o.seed}, {"threads", o.data.threads},
                                {"n_train_examples", train_set.size()}, {"n_val_examples", val.size()},
                                {"stop_reason", fit.stop_reason}, {"resumed", resuming},
                                {"wall_time_s", seconds}};
