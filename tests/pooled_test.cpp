@@ -9,6 +9,7 @@
 #include "experiment/cv_run.h"
 #include "experiment/loso_run.h"
 #include "experiment/runs.h"
+#include "pipeline/predictor.h"
 #include "pipeline/registry.h"
 #include "synth/synth.h"
 #include "test_util.h"
@@ -91,7 +92,14 @@ TEST(Pooled, BalancedCopiesEvenOutSources) {
   auto even = experiment::balanced_copies(sources, 4, 1);
   EXPECT_EQ(even.front(), 2);  // 200 / 90 = 2.2
   EXPECT_EQ(even.back(), 20);
-  EXPECT_EQ(experiment::balanced_copies({"a", "a"}, 1, 1), (std::vector<int>{1, 1}));  // at least one each
+  // At least one draw each: 98 recordings of "a" beside one of "b" and one of "c", power 1:
+  // 100 / 3 / 98 = 0.34 would round to 0.
+  std::vector<std::string> skewed(98, "a");
+  skewed.push_back("b");
+  skewed.push_back("c");
+  auto floor = experiment::balanced_copies(skewed, 1, 1);
+  EXPECT_EQ(floor.front(), 1);
+  EXPECT_EQ(floor.back(), 33);
   // Labels balanced within each source: source x has 3 abnormal and 1 normal, y 1 and 1; with
   // power 0 and 4 per recording (24 copies in all), x's normal recording is drawn 8 times and its
   // abnormal ones 8 / 3 = 2.7 times each (rounded), y's two 4 times each.
@@ -100,7 +108,8 @@ TEST(Pooled, BalancedCopiesEvenOutSources) {
 }
 
 TEST(Pooled, ThresholdsSkipPatientsWithoutTheLabel) {
-  // Output 0 is known on p1, p2 only; p3 would flip the choice if it counted as a negative.
+  // Output 0 is known on p1, p2 only: (0.2 + 0.8) / 2. Counted as a negative, p3 would move the
+  // threshold to (0.5 + 0.8) / 2.
   eval::Predictions val;
   auto row = [](const std::string& patient, float p, std::vector<int> labels, std::vector<int> unknown) {
     eval::Prediction r;
@@ -110,7 +119,7 @@ TEST(Pooled, ThresholdsSkipPatientsWithoutTheLabel) {
   };
   val.push_back(row("p1", 0.8f, {0}, {}));
   val.push_back(row("p2", 0.2f, {}, {}));
-  val.push_back(row("p3", 0.9f, {}, {0}));
+  val.push_back(row("p3", 0.5f, {}, {0}));
   EXPECT_NEAR(eval::choose_thresholds(val, 1)[0], 0.5f, 1e-6);
 }
 
@@ -129,6 +138,21 @@ TEST(Pooled, BinaryScoresAtAThreshold) {
   auto one_class = experiment::binary_scores({0.9f, 0.1f}, {1, 1}, {"a", "b"}, 0.5f, boot);
   EXPECT_TRUE(one_class["macc"].is_null());
   EXPECT_TRUE(one_class["auroc"].is_null());
+}
+
+TEST(Pooled, AnswerNamesValvesFirstThenTheOtherFindings) {
+  const std::vector<std::string> names{"AR", "AS", "MR", "MS", "abnormal", "murmur"};
+  const std::vector<float> t(6, 0.5f);
+  auto a = pipeline::answer_json(names, std::vector<double>{0.1, 0.9, 0.2, 0.1, 0.8, 0.7}, t);
+  EXPECT_EQ(a["class"], "AS");
+  EXPECT_EQ(a["verdict"], "AS suspected; abnormal, murmur");
+  auto b = pipeline::answer_json(names, std::vector<double>{0.1, 0.1, 0.2, 0.1, 0.8, 0.2}, t);
+  EXPECT_EQ(b["class"], "abnormal");
+  EXPECT_EQ(b["verdict"], "no valve disease named; abnormal");
+  EXPECT_EQ(b["findings"], nlohmann::json::array({"abnormal"}));
+  auto c = pipeline::answer_json(names, std::vector<double>(6, 0.1), t);
+  EXPECT_EQ(c["verdict"], "no valve disease found");
+  EXPECT_EQ(c["class"], "N");
 }
 
 namespace {
@@ -185,6 +209,10 @@ TEST(Pooled, LeaveOneSourceOutNamesEachHeldOutSource) {
   EXPECT_TRUE(report["sources"][0]["outputs"].contains("AS"));
   EXPECT_FALSE(report["sources"][1]["outputs"].contains("AS"));
   EXPECT_TRUE(fs::exists(d + "/loso/oof_predictions.csv"));
+  std::ifstream page(d + "/loso/report.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<td>clinic-b</td>"), std::string::npos);
+  EXPECT_NE(html.find("Mean MAcc over the 3 sources scored"), std::string::npos);
   EXPECT_NE(experiment::loso_summary(report).find("clinic-b"), std::string::npos);
   // Finished sources are kept: a second call only reports.
   const auto stamp = fs::last_write_time(d + "/loso/clinic-a/done.json");
@@ -200,8 +228,17 @@ TEST(Pooled, LeaveOneSourceOutNamesEachHeldOutSource) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cv --split source"), std::string::npos) << e.what();
   }
-  // The valves preset learns from BMD-HS only: one source, nothing to leave out.
+  // A 5-class preset has nothing to learn from the clinics: refused before any work.
   o.split = "source";
+  o.preset = pipeline::make_preset("native");
+  o.run_dir = d + "/native";
+  try {
+    experiment::cv_run(o);
+    ADD_FAILURE() << "leave-one-source-out with a 5-class preset was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--preset pooled"), std::string::npos) << e.what();
+  }
+  // The valves preset learns from BMD-HS only: one source, nothing to leave out.
   o.preset = pipeline::make_preset("valves");
   o.run_dir = d + "/valves";
   try {

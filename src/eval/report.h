@@ -39,6 +39,8 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
 // Figures (one <svg> each): confusion matrices, sensitivity/specificity bars, ROC curves (patient,
 // recording), and when curves exist, loss and accuracy per fold.
 std::string render_html(const nlohmann::json& report);
+// The page of a leave-one-source-out report (murmur.loso/1, experiment/loso_run.h).
+std::string render_loso_html(const nlohmann::json& report);
 
 // Writes run_dir/report.json (indented) and run_dir/report.html, each atomically.
 void write_report(const std::string& run_dir, const nlohmann::json& report);

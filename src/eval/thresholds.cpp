@@ -8,10 +8,10 @@
 namespace murmur::eval {
 
 std::vector<float> choose_thresholds(const Predictions& validation, int n_outputs, float fallback) {
-  struct Patient {
+  struct Patient {  // per output: the sum and count of the recordings that know it; positive if any says so
     std::vector<double> sum;
-    int n = 0;
-    std::vector<int> labels, unknown;
+    std::vector<int> n;
+    std::vector<bool> positive;
   };
   std::map<std::string, Patient> patients;
   for (const auto& row : validation) {
@@ -19,18 +19,19 @@ std::vector<float> choose_thresholds(const Predictions& validation, int n_output
       throw Error("thresholds: " + row.file + " has " + std::to_string(row.probs.size()) + " probabilities, expected " +
                   std::to_string(n_outputs));
     Patient& p = patients[std::to_string(row.repeat) + "/" + row.patient];
-    if (p.sum.empty()) p.sum.assign(size_t(n_outputs), 0.0);
-    for (int k = 0; k < n_outputs; ++k) p.sum[size_t(k)] += row.probs[size_t(k)];
-    ++p.n;
-    p.labels = row.true_labels;
-    p.unknown = row.unknown_labels;
+    if (p.sum.empty()) p.sum.assign(size_t(n_outputs), 0.0), p.n.assign(size_t(n_outputs), 0), p.positive.assign(size_t(n_outputs), false);
+    for (int k = 0; k < n_outputs; ++k) {
+      if (std::count(row.unknown_labels.begin(), row.unknown_labels.end(), k)) continue;
+      p.sum[size_t(k)] += row.probs[size_t(k)];
+      ++p.n[size_t(k)];
+      if (std::count(row.true_labels.begin(), row.true_labels.end(), k)) p.positive[size_t(k)] = true;
+    }
   }
   std::vector<float> out(size_t(n_outputs), fallback);
   for (int k = 0; k < n_outputs; ++k) {
     std::vector<std::pair<double, bool>> scored;  // (score, positive)
     for (auto& [id, p] : patients)
-      if (!std::count(p.unknown.begin(), p.unknown.end(), k))
-        scored.push_back({p.sum[size_t(k)] / p.n, std::count(p.labels.begin(), p.labels.end(), k) > 0});
+      if (p.n[size_t(k)] > 0) scored.push_back({p.sum[size_t(k)] / p.n[size_t(k)], p.positive[size_t(k)]});
     std::sort(scored.begin(), scored.end());
     const double pos = double(std::count_if(scored.begin(), scored.end(), [](auto& s) { return s.second; }));
     const double neg = double(scored.size()) - pos;

@@ -6,8 +6,9 @@
 // Per output: patients' probabilities are the mean of their recordings'; the threshold maximises
 // Youden's J = sensitivity + specificity - 1 over midpoints between neighbouring patient scores
 // (and below / above all of them); among equally good thresholds the median candidate is taken.
-// An output whose validation patients are all positive or all negative keeps `fallback`. Patients
-// whose output is unknown (Prediction::unknown_labels) do not count for it.
+// An output whose validation patients are all positive or all negative keeps `fallback`. A
+// recording whose output is unknown (Prediction::unknown_labels) does not count for it: a patient's
+// score is the mean over the recordings that know it, positive if any of them is.
 #pragma once
 
 #include <vector>

@@ -31,11 +31,13 @@ std::vector<std::string> split_plus(const std::string& s) {
   return out;
 }
 
+// The true labels named as an answer's "class" would name them (answer_json's rule: the valve
+// diseases joined, else pooled's other findings, else "N"), so the two compare.
 std::string truth_of(const eval::Prediction& row, const std::vector<std::string>& names) {
   if (row.true_class >= 0) return names.at(size_t(row.true_class));
-  std::string s;
-  for (int k : row.true_labels) s += (s.empty() ? "" : "+") + names.at(size_t(k));
-  return s.empty() ? "N" : s;
+  std::vector<double> said(names.size(), 0.0);
+  for (int k : row.true_labels) said.at(size_t(k)) = 1.0;
+  return pipeline::answer_json(names, said, std::vector<float>(names.size(), 0.5f))["class"];
 }
 
 // One fold's test patients explained by the fold's model; written to DIR/explanations.json.

@@ -1,6 +1,7 @@
 #include "experiment/loso_run.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -189,6 +190,9 @@ nlohmann::json loso_run(const CvOptions& o) {
   nlohmann::json config = {{"preset", o.preset->to_json()}, {"split", "source"}, {"seed", o.seed},
                            {"val_fraction", o.val_fraction}};
   if (o.train_seed > 0) config["train_seed"] = o.train_seed;
+  if (!o.preset->multi_label())
+    throw Error("cv --split source: preset " + o.preset->name() + " answers one of five classes, which only BMD-HS "
+                "labels; leave-one-source-out needs a preset that learns every source's labels (--preset pooled)");
   claim_run_folder(o.run_dir, o.run_dir + "/config.json", config, "a run");
   LoadedSet set = load_dataset(o.data, *o.preset);
   const auto sources = set.sources();
@@ -196,6 +200,11 @@ nlohmann::json loso_run(const CvOptions& o) {
     throw Error("cv --split source: " + o.data.data_dir + " has recordings with preset " + o.preset->name() +
                 "'s labels from one source only (" + sources.front() + "); leave-one-source-out needs two or more "
                 "(a collection such as ../shared/data, and a preset that learns every source's labels: --preset pooled)");
+  std::map<std::string, std::string> folders;  // folder -> source: two names must not share one
+  for (auto& s : sources)
+    if (auto [it, fresh] = folders.emplace(source_folder(o.run_dir, s), s); !fresh)
+      throw Error("cv --split source: sources '" + it->second + "' and '" + s + "' would share the folder " + it->first +
+                  "; rename one in the manifest");
   const auto items = set.items();
   const int total = int(sources.size());
   int finished = 0, ran = 0;
@@ -203,6 +212,9 @@ nlohmann::json loso_run(const CvOptions& o) {
   for (int f = 0; f < total; ++f) {
     const std::string dir = source_folder(o.run_dir, sources[size_t(f)]);
     if (fs::exists(dir + "/done.json")) { ++finished; continue; }
+    if (o.only_fold >= total)
+      throw Error("cv --split source: --fold " + std::to_string(o.only_fold) + " is past the " + std::to_string(total) +
+                  " sources (0-" + std::to_string(total - 1) + ", sorted by name)");
     if (o.only_fold >= 0 && f != o.only_fold) continue;
     fs::create_directories(dir);
     auto eta = [&]() -> std::string {
@@ -248,6 +260,7 @@ nlohmann::json loso_run(const CvOptions& o) {
       {"sources", per_source}};
   util::write_file_atomic(o.run_dir + "/report.json", util::json_file_text(report, 1, o.run_dir + "/report.json"));
   util::write_file_atomic(o.run_dir + "/report.txt", loso_summary(report));
+  util::write_file_atomic(o.run_dir + "/report.html", eval::render_loso_html(report));
   return report;
 }
 

@@ -4,7 +4,7 @@
 //
 //   CvOptions cv;  cv.preset = make_preset("pooled");  cv.split = "source";
 //   cv.data.data_dir = "../shared/data";  cv.run_dir = "runs/loso";
-//   nlohmann::json report = loso_run(cv);   // RUN/report.json, report.txt, oof_predictions.csv
+//   nlohmann::json report = loso_run(cv);   // RUN/report.json, report.html, report.txt, oof_predictions.csv
 //   report["sources"][i]["source"] == "training-a";  report["sources"][i]["macc"];
 //
 // Per held-out source and output with labels there: AUROC, and sensitivity, specificity and MAcc

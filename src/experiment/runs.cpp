@@ -1,11 +1,11 @@
 #include "experiment/runs.h"
 
-#include <cmath>
-#include <set>
-
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "eval/calibration.h"

@@ -67,7 +67,8 @@ train::FitResult fit_model(pipeline::Model& model, const train::Batchable& train
                            const FitJob& job);
 nlohmann::json history_json(const train::FitResult& fit);
 
-// Multi-label presets: true_labels and the preset's thresholds filled, true_class = -1.
+// Multi-label presets: true_labels, unknown_labels (outputs the recording's source does not label)
+// and the preset's thresholds filled, true_class = -1.
 eval::Prediction prediction_row(const data::Recording& r, const torch::Tensor& probs, int fold, int repeat,
                                 const pipeline::Preset& preset);
 

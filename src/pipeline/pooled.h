@@ -4,8 +4,8 @@
 // "murmur"; each recording teaches the outputs its source has labels for (the others are masked
 // out of the loss, train.h), and the sources are balanced in sampling.
 //
-//   auto p = make_preset("pooled");                       // registry.h
-//   experiment::CvOptions cv;  cv.preset = std::move(p);  cv.split = "source";
+//   PresetPtr p = make_preset("pooled");                  // registry.h
+//   experiment::CvOptions cv;  cv.preset = p;  cv.split = "source";
 //   cv.data.data_dir = "../shared/data";                  // a collection: every source
 //   experiment::cv_run(cv);                               // leave-one-source-out (loso_run.h)
 //   torch::Tensor p6 = Model::fresh(p).recording_probs(stored);  // AR AS MR MS abnormal murmur

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "data/recording.h"
 #include "model/checkpoint.h"
 #include "pipeline/registry.h"
 #include "util/error.h"
@@ -129,18 +130,27 @@ nlohmann::json answer_json(const std::vector<std::string>& names, const std::vec
     return {{"class", names.empty() ? "" : names[best]}, {"probabilities", p}};
   }
   if (thresholds.size() != names.size()) throw Error("answer_json: thresholds do not match the classes");
+  // Valve diseases make the class and the verdict; other outputs (pooled's "abnormal", "murmur")
+  // are findings said after them, and the class when no valve is named.
   nlohmann::json t = nlohmann::json::object(), findings = nlohmann::json::array();
-  std::string joined, said;
+  std::vector<std::string> valves, others;
   for (size_t k = 0; k < names.size(); ++k) {
     t[names[k]] = thresholds[k];
     if (probs[k] < thresholds[k]) continue;
     findings.push_back(names[k]);
-    joined += (joined.empty() ? "" : "+") + names[k];
+    (data::class_index(names[k]) >= 0 ? valves : others).push_back(names[k]);
   }
-  for (size_t i = 0; i < findings.size(); ++i)
-    said += (i == 0 ? "" : i + 1 == findings.size() ? " and " : ", ") + findings[i].get<std::string>();
+  std::string joined, said, also;
+  for (size_t i = 0; i < valves.size(); ++i) {
+    joined += (i == 0 ? "" : "+") + valves[i];
+    said += (i == 0 ? "" : i + 1 == valves.size() ? " and " : ", ") + valves[i];
+  }
+  std::string flags;  // the class when no valve is named: "abnormal+murmur", or "N" for nothing found
+  for (auto& o : others) also += (also.empty() ? "; " : ", ") + o, flags += (flags.empty() ? "" : "+") + o;
+  if (joined.empty()) joined = flags;
   return {{"class", joined.empty() ? "N" : joined}, {"probabilities", p}, {"thresholds", t}, {"findings", findings},
-          {"verdict", findings.empty() ? "no valve disease found" : said + " suspected"}};
+          {"verdict", (valves.empty() ? std::string(others.empty() ? "no valve disease found" : "no valve disease named")
+                                      : said + " suspected") + also}};
 }
 
 nlohmann::json answer_json(const std::vector<std::string>& names, const torch::Tensor& probs,

@@ -49,7 +49,9 @@ class Predictor {
 // {"class": argmax name, "probabilities": {name: p}} for probabilities [K] in class order. With
 // thresholds (multi-label): "class" is the '+'-joined suspected diseases in class order ("AR+AS")
 // or "N", plus "findings" [names], "thresholds" {name: t} and "verdict" ("AR and AS suspected" or
-// "no valve disease found").
+// "no valve disease found"). Outputs that are no valve disease (pooled's "abnormal", "murmur")
+// follow in the verdict ("AS suspected; abnormal, murmur"; "no valve disease named; abnormal")
+// and make the class when no valve is named ("abnormal+murmur").
 nlohmann::json answer_json(const std::vector<std::string>& class_names, const std::vector<double>& probs,
                            const std::vector<float>& thresholds = {});
 nlohmann::json answer_json(const std::vector<std::string>& class_names, const torch::Tensor& probs,
