@@ -31,16 +31,12 @@ std::vector<ViewRef> all_views(const std::vector<int>& recordings);
 // The views of `refs` with their labels, each repeated `copies` times.
 train::Batchable make_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset,
                           int copies = 1);
-// Copies per recording that balance sources: per_recording * N * w / sum_s n_s^(1-power), with
-// w = n_s^-power for a recording of source s (n_s of the N recordings), at least 1; the total stays
-// about per_recording * N. power 0: per_recording each; 1: every source contributes equally. With
-// labels (one per recording), w is also multiplied by n_s / (L_s * n_s,label) (L_s: the source's
-// distinct labels): within each source every label is drawn equally often, so a source's share of
-// abnormal recordings cannot be learnt as a prior that comes with its sound.
+// Copies per recording, balancing sources: per_recording * N * w / sum_s n_s^(1-power), at least 1,
+// w = n_s^-power for a recording of source s (n_s of N); power 0: alike, 1: sources alike. With
+// labels, w *= n_s / (L_s * n_s,label) (L_s labels in s): each source's labels drawn equally often.
 std::vector<int> balanced_copies(const std::vector<std::string>& sources, int per_recording, double power,
                                  const std::vector<std::string>& labels = {});
-// make_set with the preset's copies per recording (balanced over sources by
-// Preset::source_balance), plus the MD recordings (soft targets).
+// make_set with the preset's copies per recording (balanced_copies), plus MD recordings (soft targets).
 train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>& refs, const pipeline::Preset& preset);
 
 // Removes from split.train and split.val the recordings the preset does not train on (Preset::trains_on).

@@ -47,21 +47,17 @@ class Preset {
   void validate() const;                       // murmur::Error naming the --set key
   virtual nlohmann::json feature_json() const = 0;  // all that decides features() (cache key)
 
-  // Features of one recording already at audio.target_rate_hz.
-  virtual torch::Tensor features(const audio::Audio& audio_at_rate) const = 0;
+  virtual torch::Tensor features(const audio::Audio& audio_at_rate) const = 0;  // at audio.target_rate_hz
   // Training examples of one stored recording before augmentation: [V, ...].
   virtual torch::Tensor train_views(const torch::Tensor& stored) const = 0;
   virtual torch::Tensor augment(const torch::Tensor& batch) const = 0;  // a training batch
   virtual int examples_per_recording() const { return 1; }  // copies of train_views per epoch
   virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
   virtual bool trains_on(const data::Recording&) const { return true; }  // in training/validation sets
-  // Sampling over sources (0: each recording alike; experiment::balanced_copies gives the rule).
-  virtual double source_balance() const { return 0; }
+  virtual double source_balance() const { return 0; }      // experiment::balanced_copies' power
   virtual bool balances_labels() const { return false; }  // and normal / abnormal within each source
 
-  // Outputs: one softmax over data::kClassNames (single-label), or one sigmoid per label
-  // (multi-label: a valve disease, "abnormal" or "murmur"; normal = none; every recording with one
-  // of the labels; thresholds from validation patients).
+  // Outputs: a softmax over data::kClassNames, or one sigmoid per label (multi_label, thresholds).
   virtual std::vector<std::string> output_names() const;
   virtual bool multi_label() const { return false; }
   virtual std::vector<float> thresholds() const { return {}; }   // [K] for multi-label presets

@@ -40,8 +40,7 @@ void from_json(const nlohmann::json& j, TrainConfig& c);
 // Multi-label sets (multi_label): soft holds 0/1 targets [N, K], one sigmoid per label; the loss is
 // binary cross-entropy with each label's positives weighted n_neg / n_pos (class_weighted), and
 // "accuracy" is the mean over labels of the balanced accuracy at p = 0.5 (train: labels right).
-// A target of -1 is unknown (a source that does not have that kind of label): it is masked out of
-// the loss, the weights and the accuracies.
+// A target of -1 is unknown (its source lacks that label): masked out of loss, weights, accuracies.
 struct Batchable {
   torch::Tensor x, y, soft;  // [N, ...] float; [N] int64 classes (-1: see soft); optional [N, K] targets
   bool multi_label = false;
@@ -74,17 +73,15 @@ struct EpochCheckpoint {
   bool resume = false;
 };
 void remove_training_state(const std::string& path);
-
 // weight_c = n / (K * n_c) over the labels y (absent classes get 0); _soft: n_c = column sums of [N, K].
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
 torch::Tensor class_weights_soft(const torch::Tensor& targets);
-// sum_n sum_k w_k t_nk (-log p_nk) / sum_n sum_k w_k t_nk (one-hot: CrossEntropyLoss(weight)).
 torch::Tensor positive_weights(const torch::Tensor& targets);  // [K] n_neg / n_pos per label (1 if none)
-// Binary cross-entropy over the known targets (>= 0): their mean, or with n_known their sum and
-// *n_known their count. With every target known it is exactly LibTorch's call.
+// BCE over the known targets (>= 0): mean, or sum with their count in *n_known; all known: LibTorch's.
 torch::Tensor multilabel_loss(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& pos_weight,
                               torch::Tensor* n_known = nullptr);
 double macro_balanced_accuracy(const torch::Tensor& logits, const torch::Tensor& targets);  // at logit 0
+// sum_n sum_k w_k t_nk (-log p_nk) / sum_n sum_k w_k t_nk (one-hot: CrossEntropyLoss(weight)).
 torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& weights);
 
 struct Evaluation {  // mean loss, accuracy and logits [N, K] of `forward` on data, eval mode, batched
