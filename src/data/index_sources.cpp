@@ -148,7 +148,8 @@ class TableIndexer {
     const fs::path path = fs::path(ix_.dir) / row.file;
     if (!seen_.insert(fs::path(row.file).lexically_normal().generic_string()).second)
       return add(AnomalyKind::kDuplicate, row.where, row.file + " is listed twice: repeat skipped");
-    if (!fs::is_regular_file(path)) return add(AnomalyKind::kMissingFile, row.where, row.file + ": no such file: skipped");
+    std::error_code no_file;  // a name the file system refuses (too long, say) is a missing file too
+    if (!fs::is_regular_file(path, no_file)) return add(AnomalyKind::kMissingFile, row.where, row.file + ": no such file: skipped");
     SF_INFO info;
     if (std::string problem = probe_audio(path.string(), info); !problem.empty())
       return add(AnomalyKind::kUnreadableAudio, row.file, problem);
@@ -168,7 +169,8 @@ class TableIndexer {
     if (ec) return add(AnomalyKind::kUnreadableAudio, row.file, "size unknown (" + ec.message() + "): skipped");
     if (!row.segmentation.empty()) {
       const fs::path seg = fs::path(ix_.dir) / row.segmentation;
-      if (fs::is_regular_file(seg)) r.segmentation = seg.string();
+      std::error_code no_seg;
+      if (fs::is_regular_file(seg, no_seg)) r.segmentation = seg.string();
       else add(AnomalyKind::kMissingFile, row.where, row.segmentation + ": no such annotation: recording kept without it");
     }
     if (r.duration_s < options_.min_duration_s)
