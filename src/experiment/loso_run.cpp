@@ -207,14 +207,14 @@ nlohmann::json loso_run(const CvOptions& o) {
                   "; rename one in the manifest");
   const auto items = set.items();
   const int total = int(sources.size());
+  if (o.only_fold >= total)
+    throw Error("cv --split source: --fold " + std::to_string(o.only_fold) + " is past the " + std::to_string(total) +
+                " sources (0-" + std::to_string(total - 1) + ", sorted by name)");
   int finished = 0, ran = 0;
   double seconds_run = 0;
   for (int f = 0; f < total; ++f) {
     const std::string dir = source_folder(o.run_dir, sources[size_t(f)]);
     if (fs::exists(dir + "/done.json")) { ++finished; continue; }
-    if (o.only_fold >= total)
-      throw Error("cv --split source: --fold " + std::to_string(o.only_fold) + " is past the " + std::to_string(total) +
-                  " sources (0-" + std::to_string(total - 1) + ", sorted by name)");
     if (o.only_fold >= 0 && f != o.only_fold) continue;
     fs::create_directories(dir);
     auto eta = [&]() -> std::string {

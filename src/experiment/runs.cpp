@@ -68,18 +68,19 @@ std::vector<int> balanced_copies(const std::vector<std::string>& sources, int pe
                                  const std::vector<std::string>& labels) {
   std::vector<int> copies(sources.size(), per_recording);
   if ((power <= 0 && labels.empty()) || sources.empty()) return copies;
-  std::map<std::string, double> n, n_label;  // per source; per (source, label)
+  std::map<std::string, double> n;  // recordings per source
+  std::map<std::pair<std::string, std::string>, double> n_label;  // per (source, label)
   std::map<std::string, std::set<std::string>> kinds;  // labels of each source
   for (size_t i = 0; i < sources.size(); ++i) {
     n[sources[i]] += 1;
-    if (!labels.empty()) n_label[sources[i] + '\n' + labels[i]] += 1, kinds[sources[i]].insert(labels[i]);
+    if (!labels.empty()) n_label[{sources[i], labels[i]}] += 1, kinds[sources[i]].insert(labels[i]);
   }
   double mass = 0;  // sum over sources of n_s^(1 - power): the sum of the weights below
   for (auto& [s, c] : n) mass += std::pow(c, 1 - power);
   for (size_t i = 0; i < sources.size(); ++i) {
     const double n_s = n[sources[i]];
     double w = std::pow(n_s, -power);
-    if (!labels.empty()) w *= n_s / (double(kinds[sources[i]].size()) * n_label[sources[i] + '\n' + labels[i]]);
+    if (!labels.empty()) w *= n_s / (double(kinds[sources[i]].size()) * n_label[{sources[i], labels[i]}]);
     copies[i] = std::max(1, int(std::lround(per_recording * double(sources.size()) * w / mass)));
   }
   return copies;
@@ -126,8 +127,9 @@ void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::
 
 void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what) {
   if (!preset.multi_label()) return;
+  const auto outputs = preset.output_names();
   for (auto& r : set.recordings) {
-    auto t = label_targets(r, preset.output_names());
+    auto t = label_targets(r, outputs);
     if (std::any_of(t.begin(), t.end(), [](float v) { return v < 0; }))
       throw Error(what + " score every output of every test recording, but " + r.source + " (" + r.name +
                   ") has no label for some of preset " + preset.name() + "'s outputs: use cv --split source "

@@ -145,9 +145,9 @@ nlohmann::json answer_json(const std::vector<std::string>& names, const std::vec
     joined += (i == 0 ? "" : "+") + valves[i];
     said += (i == 0 ? "" : i + 1 == valves.size() ? " and " : ", ") + valves[i];
   }
-  std::string flags;  // the class when no valve is named: "abnormal+murmur", or "N" for nothing found
-  for (auto& o : others) also += (also.empty() ? "; " : ", ") + o, flags += (flags.empty() ? "" : "+") + o;
-  if (joined.empty()) joined = flags;
+  for (auto& o : others) also += (also.empty() ? "; " : ", ") + o;
+  if (joined.empty())  // no valve named: the class is the other findings ("abnormal+murmur"), or "N" below
+    for (auto& o : others) joined += (joined.empty() ? "" : "+") + o;
   return {{"class", joined.empty() ? "N" : joined}, {"probabilities", p}, {"thresholds", t}, {"findings", findings},
           {"verdict", (valves.empty() ? std::string(others.empty() ? "no valve disease found" : "no valve disease named")
                                       : said + " suspected") + also}};
