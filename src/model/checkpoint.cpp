@@ -176,6 +176,23 @@ Checkpoint read_checkpoint(const std::string& path) {
   }
 }
 
+StateDict read_state_dict(const std::string& path) {
+  const PickleValue root = read_pickle_zip(path);
+  StateDict sd;
+  try {
+    const PickleValue* tensors = &root;
+    for (const char* key : {"model_state_dict", "state_dict"})
+      if (root.kind() == PickleValue::Kind::kDict && root.find(key)) tensors = &root.at(key);
+    for (const auto& [k, v] : tensors->dict()) sd.insert(k.str(), v.tensor());
+  } catch (const Error& e) {
+    throw Error(path + ": not a state dict ({name: tensor}, or one under 'model_state_dict' or 'state_dict'): " +
+                e.what());
+  }
+  if (sd.is_empty()) throw Error(path + ": the state dict has no tensors");
+  check_finite(path, sd);
+  return sd;
+}
+
 void write_checkpoint(const std::string& path, const Checkpoint& ck) {
   std::vector<std::string> class_names = ck.class_names;
   if (class_names.empty()) {

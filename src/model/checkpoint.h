@@ -64,6 +64,10 @@ void add_member_state(StateDict& into, const StateDict& member, int64_t k);
 // naming the key, ...). Nothing is allocated from a size the file claims before it is checked.
 Checkpoint read_checkpoint(const std::string& path);
 
+// The weights of any torch.save'd file: a plain state dict ({name: tensor}, as published models
+// come), or the dict under 'model_state_dict' (murmur, the reference) or 'state_dict'.
+StateDict read_state_dict(const std::string& path);
+
 // Writes ck atomically. class_names may be empty (then derived from label_to_idx); otherwise it
 // must agree with label_to_idx. Adds murmur_version and murmur_commit to the provenance object.
 void write_checkpoint(const std::string& path, const Checkpoint& ck);
