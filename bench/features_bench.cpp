@@ -2,7 +2,7 @@
 // is present, else a synthetic one), one thread:
 //   load (4 kHz WAV), resample 4 kHz -> 22,050 Hz, reference log-mel (2048-point FFT, 862 frames),
 //   seed picture (1500x600) and the whole WAV -> 3x224x224 seed tensor; the native features and a
-//   native-model prediction of the same recording.
+//   native-model prediction of the same recording, and an efficientat one.
 // The Python side-by-side (bench/side_by_side.py) prints the ratios against the reference.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -109,6 +109,17 @@ void BM_SeedPredict(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
+
+// The same with the efficientat preset: resampling to 32 kHz, the encoder's frontend, one pass of
+// the AudioSet encoder over the 20 s, 17 windows pooled (issue target: <= 50 ms on one thread).
+void BM_EfficientAtPredict(benchmark::State& state) {
+  auto model = inference_model("efficientat");
+  for (auto _ : state) {
+    auto a = murmur::audio::load(recording_path(), model.preset->audio);
+    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
+  }
+}
+BENCHMARK(BM_EfficientAtPredict)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

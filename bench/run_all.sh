@@ -14,6 +14,9 @@ echo
 echo "== seed preset against the reference's PyTorch code (training, forward, predict), 2 threads"
 /usr/bin/python3 bench/seed_side_by_side.py "$BUILD" 2 64
 echo
+echo "== efficientat preset against the encoder's PyTorch code (one 20 s recording), 1 thread"
+/usr/bin/python3 bench/efficientat_side_by_side.py "$BUILD" 20
+echo
 echo "== whole processes against the reference's Python pipeline: one file, and a folder on all cores"
 /usr/bin/python3 bench/batch_side_by_side.py "$BUILD" all 200
 for extra in bench/*_load.sh; do

@@ -3,7 +3,7 @@
 //
 //   auto args = std::make_shared<PresetOptions>();
 //   add_preset_options(cmd, *args);
-//   pipeline::PresetPtr p = args->preset_config();     // named preset + --set + --epochs
+//   pipeline::PresetPtr p = args->preset_config();     // named preset + --set + --epochs + --init
 //   experiment::DataOptions d = args->data_options();  // --data, --cache, global --quiet/--threads
 #pragma once
 
@@ -19,12 +19,13 @@ namespace murmur::cli {
 struct PresetOptions {
   std::string preset = "native";
   std::vector<std::string> overrides;
-  std::string data, cache;
+  std::string data, cache, init;
   int epochs = 0;
 
   pipeline::PresetPtr preset_config() const {
     auto p = pipeline::with_overrides(*pipeline::make_preset(preset), overrides)->clone();
     if (epochs > 0) p->train.epochs = epochs;
+    if (!init.empty()) p->train.init = init;
     return p;
   }
   experiment::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }
@@ -37,6 +38,9 @@ inline void add_preset_options(CLI::App* cmd, PresetOptions& o) {
   cmd->add_option("--epochs", o.epochs, "Override the preset's maximum epochs (0 = preset default)");
   cmd->add_option("--set", o.overrides,
                   "Override a preset setting: section.field=value (repeatable), e.g. native.time_reverse=false");
+  cmd->add_option("--init", o.init,
+                  "Start training from this murmur or PyTorch checkpoint: every tensor whose name and shape match "
+                  "(the same as --set train.init=PATH; what was taken is listed)");
   cmd->add_option("--cache", o.cache, "Feature cache folder (default ~/.cache/murmur)");
 }
 

@@ -31,7 +31,7 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   keep_trainable(set, *o.preset, split);
   auto preset = o.preset->clone();
   preset->train.seed = o.seed + uint64_t(1000 * r + f) + 1000003ULL * o.train_seed;
-  pipeline::Model m = seeded_model(std::move(preset));
+  pipeline::Model m = seeded_model(std::move(preset), o.data.quiet);
   train::Batchable train_set = make_train_set(set, all_views(split.train), *m.preset);
   train::Batchable val = make_set(set, all_views(split.val), *m.preset);
   FitJob job{"cv " + m.preset->name() + " repeat " + std::to_string(r + 1) + "/" + std::to_string(o.repeats) +

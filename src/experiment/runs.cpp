@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "eval/calibration.h"
 #include "eval/multilabel.h"
 #include "eval/thresholds.h"
+#include "model/init.h"
 #include "pipeline/registry.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -137,9 +139,16 @@ void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, c
   }
 }
 
-pipeline::Model seeded_model(pipeline::PresetPtr preset) {
+pipeline::Model seeded_model(pipeline::PresetPtr preset, bool quiet) {
   torch::manual_seed(preset->train.seed);
-  return pipeline::Model::fresh(std::move(preset));
+  pipeline::Model m = pipeline::Model::fresh(std::move(preset));
+  if (const std::string& path = m.preset->train.init; !path.empty()) {
+    if (!std::filesystem::is_regular_file(path))
+      throw Error("train.init (--init): " + path + " is not a file (a murmur or PyTorch checkpoint to start from)");
+    auto report = model::init_from(*m.net.module, model::read_state_dict(path), path);
+    if (!quiet) std::cerr << report.summary(path) << "\n";
+  }
+  return m;
 }
 
 train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set, const train::Batchable& val,

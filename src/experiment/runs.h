@@ -46,9 +46,10 @@ void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::
 // multi-label preset scored on test recordings would count a label its source lacks as negative).
 void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what);
 
-// A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts
-// from a different random seed in every process).
-pipeline::Model seeded_model(pipeline::PresetPtr preset);
+// A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts from a
+// different random seed in every process), then train.init's matching tensors (model/init.h; what
+// was taken goes to stderr unless quiet).
+pipeline::Model seeded_model(pipeline::PresetPtr preset, bool quiet = false);
 
 struct FitJob {
   std::string label;       // progress bar

@@ -92,7 +92,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
       keep_trainable(set, *o.preset, s);
       auto preset = o.preset->clone();
       preset->train.seed = o.seed + uint64_t(k);
-      pipeline::Model m = seeded_model(std::move(preset));
+      pipeline::Model m = seeded_model(std::move(preset), o.data.quiet);
       FitJob job{"train all patients, member " + std::to_string(k + 1) + "/" + std::to_string(n_models),
                  dir + "/train_state.pt", /*resume=*/true, o.data.quiet, {}, {}};
       train::FitResult fit = fit_model(m, make_train_set(set, all_views(s.train), *m.preset),
@@ -182,7 +182,7 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   SplitRefs refs = split_refs(set, *o.preset, o.split, o.seed);
   auto preset = o.preset->clone();
   preset->train.seed = o.seed;
-  pipeline::Model m = seeded_model(std::move(preset));
+  pipeline::Model m = seeded_model(std::move(preset), o.data.quiet);
   train::Batchable train_set = make_train_set(set, refs.train, *m.preset);
   train::Batchable val = make_set(set, refs.val, *m.preset);
   const std::string state_path = o.out_dir + "/train_state.pt";

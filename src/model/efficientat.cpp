@@ -144,6 +144,12 @@ torch::Tensor EfficientAtImpl::feature_map(const torch::Tensor& x) {
   return features_->forward(x);
 }
 
+torch::Tensor EfficientAtImpl::head(const torch::Tensor& embedding) {
+  auto y = embedding;
+  for (auto it = classifier_->begin() + 2; it != classifier_->end(); ++it) y = it->forward(y);  // after pool, flatten
+  return y;
+}
+
 std::pair<torch::Tensor, torch::Tensor> EfficientAtImpl::forward(const torch::Tensor& x) {
   auto h = feature_map(x);
   return {classifier_->forward(h), h.mean({2, 3})};

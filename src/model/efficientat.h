@@ -59,6 +59,8 @@ class EfficientAtImpl : public torch::nn::Module {
   // x [B, 1, n_mels, frames] -> {logits [B, n_classes], embedding [B, embedding_size()]}.
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);
   torch::Tensor feature_map(const torch::Tensor& x);  // [B, embedding_size(), F/32, T/32]
+  torch::Tensor head(const torch::Tensor& embedding);  // [..., embedding_size()] -> [..., n_classes]
+  static constexpr int kTimeStride = 32;               // input frames per feature-map frame
   int64_t embedding_size() const { return embedding_size_; }
 
  private:

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include "pipeline/efficientat.h"
 #include "pipeline/native.h"
 #include "pipeline/pooled.h"
 #include "pipeline/seed.h"
@@ -20,6 +21,8 @@ std::mutex& registry_mutex() {
 
 std::map<std::string, PresetFactory>& registry() {
   static std::map<std::string, PresetFactory> presets{
+      {"efficientat", [] { return std::make_unique<EfficientAtClassesPreset>(); }},
+      {"efficientat-valves", [] { return std::make_unique<EfficientAtValvesPreset>(); }},
       {"native", [] { return std::make_unique<NativePreset>(); }},
       {"pooled", [] { return std::make_unique<PooledPreset>(); }},
       {"seed", [] { return std::make_unique<SeedPreset>(); }},

@@ -7,60 +7,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "util/check.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
 
 namespace murmur::train {
-
-void TrainConfig::validate(const std::string& section) const {
-  auto key = [&](const char* field) { return util::setting_key(section, field); };
-  util::check_setting(epochs >= 1, key("epochs"), "must be at least 1", epochs);
-  util::check_setting(batch_size >= 1, key("batch_size"), "must be at least 1", batch_size);
-  util::check_setting(lr > 0, key("lr"), "must be > 0", lr);
-  util::check_setting(!(weight_decay < 0), key("weight_decay"), "must be >= 0", weight_decay);
-  plateau.validate(key("plateau"));
-}
-
-void to_json(nlohmann::json& j, const TrainConfig& c) {
-  j = {{"epochs", c.epochs}, {"batch_size", c.batch_size}, {"lr", c.lr}, {"weight_decay", c.weight_decay},
-       {"grad_clip_norm", c.grad_clip_norm}, {"class_weighted", c.class_weighted}, {"plateau", c.plateau},
-       {"stop_at_val_acc", c.stop_at_val_acc}, {"collapse_after_epoch", c.collapse_after_epoch},
-       {"patience_epochs", c.patience_epochs}, {"seed", c.seed}};
-}
-
-void from_json(const nlohmann::json& j, TrainConfig& c) {
-  TrainConfig d;
-  c.epochs = j.value("epochs", d.epochs);
-  c.batch_size = j.value("batch_size", d.batch_size);
-  c.lr = j.value("lr", d.lr);
-  c.weight_decay = j.value("weight_decay", d.weight_decay);
-  c.grad_clip_norm = j.value("grad_clip_norm", d.grad_clip_norm);
-  c.class_weighted = j.value("class_weighted", d.class_weighted);
-  if (j.contains("plateau")) c.plateau = j.at("plateau").get<PlateauConfig>();
-  c.stop_at_val_acc = j.value("stop_at_val_acc", d.stop_at_val_acc);
-  c.collapse_after_epoch = j.value("collapse_after_epoch", d.collapse_after_epoch);
-  c.patience_epochs = j.value("patience_epochs", d.patience_epochs);
-  c.seed = j.value("seed", d.seed);
-  c.validate();
-}
-
-void to_json(nlohmann::json& j, const EpochLog& e) {
-  j = {{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_acc", e.train_acc}, {"val_loss", e.val_loss},
-       {"val_acc", e.val_acc}, {"lr", e.lr}, {"seconds", e.seconds}, {"best", e.best}};
-}
-
-void from_json(const nlohmann::json& j, EpochLog& e) {
-  e.epoch = j.at("epoch").get<int>();
-  e.train_loss = j.at("train_loss").get<double>();
-  e.train_acc = j.at("train_acc").get<double>();
-  e.val_loss = j.at("val_loss").get<double>();
-  e.val_acc = j.at("val_acc").get<double>();
-  e.lr = j.at("lr").get<double>();
-  e.seconds = j.at("seconds").get<double>();
-  e.best = j.at("best").get<bool>();
-}
 
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes) {
   auto counts = torch::bincount(y.to(torch::kLong), /*weights=*/{}, n_classes).to(torch::kFloat);
@@ -180,8 +131,38 @@ void restore(torch::nn::Module& model, const std::vector<torch::Tensor>& s) {
   for (auto& b : model.buffers()) b.copy_(s[i++]);
 }
 
-void set_lr(torch::optim::AdamW& opt, double lr) {
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+// Group 0 learns at lr; group 1, when there is one (freeze_prefix's parameters), at lr * scale.
+void set_lr(torch::optim::AdamW& opt, double lr, const TrainConfig& cfg) {
+  auto& groups = opt.param_groups();
+  for (size_t g = 0; g < groups.size(); ++g)
+    static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(g == 0 ? lr : lr * cfg.unfreeze_lr_scale);
+}
+
+// The parameters named freeze_prefix... (none when it is empty); murmur::Error if it names none.
+std::vector<torch::Tensor> prefixed_parameters(torch::nn::Module& model, const TrainConfig& cfg) {
+  std::vector<torch::Tensor> out;
+  if (cfg.freeze_prefix.empty()) return out;
+  for (const auto& item : model.named_parameters())
+    if (item.key().rfind(cfg.freeze_prefix, 0) == 0) out.push_back(item.value());
+  if (out.empty()) throw Error("train.freeze_prefix: no parameter of the model is named '" + cfg.freeze_prefix + "...'");
+  return out;
+}
+
+// AdamW over every parameter: one group, or two when freeze_prefix splits them (see set_lr).
+torch::optim::AdamW make_optimizer(torch::nn::Module& model, const std::vector<torch::Tensor>& prefixed,
+                                   const TrainConfig& cfg) {
+  const auto options = torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay);
+  if (prefixed.empty()) return torch::optim::AdamW(model.parameters(), options);
+  std::vector<torch::Tensor> rest;
+  for (auto& p : model.parameters())
+    if (std::none_of(prefixed.begin(), prefixed.end(), [&](const torch::Tensor& q) { return q.is_same(p); }))
+      rest.push_back(p);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(rest, std::make_unique<torch::optim::AdamWOptions>(options));
+  groups.emplace_back(prefixed, std::make_unique<torch::optim::AdamWOptions>(options));
+  torch::optim::AdamW opt(std::move(groups), options);
+  set_lr(opt, cfg.lr, cfg);
+  return opt;
 }
 
 // What must match for a saved state to be continued: the recipe (except the epoch budget) and
@@ -226,7 +207,7 @@ void save_state(const std::string& path, const nlohmann::json& key, torch::nn::M
   util::write_atomic(path, [&](const std::string& tmp) { archive.save_to(tmp); });
 }
 
-void load_state(const std::string& path, const nlohmann::json& key, torch::nn::Module& model,
+void load_state(const std::string& path, const nlohmann::json& key, const TrainConfig& cfg, torch::nn::Module& model,
                 torch::optim::AdamW& opt, Plateau& plateau, LoopState& s) {
   torch::serialize::InputArchive archive, weights, moments;
   try {
@@ -262,7 +243,7 @@ void load_state(const std::string& path, const nlohmann::json& key, torch::nn::M
   s.lr = meta.at("lr").get<double>();
   s.since_best = meta.at("since_best").get<int>();
   plateau.restore(meta.at("plateau_best").get<double>(), meta.at("plateau_bad_epochs").get<int>());
-  set_lr(opt, s.lr);
+  set_lr(opt, s.lr, cfg);
 }
 
 }  // namespace
@@ -287,14 +268,15 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
                  : soft              ? class_weights_soft(train.soft)
                                      : class_weights(train.y, n_classes);
   auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().weight(weights);
-  torch::optim::AdamW opt(model.parameters(), torch::optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
+  const std::vector<torch::Tensor> frozen_first = prefixed_parameters(model, cfg);
+  torch::optim::AdamW opt = make_optimizer(model, frozen_first, cfg);
   Plateau plateau(cfg.plateau);
   LoopState st;
   st.lr = cfg.lr;
   FitResult& result = st.result;
   const nlohmann::json key = state_key(cfg, train, val, n_classes);
   if (!checkpoint.path.empty() && checkpoint.resume && std::filesystem::exists(checkpoint.path)) {
-    load_state(checkpoint.path, key, model, opt, plateau, st);
+    load_state(checkpoint.path, key, cfg, model, opt, plateau, st);
     if (on_epoch)
       for (auto& e : result.history) on_epoch(e);
   }
@@ -303,6 +285,8 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   for (int epoch = int(result.history.size()) + 1; epoch <= cfg.epochs && result.stop_reason.empty(); ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     model.train();
+    // Frozen parameters get no gradient: no backward pass through them, and AdamW leaves them be.
+    for (auto& p : frozen_first) p.requires_grad_(epoch > cfg.freeze_epochs);
     auto order = torch::randperm(train.size(), torch::kLong);
     double loss_sum = 0;
     int64_t correct = 0;
@@ -340,7 +324,7 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
     log.val_acc = ev.acc;
     if (plateau.step(ev.loss)) {
       st.lr = plateau.scale(st.lr);
-      set_lr(opt, st.lr);
+      set_lr(opt, st.lr, cfg);
     }
     if (log.val_acc > result.best_val_acc) {
       result.best_val_acc = log.val_acc;
@@ -367,6 +351,7 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
     if (on_epoch) on_epoch(log);
   }
   if (result.stop_reason.empty()) result.stop_reason = "epochs";
+  for (auto& p : frozen_first) p.requires_grad_(true);
   restore(model, st.best);
   model.eval();
   return result;

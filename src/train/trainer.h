@@ -1,14 +1,12 @@
-// The training loop; by default the reference's recipe: batch 16 shuffled, class-weighted cross-
-// entropy, AdamW(1e-3, decay 0.01), grad norm clipped at 1, ReduceLROnPlateau on val loss (0.5, 3),
-// up to 30 epochs keeping the best val-accuracy weights, stopping at 75% val accuracy or when,
-// after epoch 5, every val prediction is one class.
+// The training loop; by default the reference's recipe: batch 16 shuffled, class-weighted cross-entropy,
+// AdamW(1e-3, decay 0.01), grad norm clipped at 1, ReduceLROnPlateau on val loss (0.5, 3), up to 30
+// epochs keeping the best val-accuracy weights, stopping at 75% val accuracy or one-class collapse.
 //
 //   murmur::train::TrainConfig cfg;               // the reference's recipe
 //   auto result = murmur::train::fit(model, forward, train_set, val_set, cfg, augment, on_epoch);
 //   // model now holds the best epoch's weights; result.history has one row per epoch
 //
-// Model-agnostic: `forward` maps a batch to logits [B, K]; `augment` (may be empty) transforms a
-// training batch (e.g. random horizontal flip, p = 0.3).
+// Model-agnostic: `forward` maps a batch to logits [B, K]; `augment` (may be empty) transforms a batch.
 #pragma once
 
 #include <torch/torch.h>
@@ -32,6 +30,9 @@ struct TrainConfig {
   int collapse_after_epoch = 5;           // stop if all val predictions are one class after it; 0 = off
   int patience_epochs = 0;                // stop on no val-acc improvement; 0 = off (the reference's)
   uint64_t seed = 0;
+  std::string init;  // --init: start from this checkpoint's tensors whose names and shapes match (model/init.h)
+  std::string freeze_prefix;  // parameters named so are frozen for freeze_epochs, then learn at lr * scale
+  int freeze_epochs = 0; double unfreeze_lr_scale = 1.0;
   void validate(const std::string& section = "train") const;  // "train.field: rule (got v)"
 };
 void to_json(nlohmann::json& j, const TrainConfig& c);
@@ -64,10 +65,9 @@ using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
 using Augment = std::function<torch::Tensor(const torch::Tensor&)>;
 using OnEpoch = std::function<void(const EpochLog&)>;
 
-// After every epoch fit saves its whole state to `path` (atomically); with `resume` it continues
-// after the saved epoch and ends exactly as an uninterrupted run would (same seed, machine, threads;
-// on_epoch is first replayed). A state from another recipe or data size is refused (only `epochs`
-// may change). The caller removes the file once its outputs are written (remove_training_state).
+// After every epoch fit saves its whole state to `path` (atomically); with `resume` it continues after
+// it and ends exactly as an uninterrupted run would (same seed, machine, threads; on_epoch replayed). A state
+// from another recipe or data size is refused (only `epochs` may change); remove_training_state ends it.
 struct EpochCheckpoint {
   std::string path;  // "" = no epoch checkpoints
   bool resume = false;
