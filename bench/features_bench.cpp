@@ -91,34 +91,24 @@ murmur::pipeline::Model inference_model(const std::string& preset_name) {
   return model;
 }
 
-// Whole prediction of one 20 s recording with an (untrained) native model: WAV -> probabilities.
-void BM_NativePredict(benchmark::State& state) {
-  auto model = inference_model("native");
+// Whole prediction of one 20 s recording with an (untrained) model of the preset: WAV -> probabilities.
+void predict_recording(benchmark::State& state, const std::string& preset) {
+  auto model = inference_model(preset);
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), model.preset->audio);
     benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
   }
 }
+
+void BM_NativePredict(benchmark::State& state) { predict_recording(state, "native"); }
 BENCHMARK(BM_NativePredict)->Unit(benchmark::kMillisecond);
 
-void BM_SeedPredict(benchmark::State& state) {
-  auto model = inference_model("seed");
-  for (auto _ : state) {
-    auto a = murmur::audio::load(recording_path(), model.preset->audio);
-    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
-  }
-}
+void BM_SeedPredict(benchmark::State& state) { predict_recording(state, "seed"); }
 BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
 
-// The same with the efficientat preset: resampling to 32 kHz, the encoder's frontend, one pass of
-// the AudioSet encoder over the 20 s, 17 windows pooled (issue target: <= 50 ms on one thread).
-void BM_EfficientAtPredict(benchmark::State& state) {
-  auto model = inference_model("efficientat");
-  for (auto _ : state) {
-    auto a = murmur::audio::load(recording_path(), model.preset->audio);
-    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
-  }
-}
+// efficientat: resampling to 32 kHz, the encoder's frontend, one pass of the AudioSet encoder
+// over the 20 s and 17 windows pooled (target: <= 50 ms on one thread).
+void BM_EfficientAtPredict(benchmark::State& state) { predict_recording(state, "efficientat"); }
 BENCHMARK(BM_EfficientAtPredict)->Unit(benchmark::kMillisecond);
 
 }  // namespace

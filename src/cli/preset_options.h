@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "experiment/dataset.h"
+#include "model/init.h"
 #include "pipeline/registry.h"
 
 namespace murmur::cli {
@@ -26,6 +27,8 @@ struct PresetOptions {
     auto p = pipeline::with_overrides(*pipeline::make_preset(preset), overrides)->clone();
     if (epochs > 0) p->train.epochs = epochs;
     if (!init.empty()) p->train.init = init;
+    // Before any data is read: a missing file is the same error seeded_model gives, minutes sooner.
+    if (!p->train.init.empty()) model::require_init_file(p->train.init);
     return p;
   }
   experiment::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }

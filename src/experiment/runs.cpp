@@ -143,8 +143,7 @@ pipeline::Model seeded_model(pipeline::PresetPtr preset, bool quiet) {
   torch::manual_seed(preset->train.seed);
   pipeline::Model m = pipeline::Model::fresh(std::move(preset));
   if (const std::string& path = m.preset->train.init; !path.empty()) {
-    if (!std::filesystem::is_regular_file(path))
-      throw Error("train.init (--init): " + path + " is not a file (a murmur or PyTorch checkpoint to start from)");
+    model::require_init_file(path);
     auto report = model::init_from(*m.net.module, model::read_state_dict(path), path);
     if (!quiet) std::cerr << report.summary(path) << "\n";
   }

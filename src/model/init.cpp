@@ -1,5 +1,7 @@
 #include "model/init.h"
 
+#include <filesystem>
+
 #include "util/error.h"
 
 namespace murmur::model {
@@ -22,6 +24,12 @@ std::string InitReport::summary(const std::string& source) const {
   if (!not_in_file.empty()) s += "; kept initial, not in the file: " + listed(not_in_file);
   if (!unused.empty()) s += "; not used from the file: " + listed(unused);
   return s;
+}
+
+void require_init_file(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path))
+    throw Error("train.init (--init): " + path + " is not a file (a murmur or PyTorch checkpoint to start from; "
+                "--set train.init= starts from the seeded initial weights instead)");
 }
 
 InitReport init_from(torch::nn::Module& model, const StateDict& file_in, const std::string& source) {

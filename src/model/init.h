@@ -29,6 +29,9 @@ struct InitReport {
   std::string summary(const std::string& source) const;  // one paragraph, as above
 };
 
+// murmur::Error unless `path` (train.init, --init) is a file: said before any data is read.
+void require_init_file(const std::string& path);
+
 // Copies the matching tensors into `model` (no autograd). Throws murmur::Error naming `source`
 // when not one tensor matches.
 InitReport init_from(torch::nn::Module& model, const StateDict& file, const std::string& source = "init");
