@@ -84,7 +84,8 @@ TEST(EfficientAt, PublishedWeightsGiveGoldenLogits) {
   EfficientAt net;
   murmur::model::load_into(*net, murmur::model::read_state_dict(path), path);  // strict: every key, every shape
   net->eval();
-  for (const auto& clip : golden()["clips"]) {
+  const auto g = golden();  // kept alive: the loop below ranges over a part of it
+  for (const auto& clip : g["clips"]) {
     auto [logits, emb] = net->forward(murmur::model::efficientat_mel(clip_pcm(clip)).unsqueeze(0));
     EXPECT_LT(max_abs_diff(logits, clip["logits"].get<std::vector<float>>()), 1e-4) << clip["wav"];
     EXPECT_LT(max_abs_diff(emb, clip["embedding"].get<std::vector<float>>()), 1e-4) << clip["wav"];
