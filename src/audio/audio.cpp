@@ -201,6 +201,26 @@ void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg
                 std::to_string(cfg.min_duration_s) + " s");
 }
 
+Audio from_samples(const float* samples, size_t n, int rate_hz, const std::string& name, const LoadConfig& cfg) {
+  if (rate_hz < cfg.min_rate_hz || rate_hz > 384000)
+    throw UnusableAudio(name + ": sample rate " + std::to_string(rate_hz) + " Hz is outside [" +
+                        std::to_string(cfg.min_rate_hz) + ", 384000] Hz (heart sounds and murmurs reach ~800 Hz)");
+  if (cfg.max_duration_s > 0 && double(n) / rate_hz > cfg.max_duration_s)
+    throw UnusableAudio(name + ": " + std::to_string(double(n) / rate_hz) + " s is longer than the limit of " +
+                        std::to_string(cfg.max_duration_s) + " s");
+  Audio a;
+  a.source_rate_hz = a.sample_rate_hz = rate_hz;
+  a.source_channels = 1;
+  if (n > 0) a.samples.assign(samples, samples + n);
+  validate(a, name, cfg);  // NaN/Inf, silence, too short
+  for (size_t i = 0; i < n; ++i)
+    if (std::fabs(a.samples[i]) > cfg.max_abs_sample)
+      throw UnusableAudio(name + ": sample " + std::to_string(i) + " is " + util::setting_text(a.samples[i]) +
+                          ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
+                          " (full scale is 1): not a physical recording");
+  return cfg.target_rate_hz > 0 ? at_rate(std::move(a), cfg.target_rate_hz) : a;
+}
+
 Audio load(const std::string& path, const LoadConfig& cfg) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such file");
   if (std::filesystem::is_directory(path)) throw Error(path + ": is a folder, not an audio file");

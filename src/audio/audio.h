@@ -58,6 +58,11 @@ Audio load(const std::string& path, const LoadConfig& cfg = {});
 // Decodes an in-memory file (same checks as load; `name` is used in error messages).
 Audio decode(const std::string& bytes, const std::string& name, const LoadConfig& cfg = {});
 
+// Samples already in memory (a numpy array, a live buffer): the checks load() makes of a file's
+// samples (rate within [min_rate_hz, 384000], finite and physical, not silent, long enough, not
+// too long), then resampled to cfg.target_rate_hz when set. Mono; `name` is used in errors.
+Audio from_samples(const float* samples, size_t n, int rate_hz, const std::string& name, const LoadConfig& cfg = {});
+
 // Checks the samples of `name`: throws on NaN/Inf, silence, or too short.
 void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg);
 

@@ -2,18 +2,8 @@
 //
 //   throw murmur::Error("AS_003_sit_Aor.wav: truncated after 41872 of 80000 frames");
 //
-// The message names the file (or the config field) first, then the problem, so a
-// batch command can print it as is and move on. The library never calls exit().
+// Defined in the installed interface (include/murmur/error.h), so a program built on the
+// library catches the same type the internals throw.
 #pragma once
 
-#include <stdexcept>
-#include <string>
-
-namespace murmur {
-
-class Error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-}  // namespace murmur
+#include "murmur/error.h"
