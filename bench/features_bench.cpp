@@ -84,16 +84,18 @@ void BM_WavToNativeFeatures(benchmark::State& state) {
 BENCHMARK(BM_WavToNativeFeatures)->Unit(benchmark::kMillisecond);
 
 // A fresh (untrained) model of the preset as predict runs it: eval mode, then for_inference.
-murmur::pipeline::Model inference_model(const std::string& preset_name) {
-  auto model = murmur::pipeline::Model::fresh(murmur::pipeline::make_preset(preset_name));
+murmur::pipeline::Model inference_model(const std::string& preset_name, const std::vector<std::string>& settings = {}) {
+  auto model = murmur::pipeline::Model::fresh(
+      murmur::pipeline::with_overrides(*murmur::pipeline::make_preset(preset_name), settings));
   model.net.module->eval();
   model.net = model.preset->for_inference(model.net);
   return model;
 }
 
 // Whole prediction of one 20 s recording with an (untrained) model of the preset: WAV -> probabilities.
-void predict_recording(benchmark::State& state, const std::string& preset) {
-  auto model = inference_model(preset);
+void predict_recording(benchmark::State& state, const std::string& preset,
+                       const std::vector<std::string>& settings = {}) {
+  auto model = inference_model(preset, settings);
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), model.preset->audio);
     benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
@@ -110,6 +112,12 @@ BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
 // over the 20 s and 17 windows pooled (target: <= 50 ms on one thread).
 void BM_EfficientAtPredict(benchmark::State& state) { predict_recording(state, "efficientat"); }
 BENCHMARK(BM_EfficientAtPredict)->Unit(benchmark::kMillisecond);
+
+// The same with efficientat.keep_bands=56: the bands up to 2 kHz only.
+void BM_EfficientAtPredict56Bands(benchmark::State& state) {
+  predict_recording(state, "efficientat", {"efficientat.keep_bands=56"});
+}
+BENCHMARK(BM_EfficientAtPredict56Bands)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

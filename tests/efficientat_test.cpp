@@ -9,6 +9,7 @@
 #include "audio/audio.h"
 #include "model/checkpoint.h"
 #include "model/efficientat.h"
+#include "pipeline/registry.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -75,6 +76,27 @@ TEST(EfficientAt, MelBanksAndFrontendMatchGolden) {
         << clip["wav"];
   }
   EXPECT_THROW(murmur::model::efficientat_mel(torch::zeros({100})), murmur::Error);
+}
+
+TEST(EfficientAt, KeepBandsIsTheLowestBandsOfTheFullFrontend) {
+  const auto pcm = clip_pcm(golden()["clips"][0]);
+  murmur::model::EfficientAtMelConfig low;
+  low.keep_bands = 56;
+  const auto full = murmur::model::efficientat_mel(pcm), kept = murmur::model::efficientat_mel(pcm, low);
+  ASSERT_EQ(kept.size(1), 56);
+  EXPECT_TRUE(torch::equal(kept, full.slice(1, 0, 56)));
+  // The preset: a setting (--set efficientat.keep_bands=56), in the feature key, checked.
+  auto preset = murmur::pipeline::with_overrides(*murmur::pipeline::make_preset("efficientat"),
+                                                 {"efficientat.keep_bands=56", "train.init="});
+  murmur::audio::Audio a{std::vector<float>(pcm.data_ptr<float>(), pcm.data_ptr<float>() + pcm.numel()), 32000, 32000, 1};
+  const auto x = preset->features(a);
+  EXPECT_EQ(x.size(1), 56);
+  EXPECT_EQ(preset->feature_json()["keep_bands"], 56);
+  EXPECT_FALSE(murmur::pipeline::make_preset("efficientat")->feature_json().contains("keep_bands"));
+  auto net = preset->make_network();
+  net.module->eval();
+  EXPECT_EQ(net.forward(x.unsqueeze(0)).size(1), 5);
+  EXPECT_THROW(murmur::pipeline::with_overrides(*preset, {"efficientat.keep_bands=20"}), murmur::Error);
 }
 
 TEST(EfficientAt, PublishedWeightsGiveGoldenLogits) {

@@ -42,9 +42,11 @@ struct EfficientAtMelConfig {
   double fmin_hz = 0;
   double fmax_hz = 15000;     // sample_rate / 2 - 1000 (the original's default)
   double preemphasis = 0.97;
+  int keep_bands = 0;         // > 0: only the lowest keep_bands bands (56 reach 2.07 kHz); 0 = all
 };
 
-// The frontend above: pcm [N] or [B, N] float at cfg.sample_rate_hz -> [B, n_mels, frames]
+// The frontend above: pcm [N] or [B, N] float at cfg.sample_rate_hz -> [B, bands, frames]
+// (bands = keep_bands or n_mels)
 // (frames = (N - 1) / hop + 1; a 1-D input gives B = 1).
 torch::Tensor efficientat_mel(const torch::Tensor& pcm, const EfficientAtMelConfig& cfg = {});
 // Kaldi's mel banks as the frontend uses them: [n_mels, n_fft / 2 + 1] (the last column zero).

@@ -40,18 +40,20 @@ std::string EfficientAtPreset<Base>::name() const {
 template <class Base>
 nlohmann::json EfficientAtPreset<Base>::feature_json() const {
   // Both presets read the same features: one cache.
-  return {{"preset", "efficientat"},          {"target_rate_hz", this->audio.target_rate_hz},
+  nlohmann::json j = {{"preset", "efficientat"},          {"target_rate_hz", this->audio.target_rate_hz},
           {"frontend", "efficientat mn04"},   {"n_fft", frontend.n_fft},
           {"window", frontend.window},        {"hop", frontend.hop},
           {"n_mels", frontend.n_mels},        {"fmin_hz", frontend.fmin_hz},
           {"fmax_hz", frontend.fmax_hz},      {"preemphasis", frontend.preemphasis}};
+  if (frontend.keep_bands > 0) j["keep_bands"] = frontend.keep_bands;
+  return j;
 }
 
 template <class Base>
 torch::Tensor EfficientAtPreset<Base>::features(const audio::Audio& a) const {
   this->check_rate(a);
   auto pcm = torch::from_blob(const_cast<float*>(a.samples.data()), {int64_t(a.samples.size())}, torch::kFloat);
-  return model::efficientat_mel(pcm, frontend);  // [1, 128, frames]
+  return model::efficientat_mel(pcm, frontend);  // [1, bands, frames]
 }
 
 template <class Base>
@@ -119,7 +121,8 @@ template <class Base>
 nlohmann::json EfficientAtPreset<Base>::own_json() const {
   auto j = Base::own_json();
   j.erase("net");  // NativeNet's: not this network
-  j["efficientat"] = {{"width", encoder.width}, {"head_channels", encoder.head_channels}, {"dropout", encoder.dropout}};
+  j["efficientat"] = {{"width", encoder.width}, {"head_channels", encoder.head_channels},
+                      {"dropout", encoder.dropout}, {"keep_bands", frontend.keep_bands}};
   return j;
 }
 
@@ -131,6 +134,7 @@ void EfficientAtPreset<Base>::own_from_json(const nlohmann::json& j) {
     encoder.width = e.value("width", encoder.width);
     encoder.head_channels = e.value("head_channels", encoder.head_channels);
     encoder.dropout = e.value("dropout", encoder.dropout);
+    frontend.keep_bands = e.value("keep_bands", frontend.keep_bands);
   }
 }
 
@@ -138,6 +142,9 @@ template <class Base>
 void EfficientAtPreset<Base>::validate_own() const {
   Base::validate_own();
   encoder.validate("efficientat");
+  util::check_setting(frontend.keep_bands == 0 || (frontend.keep_bands >= 32 && frontend.keep_bands <= frontend.n_mels),
+                      "efficientat.keep_bands", "must be 0 (all) or in [32, " + std::to_string(frontend.n_mels) +
+                      "] (the encoder halves the bands five times)", frontend.keep_bands);
   util::check_setting(encoder.n_classes == int(this->output_names().size()), "efficientat.n_classes",
                       "must follow the preset's outputs", encoder.n_classes);
   util::check_setting(!this->robust.enabled(), "robust.response_p",

@@ -7,7 +7,8 @@
 //
 // Features: the recording resampled to 32 kHz and the encoder's own frontend as it was trained
 // (128 Kaldi mel bands 0-15 kHz, 10 ms frames, log, (x + 4.5) / 5); no per-recording
-// standardisation. Network: the encoder with its MLP head ending in this preset's outputs.
+// standardisation. efficientat.keep_bands = 56 keeps the bands up to 2 kHz only, where a heart
+// sound recorded at 4 kHz has all its energy: the network then does 44% of the work. Network: the encoder with its MLP head ending in this preset's outputs.
 // train.init (default ../shared/models/efficientat_mn04_as.pt, relative to the working folder)
 // supplies every weight but the last layer's; the encoder ("features.") is frozen for the first
 // train.freeze_epochs, then learns at train.lr * train.unfreeze_lr_scale while the head keeps
@@ -30,12 +31,12 @@ class EfficientAtPreset : public Base {
  public:
   EfficientAtPreset();
   model::EfficientAtConfig encoder;  // section "efficientat"; n_classes follows the outputs
-  model::EfficientAtMelConfig frontend;  // as trained: not a setting
+  model::EfficientAtMelConfig frontend;  // as trained; only keep_bands is a setting ("efficientat")
 
   std::string name() const override;
   std::unique_ptr<Preset> clone() const override { return std::make_unique<EfficientAtPreset>(*this); }
   nlohmann::json feature_json() const override;
-  torch::Tensor features(const audio::Audio& audio_at_rate) const override;  // [1, 128, frames]
+  torch::Tensor features(const audio::Audio& audio_at_rate) const override;  // [1, bands, frames]
   Network make_network() const override;
   Network for_inference(Network net) const override { return net; }
   std::vector<torch::Tensor> batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const override;
