@@ -73,48 +73,18 @@ torch::Tensor efficientat_window_logits(model::EfficientAtImpl& net, const torch
 }
 
 template <class Base>
-std::vector<torch::Tensor> EfficientAtPreset<Base>::batch_probs(const Network& n,
-                                                                const std::vector<torch::Tensor>& stored) const {
-  torch::NoGradGuard no_grad;
-  ensure_eval(*n.module);
+torch::Tensor EfficientAtPreset<Base>::window_logits(const Network& n, const torch::Tensor& batch) const {
   auto& net = dynamic_cast<model::EfficientAtImpl&>(*n.module);
-  std::vector<torch::Tensor> out(stored.size());
-  for (size_t i = 0; i < stored.size(); ++i) {
-    if (out[i].defined()) continue;
-    std::vector<size_t> group;  // every recording of this one's shape: one pass
-    std::vector<torch::Tensor> items;
-    for (size_t j = i; j < stored.size(); ++j)
-      if (!out[j].defined() && stored[j].sizes() == stored[i].sizes()) group.push_back(j), items.push_back(stored[j]);
-    auto probs = this->from_windows(
-        efficientat_window_logits(net, torch::stack(items), this->frames_per_window(), this->hop_frames()));
-    for (size_t k = 0; k < group.size(); ++k) out[group[k]] = probs[int64_t(k)];
-  }
-  return out;
+  return efficientat_window_logits(net, batch, this->frames_per_window(), this->hop_frames());
 }
 
 template <class Base>
-torch::Tensor EfficientAtPreset<Base>::occluded(const torch::Tensor& stored, const Preset::Occlusion& o) const {
-  // Occluded cells take the recording's mean level; frame k is centred at k * hop, and band b is
-  // taken as the frequency where its Kaldi triangle peaks.
-  auto x = stored.clone();
-  auto mel = x[0];
-  const float level = mel.mean().item<float>();
-  const double hop_s = double(frontend.hop) / frontend.sample_rate_hz;
-  for (int64_t k = 0; k < mel.size(1); ++k)
-    for (const auto& [a, b] : o.spans_s)
-      if (double(k) * hop_s >= a && double(k) * hop_s < b) {
-        mel.select(1, k).fill_(level);
-        break;
-      }
-  if (o.hi_hz > o.lo_hz) {
-    const auto peaks = model::kaldi_mel_banks(frontend).argmax(1);
-    const double bin_hz = double(frontend.sample_rate_hz) / frontend.n_fft;
-    for (int64_t b = 0; b < mel.size(0); ++b) {
-      const double hz = double(peaks[b].item<int64_t>()) * bin_hz;
-      if (hz >= o.lo_hz && hz < o.hi_hz) mel.select(0, b).fill_(level);
-    }
-  }
-  return x;
+std::vector<double> EfficientAtPreset<Base>::band_peak_hz() const {
+  const auto peaks = model::kaldi_mel_banks(frontend).argmax(1);
+  const double bin_hz = double(frontend.sample_rate_hz) / frontend.n_fft;
+  std::vector<double> hz;
+  for (int64_t b = 0; b < peaks.size(0); ++b) hz.push_back(double(peaks[b].item<int64_t>()) * bin_hz);
+  return hz;
 }
 
 template <class Base>

@@ -3,7 +3,7 @@
 // heart sounds.
 //
 //   murmur cv --preset efficientat --data ../shared/data/bmd-hs       # starts from the published weights
-//   murmur cv --preset efficientat --data ... --set train.init=       # the same network from scratch
+//   murmur cv --preset efficientat --data ... --set train.init= --set train.freeze_epochs=0  # from scratch
 //
 // Features: the recording resampled to 32 kHz and the encoder's own frontend as it was trained
 // (128 Kaldi mel bands 0-15 kHz, 10 ms frames, log, (x + 4.5) / 5); no per-recording
@@ -39,10 +39,12 @@ class EfficientAtPreset : public Base {
   torch::Tensor features(const audio::Audio& audio_at_rate) const override;  // [1, bands, frames]
   Network make_network() const override;
   Network for_inference(Network net) const override { return net; }
-  std::vector<torch::Tensor> batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const override;
-  torch::Tensor occluded(const torch::Tensor& stored, const Preset::Occlusion& o) const override;  // := mean level
+  std::vector<double> band_peak_hz() const override;  // where each Kaldi triangle peaks
 
  protected:
+  torch::Tensor window_logits(const Network& net, const torch::Tensor& batch) const override;
+  // Masked cells take the recording's mean level (these features are not standardised).
+  float occlusion_level(const torch::Tensor& mel) const override { return mel.mean().item<float>(); }
   nlohmann::json own_json() const override;
   void own_from_json(const nlohmann::json& j) override;
   void validate_own() const override;
@@ -51,7 +53,7 @@ class EfficientAtPreset : public Base {
 using EfficientAtClassesPreset = EfficientAtPreset<NativePreset>;
 using EfficientAtValvesPreset = EfficientAtPreset<ValvesPreset>;
 
-// Window logits [B, W, K] of recordings x [B, 1, 128, T] from one encoder pass: the feature map
+// Window logits [B, W, K] of recordings x [B, 1, bands, T] from one encoder pass: the feature map
 // averaged over frequency, then over each window of window_frames input frames every hop_frames
 // (in steps of the encoder's 32-frame stride), then the head. Shorter than a window: one window.
 torch::Tensor efficientat_window_logits(model::EfficientAtImpl& net, const torch::Tensor& x, int window_frames,

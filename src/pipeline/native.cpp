@@ -145,22 +145,23 @@ Network NativePreset::for_inference(Network n) const {
 }
 
 torch::Tensor NativePreset::occluded(const torch::Tensor& stored, const Occlusion& o) const {
-  // Standardised features: 0 is the recording's mean level. Frame k is centred at k * hop.
+  // Frame k is centred at k * hop.
   auto x = stored.clone();
   auto mel = x[0];
+  const float level = occlusion_level(mel);
   const double hop_s = double(log_mel.hop) / log_mel.sample_rate_hz;
   for (int64_t k = 0; k < mel.size(1); ++k) {
     const double t = double(k) * hop_s;
     for (const auto& [a, b] : o.spans_s)
       if (t >= a && t < b) {
-        mel.select(1, k).zero_();
+        mel.select(1, k).fill_(level);
         break;
       }
   }
   if (o.hi_hz > o.lo_hz) {
     const std::vector<double> hz = band_peak_hz();
     for (int64_t b = 0; b < int64_t(hz.size()) && b < mel.size(0); ++b)
-      if (hz[size_t(b)] >= o.lo_hz && hz[size_t(b)] < o.hi_hz) mel.select(0, b).zero_();
+      if (hz[size_t(b)] >= o.lo_hz && hz[size_t(b)] < o.hi_hz) mel.select(0, b).fill_(level);
   }
   return x;
 }
@@ -185,7 +186,6 @@ torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tenso
 std::vector<torch::Tensor> NativePreset::batch_probs(const Network& n, const std::vector<torch::Tensor>& stored) const {
   torch::NoGradGuard no_grad;
   ensure_eval(*n.module);
-  auto* trunk = dynamic_cast<model::NativeNetImpl*>(n.module.get());
   std::vector<torch::Tensor> out(stored.size());
   std::vector<bool> done(stored.size(), false);
   for (size_t i = 0; i < stored.size(); ++i) {
@@ -195,14 +195,19 @@ std::vector<torch::Tensor> NativePreset::batch_probs(const Network& n, const std
       if (!done[j] && stored[j].sizes() == stored[i].sizes()) group.push_back(j);
     std::vector<torch::Tensor> items;
     for (size_t j : group) items.push_back(stored[j]);
-    // Windows are pooled inside NativeNet: one trunk pass over the whole recordings [B, C, F, T].
-    torch::Tensor probs = from_windows(trunk->batch_window_logits(torch::stack(items), frames_per_window(), hop_frames()));
+    // One network pass over the whole recordings [B, C, F, T], windows pooled inside.
+    torch::Tensor probs = from_windows(window_logits(n, torch::stack(items)));
     for (size_t k = 0; k < group.size(); ++k) {
       out[group[k]] = probs[int64_t(k)];
       done[group[k]] = true;
     }
   }
   return out;
+}
+
+torch::Tensor NativePreset::window_logits(const Network& n, const torch::Tensor& batch) const {
+  auto& trunk = dynamic_cast<model::NativeNetImpl&>(*n.module);
+  return trunk.batch_window_logits(batch, frames_per_window(), hop_frames());
 }
 
 torch::Tensor NativePreset::from_windows(const torch::Tensor& logits) const { return torch::softmax(logits, 2).mean(1); }

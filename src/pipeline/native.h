@@ -62,10 +62,11 @@ class NativePreset : public Preset {
   // One trunk pass per group of equal shape (the windows are pooled per recording after it).
   std::vector<torch::Tensor> batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const override;
   eval::Fusion patient_fusion() const override { return eval::Fusion::kGeometric; }
-  torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const override;  // channel 0 := 0
+  // Channel 0's masked frames and bands := occlusion_level (each band at band_peak_hz).
+  torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const override;
   bool occludable() const override { return true; }
   bool calibrates() const override { return !multi_label(); }  // valves (a subclass) does not
-  std::vector<double> band_peak_hz() const;  // each mel band's frequency: its filter's peak (occluded)
+  virtual std::vector<double> band_peak_hz() const;  // each mel band's frequency: its filter's peak
 
   int frames_per_window() const;    // window_s in feature frames
   int hop_frames() const;           // window_hop_s in feature frames
@@ -76,8 +77,12 @@ class NativePreset : public Preset {
   nlohmann::json own_json() const override { return {{"native", native}, {"net", net}, {"robust", robust}}; }
   void own_from_json(const nlohmann::json& j) override;
   void validate_own() const override;
+  // Window logits [B, W, K] of recordings of one shape [B, C, F, T] (NativeNet pools its windows).
+  virtual torch::Tensor window_logits(const Network& net, const torch::Tensor& batch) const;
   // Window logits [B, W, K] -> the recordings' probabilities [B, K]: softmax, mean over windows.
   virtual torch::Tensor from_windows(const torch::Tensor& window_logits) const;
+  // What a masked cell becomes: 0, the recording's mean level after standardisation.
+  virtual float occlusion_level(const torch::Tensor& /*mel*/) const { return 0.f; }
 };
 
 }  // namespace murmur::pipeline
