@@ -52,11 +52,14 @@ struct Model::Impl {
   pipeline::Predictor predictor;
   mutable std::mutex network;  // a predictor's modules serve one call at a time
 
-  // The recording's samples checked as a file's would be, at their own rate (for the quality gate).
-  audio::Audio checked(const float* samples, size_t n, int rate_hz, const std::string& name) const {
+  // The preset's checks of a recording, which is kept at its own rate (for the quality gate).
+  audio::LoadConfig load_config() const {
     audio::LoadConfig cfg = predictor.preset().audio;
     cfg.target_rate_hz = 0;
-    return audio::from_samples(samples, n, rate_hz, name, cfg);
+    return cfg;
+  }
+  audio::Audio checked(const float* samples, size_t n, int rate_hz, const std::string& name) const {
+    return audio::from_samples(samples, n, rate_hz, name, load_config());
   }
   Answer answer(const torch::Tensor& probs, const audio::Audio& a, nlohmann::json extra = {}) const {
     nlohmann::json j = pipeline::answer_json(predictor.class_names(), probs, predictor.thresholds());
@@ -67,9 +70,13 @@ struct Model::Impl {
     return to_answer(std::move(j), predictor.class_names());
   }
   Answer predict(const audio::Audio& a) const {
-    torch::Tensor stored = predictor.features_of(a);  // thread-safe: outside the lock
-    std::lock_guard<std::mutex> lock(network);
-    return answer(predictor.predict_stored(stored), a);
+    const torch::Tensor stored = predictor.features_of(a);  // thread-safe: outside the lock
+    torch::Tensor probs;
+    {
+      std::lock_guard<std::mutex> lock(network);
+      probs = predictor.predict_stored(stored);
+    }
+    return answer(probs, a);
   }
 };
 
@@ -90,9 +97,7 @@ Answer Model::predict_file(const std::string& path) const {
     std::lock_guard<std::mutex> lock(impl_->network);
     return to_answer(pipeline::answer_json(class_names(), impl_->predictor.predict_file(path)), class_names());
   }
-  audio::LoadConfig cfg = impl_->predictor.preset().audio;
-  cfg.target_rate_hz = 0;
-  return impl_->predict(audio::load(path, cfg));
+  return impl_->predict(audio::load(path, impl_->load_config()));
 }
 
 Answer Model::fuse(const std::vector<Answer>& recordings) const {
@@ -118,8 +123,11 @@ Answer Model::explain(const float* samples, size_t n, int rate_hz, const std::st
     throw Error("explain: a " + p.preset().name() + " model's features have no time and frequency axes of "
                 "their own to mask (presets native and valves can be explained)");
   const audio::Audio at_model_rate = audio::at_rate(a, p.preset().audio.target_rate_hz);
-  std::lock_guard<std::mutex> lock(impl_->network);
-  const pipeline::Explanation e = pipeline::explain(p, at_model_rate, {}, name);
+  pipeline::Explanation e;
+  {
+    std::lock_guard<std::mutex> lock(impl_->network);
+    e = pipeline::explain(p, at_model_rate, {}, name);
+  }
   return impl_->answer(torch::tensor(pipeline::probabilities(e), torch::kDouble), a,
                        {{"explanation", pipeline::to_json(e)}});
 }
