@@ -21,7 +21,7 @@ void NativeFeatureConfig::validate(const std::string& s) const {
 
 void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
   j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
-       {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
+       {"centre_bands", c.centre_bands}, {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks}, {"freq_mask_bins", c.freq_mask_bins},
        {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
        {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training},
        {"phase_channels", c.phase_channels}};
@@ -32,6 +32,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.window_s = j.value("window_s", d.window_s);
   c.window_hop_s = j.value("window_hop_s", d.window_hop_s);
   c.standardize = j.value("standardize", d.standardize);
+  c.centre_bands = j.value("centre_bands", d.centre_bands);
   c.time_reverse = j.value("time_reverse", d.time_reverse);
   c.freq_masks = j.value("freq_masks", d.freq_masks);
   c.freq_mask_bins = j.value("freq_mask_bins", d.freq_mask_bins);
@@ -80,6 +81,7 @@ nlohmann::json NativePreset::feature_json() const {
   nlohmann::json j = {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel},
                       {"standardize", native.standardize}};
   if (native.phase_channels) j["phase_channels"] = true;  // absent when off: older caches stay valid
+  if (native.centre_bands) j["centre_bands"] = true;
   return j;
 }
 
@@ -87,6 +89,7 @@ torch::Tensor NativePreset::features(const audio::Audio& a) const {
   check_rate(a);
   features::Matrix db = features::log_mel(a.samples, log_mel);
   auto t = torch::from_blob(db.data.data(), {1, db.rows, db.cols}, torch::kFloat).clone();
+  if (native.centre_bands) t = t - t.mean(2, true);
   if (native.standardize) t = (t - t.mean()) / (t.std() + 1e-5);
   if (!native.phase_channels) return t;
   // Frame k of the log-mel is centred at k * hop: the segmenter's state there, as two indicators.
@@ -124,8 +127,15 @@ torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {
   // Responses and noise act on the whole recording, which is then standardised again as a
   // recording is for inference; the windows are cut after.
   const double frames_per_s = double(log_mel.sample_rate_hz) / log_mel.hop;
-  auto x = random_windows(robust.enabled() ? robust_augment(batch, robust, MelBands::of(log_mel), frames_per_s) : batch,
-                          frames_per_window());
+  auto whole = robust.enabled() ? robust_augment(batch, robust, MelBands::of(log_mel), frames_per_s) : batch;
+  if (robust.enabled() && native.centre_bands) {  // robust_augment standardises the whole matrix again
+    for (int64_t i = 0; i < whole.size(0); ++i) {
+      auto mel = whole[i][0];
+      auto centred = mel - mel.mean(1, true);
+      mel.copy_(centred / (centred.std() + 1e-5));
+    }
+  }
+  auto x = random_windows(whole, frames_per_window());
   if (native.time_reverse) random_time_reverse(x, 0.5);
   if (native.gain_db > 0) x = random_gain(x, native.gain_db);
   spec_augment(x, {native.freq_masks, native.freq_mask_bins, native.time_masks, native.time_mask_frames});

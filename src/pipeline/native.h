@@ -6,7 +6,7 @@
 //
 // The file's own rate resampled to 4 kHz (down, or up for 2-4 kHz stethoscopes); log-mel on one
 // fixed axis for every recording (32 bands 25-800 Hz, fixed dB reference, no per-file crop);
-// per-recording standardisation. Training: random 4 s windows (several per recording per epoch),
+// per-recording standardisation (native.centre_bands: each band's mean removed first). Training: random 4 s windows (several per recording per epoch),
 // time reversal, SpecAugment masks (augment.h); the multi-disease patients as soft targets.
 // Optional (robust.*): random stethoscope responses, noise and distortion on each training
 // recording before its windows are cut (robust.h).
@@ -25,6 +25,10 @@ struct NativeFeatureConfig {
   double window_s = 4.0;            // training crops and evaluation windows (several cardiac cycles)
   double window_hop_s = 1.0;        // evaluation windows every hop
   bool standardize = true;          // per-recording mean/std normalisation of the dB matrix
+  // Each mel band's mean over the recording subtracted first (in dB): a stethoscope's response,
+  // or any fixed filter, is a constant gain per band and vanishes; what is left is how each
+  // band changes over the heart cycle. Off by default (docs/RESULTS.md section 6).
+  bool centre_bands = false;
   bool time_reverse = true;         // training: p = 0.5
   int freq_masks = 2, freq_mask_bins = 4;       // SpecAugment frequency masks
   int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
