@@ -205,6 +205,36 @@ TEST(Cli, TrainPredictCvCompare) {
   ASSERT_EQ(c.code, 0) << c.out;
   auto cj = nlohmann::json::parse(c.out);
   EXPECT_TRUE(cj.contains("mcnemar")) << c.out;
+  // The cluster way (docs/cluster.md): each fold a job of its own into its own folder, then merged.
+  std::string a_args = "cv --preset native --data " + d + "/data --folds 2 --epochs 1 --bootstrap 50 --no-shifts -o ";
+  ASSERT_EQ(run_murmur(a_args + d + "/part0 --fold 0").code, 0);
+  CliRun st = run_murmur("status " + d + "/part0");
+  ASSERT_EQ(st.code, 0) << st.out;
+  EXPECT_TRUE(contains(st.out, "done     repeat0/fold0  murmur ")) << st.out;
+  EXPECT_TRUE(contains(st.out, "missing  repeat0/fold1")) << st.out;
+  ASSERT_EQ(run_murmur(a_args + d + "/part1 --fold 1").code, 0);
+  CliRun wrong = run_murmur("merge -o " + d + "/merged " + d + "/part0 " + d + "/cv_b");
+  EXPECT_NE(wrong.code, 0);
+  EXPECT_TRUE(contains(wrong.out, "are different runs")) << wrong.out;
+  {  // a fold made by other code is refused
+    std::filesystem::copy(d + "/part1", d + "/other_commit", std::filesystem::copy_options::recursive);
+    const std::string done_path = d + "/other_commit/repeat0/fold1/done.json";
+    auto done = nlohmann::json::parse(murmur::util::read_file(done_path));
+    done["murmur_commit"] = "0000000";
+    murmur::util::write_file_atomic(done_path, done.dump());
+    CliRun other = run_murmur("merge -o " + d + "/merged_other " + d + "/part0 " + d + "/other_commit");
+    EXPECT_NE(other.code, 0);
+    EXPECT_TRUE(contains(other.out, "was made by murmur 0000000")) << other.out;
+  }
+  CliRun m = run_murmur("merge -o " + d + "/merged " + d + "/part0 " + d + "/part1");
+  ASSERT_EQ(m.code, 0) << m.out;
+  EXPECT_TRUE(contains(m.out, "none missing")) << m.out;
+  CliRun mr = run_murmur(a_args + d + "/merged");
+  ASSERT_EQ(mr.code, 0) << mr.out;
+  EXPECT_EQ(murmur::util::read_file(d + "/merged/repeat0/fold1/done.json"), murmur::util::read_file(d + "/part1/repeat0/fold1/done.json"))
+      << "every fold was there: nothing trained again";
+  EXPECT_EQ(murmur::util::read_file(d + "/merged/oof_predictions.csv"), murmur::util::read_file(d + "/cv_a/oof_predictions.csv"))
+      << "folds run as separate jobs answer as the serial run";
   // The fold ensemble predicts too.
   CliRun e = run_murmur("predict --model " + d + "/cv_a " + d + "/data/train/N_001_sit_Aor.wav");
   ASSERT_EQ(e.code, 0) << e.out;

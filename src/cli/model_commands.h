@@ -20,9 +20,12 @@ inline constexpr ModelCommand kModelCommands[] = {
     {"cv", "Cross-validate by patient; writes RUN_DIR/report.json, report.html, oof_predictions.csv"},
     {"demo", "Synthesise (or use --data), index, draw spectrograms, cross-validate, report, predict"},
     {"evaluate", "Evaluate a model on the test side of the split it was trained with (read from the checkpoint)"},
+    {"merge", "Gather the finished folds of one cv run from several run folders (cv --fold K jobs) into one; refuses "
+              "folders of another configuration, murmur commit or data set"},
     {"predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)"},
     {"serve", "Serve a model over HTTP: JSON API and a web page (GET /)"},
     {"stream", "Classify a live stream: raw PCM on stdin (or a file), one JSON line per hop"},
+    {"status", "List the done and missing folds of a cv run folder (with the commit and data that made each)"},
     {"train", "Train one model (writes OUT/model.pth, class_names.json, metrics.json)"},
 };
 

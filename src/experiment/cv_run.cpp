@@ -9,11 +9,13 @@
 #include "eval/report.h"
 #include "experiment/cv_explain.h"
 #include "experiment/loso_run.h"
+#include "experiment/merge.h"
 #include "experiment/shift_bench.h"
 #include "experiment/runs.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
+#include "util/version.h"
 #include "util/json.h"
 
 namespace murmur::experiment {
@@ -61,7 +63,9 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
                                                              {"val_patients", val_patients},
                                                              {"thresholds", m.preset->thresholds()},
                                                              {"temperature", m.preset->temperature},
-                                                             {"seconds", secs}}, 1));
+                                                             {"seconds", secs},
+                                                             {"murmur_commit", util::git_commit()},
+                                                             {"dataset_fingerprint", set.fingerprint}}, 1));
   train::remove_training_state(dir + "/train_state.pt");
   return secs;
 }
@@ -81,6 +85,10 @@ nlohmann::json cv_run(const CvOptions& o) {
   require_every_label(set, *o.preset, "cv: patient folds");
   const auto items = set.items();
   const int total = o.folds * o.repeats;
+  std::vector<std::string> units;  // for murmur status and merge (experiment/merge.h)
+  for (int r = 0; r < o.repeats; ++r)
+    for (int f = 0; f < o.folds; ++f) units.push_back(fs::relative(fold_dir(o.run_dir, r, f), o.run_dir).generic_string());
+  write_plan(o.run_dir, units);
   int finished = 0, ran = 0;
   double fold_seconds = 0;
   for (int r = 0; r < o.repeats; ++r) {

@@ -11,6 +11,7 @@
 
 #include "eval/metrics.h"
 #include "eval/report.h"
+#include "experiment/merge.h"
 #include "experiment/runs.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -18,6 +19,7 @@
 #include "util/json.h"
 #include "util/number_text.h"
 #include "util/progress.h"
+#include "util/version.h"
 
 namespace murmur::experiment {
 
@@ -94,6 +96,8 @@ double run_source(const CvOptions& o, const LoadedSet& set, const std::vector<da
                                                 {"stop_reason", fit.stop_reason},
                                                 {"thresholds", m.preset->thresholds()},
                                                 {"seconds", secs},
+                                                {"murmur_commit", util::git_commit()},
+                                                {"dataset_fingerprint", set.fingerprint},
                                                 {"rows", rows}},
                                                1, dir + "/done.json"));
   train::remove_training_state(dir + "/train_state.pt");
@@ -205,6 +209,9 @@ nlohmann::json loso_run(const CvOptions& o) {
     if (auto [it, fresh] = folders.emplace(source_folder(o.run_dir, s), s); !fresh)
       throw Error("cv --split source: sources '" + it->second + "' and '" + s + "' would share the folder " + it->first +
                   "; rename one in the manifest");
+  std::vector<std::string> units;  // for murmur status and merge (experiment/merge.h)
+  for (auto& [folder, source] : folders) units.push_back(fs::path(folder).filename().generic_string());
+  write_plan(o.run_dir, units);
   const auto items = set.items();
   const int total = int(sources.size());
   if (o.only_fold >= total)

@@ -252,17 +252,21 @@ nlohmann::json read_json_file(const std::string& path) {
   return j;
 }
 
+nlohmann::json read_run_config(const std::string& config_path) {
+  auto old = read_json_file(config_path);
+  old.erase("bootstrap");  // written by earlier versions of cv
+  // A preset written before a setting existed reads as that setting's default.
+  if (old.contains("preset") && old["preset"].is_object()) try {
+      old["preset"] = pipeline::preset_from_json(old["preset"])->to_json();
+    } catch (const std::exception&) {
+    }
+  return old;
+}
+
 void claim_run_folder(const std::string& folder, const std::string& config_path, const nlohmann::json& config,
                       const std::string& what) {
   if (std::filesystem::exists(config_path)) {
-    auto old = read_json_file(config_path);
-    old.erase("bootstrap");  // written by earlier versions of cv
-    // A preset written before a setting existed reads as that setting's default.
-    if (old.contains("preset") && old["preset"].is_object()) try {
-        old["preset"] = pipeline::preset_from_json(old["preset"])->to_json();
-      } catch (const std::exception&) {
-      }
-    if (old != config)
+    if (read_run_config(config_path) != config)
       throw Error(folder + ": holds " + what + " with a different configuration (" +
                   config_path.substr(folder.size() + 1) + "); choose another --output folder or delete it");
   } else {

@@ -85,10 +85,11 @@ nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Pres
 model::Checkpoint make_checkpoint(const pipeline::Model& m, const train::FitResult& fit, const nlohmann::json& provenance);
 nlohmann::json machine_json(int threads);
 std::string fold_dir(const std::string& run_dir, int repeat, int fold);  // RUN/repeatR/foldF
-// A JSON file a run wrote; murmur::Error naming it if it is not JSON ("delete it to redo ...").
-nlohmann::json read_json_file(const std::string& path);
+nlohmann::json read_json_file(const std::string& path);  // murmur::Error naming it if it is not JSON
+// A run's config.json as the current code reads it (settings added since: their defaults).
+nlohmann::json read_run_config(const std::string& config_path);
 // A run folder holds one configuration: writes config_path the first time, and later refuses a
-// different `config` with murmur::Error "<folder>: holds <what> with a different configuration".
+// different `config` (murmur::Error "<folder>: holds <what> with a different configuration").
 void claim_run_folder(const std::string& folder, const std::string& config_path, const nlohmann::json& config,
                       const std::string& what);
 // Where each recording of a loaded set is, by its name (the predictions CSV's "file").
