@@ -343,4 +343,7 @@ TEST(Preset, CentredBandsCancelAFixedStethoscopeResponse) {
   const double moved_centred = (c - ct).abs().mean().item<double>();
   EXPECT_GT(moved_plain, 0.15) << "the filter should move the plain features";
   EXPECT_LT(moved_centred, moved_plain / 5) << "centred bands should not see the filter";
+  // Presets of the native family take it; the pretrained encoder's frontend refuses it.
+  EXPECT_NO_THROW(mp::with_overrides(*mp::make_preset("pooled"), {"native.centre_bands=true"}));
+  EXPECT_THROW(mp::with_overrides(*mp::make_preset("efficientat"), {"native.centre_bands=true"}), murmur::Error);
 }

@@ -35,7 +35,9 @@ void setup(CLI::App& app) {
                   "Training seed offset: same folds, other initial weights and batch order (to measure training "
                   "variance; murmur compare's corrected t-test then sees it)")
       ->capture_default_str();
-  cmd->add_option("--fold", args->fold, "Run only this fold (0-based) of every repeat, into the same run folder");
+  cmd->add_option("--fold", args->fold,
+                  "Run only this fold (0-based) of every repeat, into the same run folder (one job per fold on a "
+                  "cluster: murmur status lists what is missing, murmur merge gathers folders; docs/cluster.md)");
   cmd->add_option("--bootstrap", args->bootstrap, "Bootstrap resamples for the intervals")->capture_default_str();
   cmd->add_option("--fusion", args->fusion, "Patient fusion: mean or geometric (default: the preset's; native geometric, seed mean)")
       ->check(CLI::IsMember({"mean", "geometric"}));

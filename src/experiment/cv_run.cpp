@@ -105,8 +105,9 @@ nlohmann::json cv_run(const CvOptions& o) {
       ++ran;
     }
   }
-  if (finished + ran < total)
-    return {{"status", "partial"}, {"folds_done", finished + ran}, {"folds_total", total}, {"run_dir", o.run_dir}};
+  // Folds that other processes finished meanwhile count too: of a cluster's jobs, the last to finish reports.
+  if (const auto left = run_status(o.run_dir).missing; !left.empty())
+    return {{"status", "partial"}, {"folds_done", total - int(left.size())}, {"folds_total", total}, {"run_dir", o.run_dir}};
   // Every fold is done: gather out-of-fold predictions and curves, write the report.
   eval::Predictions oof;
   eval::Curves curves;

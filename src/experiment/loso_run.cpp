@@ -230,8 +230,9 @@ nlohmann::json loso_run(const CvOptions& o) {
     seconds_run += run_source(o, set, items, sources[size_t(f)], f, total, dir, eta);
     ++ran;
   }
-  if (finished + ran < total)
-    return {{"status", "partial"}, {"folds_done", finished + ran}, {"folds_total", total}, {"run_dir", o.run_dir}};
+  // Folds that other processes finished meanwhile count too: of a cluster's jobs, the last to finish reports.
+  if (const auto left = run_status(o.run_dir).missing; !left.empty())
+    return {{"status", "partial"}, {"folds_done", total - int(left.size())}, {"folds_total", total}, {"run_dir", o.run_dir}};
   const auto outputs = o.preset->output_names();
   util::csv::Row header{"file", "patient", "source"};
   for (auto& k : outputs) header.push_back("p_" + k);

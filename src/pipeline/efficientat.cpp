@@ -120,6 +120,9 @@ void EfficientAtPreset<Base>::validate_own() const {
   util::check_setting(!this->robust.enabled(), "robust.response_p",
                       "robustness augmentation is not available for " + name() + " (its bands are not log_mel's)",
                       this->robust.response_p);
+  util::check_setting(!this->native.centre_bands, "native.centre_bands",
+                      "is not available for " + name() + " (its frontend normalises as the encoder was trained)",
+                      this->native.centre_bands);
   util::check_setting(!this->native.phase_channels, "native.phase_channels",
                       "is not available for " + name() + " (the encoder takes one input channel)",
                       this->native.phase_channels);
