@@ -22,7 +22,8 @@ void NativeFeatureConfig::validate(const std::string& s) const {
 void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
   j = {{"window_s", c.window_s}, {"window_hop_s", c.window_hop_s}, {"standardize", c.standardize},
        {"centre_bands", c.centre_bands}, {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks},
-       {"freq_mask_bins", c.freq_mask_bins}, {"time_masks", c.time_masks}, {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
+       {"freq_mask_bins", c.freq_mask_bins}, {"time_masks", c.time_masks},
+       {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
        {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training},
        {"phase_channels", c.phase_channels}};
 }

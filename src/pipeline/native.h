@@ -6,8 +6,9 @@
 //
 // The file's own rate resampled to 4 kHz (down, or up for 2-4 kHz stethoscopes); log-mel on one
 // fixed axis for every recording (32 bands 25-800 Hz, fixed dB reference, no per-file crop);
-// per-recording standardisation (native.centre_bands: each band's mean removed first). Training: random 4 s windows (several per recording per epoch),
-// time reversal, SpecAugment masks (augment.h); the multi-disease patients as soft targets.
+// per-recording standardisation (native.centre_bands: each band's mean removed first).
+// Training: random 4 s windows (several per recording per epoch), time reversal, SpecAugment
+// masks (augment.h); the multi-disease patients as soft targets.
 // Optional (robust.*): random stethoscope responses, noise and distortion on each training
 // recording before its windows are cut (robust.h).
 // Optional (native.phase_channels): two more channels marking systolic and diastolic frames.
