@@ -85,10 +85,7 @@ nlohmann::json cv_run(const CvOptions& o) {
   require_every_label(set, *o.preset, "cv: patient folds");
   const auto items = set.items();
   const int total = o.folds * o.repeats;
-  std::vector<std::string> units;  // for murmur status and merge (experiment/merge.h)
-  for (int r = 0; r < o.repeats; ++r)
-    for (int f = 0; f < o.folds; ++f) units.push_back(fs::relative(fold_dir(o.run_dir, r, f), o.run_dir).generic_string());
-  write_plan(o.run_dir, units);
+  write_plan(o.run_dir, fold_units(o.repeats, o.folds));  // for murmur status and merge (experiment/merge.h)
   int finished = 0, ran = 0;
   double fold_seconds = 0;
   for (int r = 0; r < o.repeats; ++r) {

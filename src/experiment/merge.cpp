@@ -55,6 +55,13 @@ void write_plan(const std::string& run_dir, const std::vector<std::string>& unit
   util::write_file_atomic(path, util::json_file_text({{"units", units}}, 1, path));
 }
 
+std::vector<std::string> fold_units(int repeats, int folds) {
+  std::vector<std::string> units;
+  for (int r = 0; r < repeats; ++r)
+    for (int f = 0; f < folds; ++f) units.push_back(fs::relative(fold_dir("run", r, f), "run").generic_string());
+  return units;
+}
+
 RunStatus run_status(const std::string& run_dir) {
   if (!fs::exists(run_dir + "/config.json"))
     throw Error(run_dir + ": not a run folder (no config.json; murmur cv writes one when it starts)");
@@ -69,8 +76,7 @@ RunStatus run_status(const std::string& run_dir) {
     plan = p["units"].get<std::vector<std::string>>();
     s.planned = true;
   } else if (auto c = read_json_file(run_dir + "/config.json"); c.contains("folds") && c.contains("repeats")) {
-    for (int r = 0; r < c["repeats"].get<int>(); ++r)  // runs made before plan.json: patient folds
-      for (int f = 0; f < c["folds"].get<int>(); ++f) plan.push_back(fs::relative(fold_dir(run_dir, r, f), run_dir).generic_string());
+    plan = fold_units(c["repeats"].get<int>(), c["folds"].get<int>());  // runs made before plan.json
     s.planned = true;
   }
   for (auto& u : plan)
@@ -108,7 +114,7 @@ MergeResult merge_runs(const std::vector<std::string>& inputs, const std::string
       throw Error("merge: " + unit_dir + " and " + want_from + " were trained on different data (dataset "
                   "fingerprints " + p.dataset_fingerprint + " and " + want.dataset_fingerprint + ")");
   };
-  auto out_status = fs::exists(out_dir + "/plan.json") || !done_units(out_dir).empty() ? run_status(out_dir) : RunStatus{};
+  const auto out_status = run_status(out_dir);  // claim_run_folder gave it a config.json
   for (size_t i = 0; i < out_status.done.size(); ++i) check(out_dir + "/" + out_status.done[i], out_status.provenance[i]);
   for (auto& part : parts)
     for (size_t i = 0; i < part.done.size(); ++i) check(part.run_dir + "/" + part.done[i], part.provenance[i]);

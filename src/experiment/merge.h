@@ -46,5 +46,7 @@ MergeResult merge_runs(const std::vector<std::string>& inputs, const std::string
 
 // RUN/plan.json: the units a run consists of, written by cv (both splits) once its data is loaded.
 void write_plan(const std::string& run_dir, const std::vector<std::string>& units);
+// The units of patient folds: "repeatR/foldF" for every repeat and fold (fold_dir, runs.h).
+std::vector<std::string> fold_units(int repeats, int folds);
 
 }  // namespace murmur::experiment
