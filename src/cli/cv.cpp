@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/model_commands.h"
 #include "cli/preset_options.h"
+#include "cli/ranks.h"
 #include "eval/report.h"
 #include "experiment/cv_run.h"
 #include "experiment/loso_run.h"
@@ -63,7 +64,9 @@ void setup(CLI::App& app) {
     o.explain = !args->no_explain;
     o.shifts = !args->no_shifts;
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
+    RankScope ranks(o.run_dir, o.data.quiet);  // several ranks: rank 0 writes and prints
     auto report = experiment::cv_run(o);
+    if (!ranks.prints()) return;
     if (global().json) {
       std::cout << util::json_text(report, 1) << "\n";
     } else if (report.value("status", "") == "partial") {

@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/model_commands.h"
 #include "cli/preset_options.h"
+#include "cli/ranks.h"
 #include "eval/report.h"
 #include "experiment/train_run.h"
 #include "util/json.h"
@@ -48,7 +49,9 @@ void setup(CLI::App& app) {
     o.resume = args->resume;
     o.members = args->members;
     o.seeds = args->seeds;
+    RankScope ranks(o.out_dir, o.data.quiet);  // several ranks: rank 0 writes and prints
     auto summary = experiment::train_run(o);
+    if (!ranks.prints()) return;
     if (global().json) {
       std::cout << util::json_text(summary, 1) << "\n";
       return;

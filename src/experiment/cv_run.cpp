@@ -12,6 +12,7 @@
 #include "experiment/merge.h"
 #include "experiment/shift_bench.h"
 #include "experiment/runs.h"
+#include "train/distributed.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/progress.h"
@@ -92,7 +93,7 @@ nlohmann::json cv_run(const CvOptions& o) {
     auto folds = data::stratified_group_kfold(items, o.folds, o.seed + 1000003ULL * uint64_t(r));
     for (int f = 0; f < o.folds; ++f) {
       const std::string dir = fold_dir(o.run_dir, r, f);
-      if (fs::exists(dir + "/done.json")) { ++finished; continue; }
+      if (train::dist::rank0_says(fs::exists(dir + "/done.json"))) { ++finished; continue; }  // ranks: as rank 0 sees it
       if (o.only_fold >= 0 && f != o.only_fold) continue;
       auto eta = [&]() -> std::string {
         if (ran == 0) return "";
@@ -102,6 +103,7 @@ nlohmann::json cv_run(const CvOptions& o) {
       ++ran;
     }
   }
+  if (!train::dist::is_rank0()) return {{"status", "rank"}, {"rank", train::dist::rank()}};  // rank 0 reports
   // Folds that other processes finished meanwhile count too: of a cluster's jobs, the last to finish reports.
   if (const auto left = run_status(o.run_dir).missing; !left.empty())
     return {{"status", "partial"}, {"folds_done", total - int(left.size())}, {"folds_total", total}, {"run_dir", o.run_dir}};

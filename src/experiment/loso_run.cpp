@@ -14,6 +14,7 @@
 #include "experiment/merge.h"
 #include "experiment/runs.h"
 #include "util/csv.h"
+#include "train/distributed.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -221,7 +222,7 @@ nlohmann::json loso_run(const CvOptions& o) {
   double seconds_run = 0;
   for (int f = 0; f < total; ++f) {
     const std::string dir = source_folder(o.run_dir, sources[size_t(f)]);
-    if (fs::exists(dir + "/done.json")) { ++finished; continue; }
+    if (train::dist::rank0_says(fs::exists(dir + "/done.json"))) { ++finished; continue; }  // ranks: as rank 0 sees it
     if (o.only_fold >= 0 && f != o.only_fold) continue;
     fs::create_directories(dir);
     auto eta = [&]() -> std::string {
@@ -230,6 +231,7 @@ nlohmann::json loso_run(const CvOptions& o) {
     seconds_run += run_source(o, set, items, sources[size_t(f)], f, total, dir, eta);
     ++ran;
   }
+  if (!train::dist::is_rank0()) return {{"status", "rank"}, {"rank", train::dist::rank()}};  // rank 0 reports
   // Folds that other processes finished meanwhile count too: of a cluster's jobs, the last to finish reports.
   if (const auto left = run_status(o.run_dir).missing; !left.empty())
     return {{"status", "partial"}, {"folds_done", total - int(left.size())}, {"folds_total", total}, {"run_dir", o.run_dir}};

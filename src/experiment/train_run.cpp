@@ -8,6 +8,7 @@
 #include "experiment/runs.h"
 #include "pipeline/registry.h"
 #include "pipeline/predictor.h"
+#include "train/distributed.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -83,7 +84,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
   // Model k: validation group k % members, training seed seed + k (members first, then repeats).
   for (int k = 0; k < n_models; ++k) {
     const std::string dir = o.out_dir + "/members/" + std::to_string(k);
-    if (!fs::exists(dir + "/done.json")) {
+    if (!train::dist::rank0_says(fs::exists(dir + "/done.json"))) {  // ranks: as rank 0 sees it
       auto f0 = std::chrono::steady_clock::now();
       data::Split s = groups[size_t(k % o.members)];
       s.val = std::move(s.test);
@@ -117,6 +118,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
                                               1));
       train::remove_training_state(dir + "/train_state.pt");
     }
+    if (!train::dist::is_rank0()) continue;  // several ranks: rank 0 writes the model file
     const model::Checkpoint ck = model::read_checkpoint(dir + "/model.pth");
     if (k == 0) {
       bundle = ck;
@@ -133,6 +135,7 @@ nlohmann::json train_all_run(const TrainRunOptions& o) {
     done.erase("history");
     members.push_back(done);
   }
+  if (!train::dist::is_rank0()) return {{"status", "rank"}, {"rank", train::dist::rank()}};
   // The file: every member's weights, one preset whose thresholds are the members' mean (what a
   // folder of models answers with too).
   auto preset = pipeline::preset_from_json(bundle.murmur_config)->clone();
@@ -187,7 +190,8 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   train::Batchable val = make_set(set, refs.val, *m.preset);
   const std::string state_path = o.out_dir + "/train_state.pt";
   const bool resuming = o.resume && fs::exists(state_path);
-  if (o.resume && !resuming)
+  if (!train::dist::is_rank0()) {  // several ranks: rank 0 decides and says
+  } else if (o.resume && !resuming)
     std::cerr << "murmur: nothing to resume in " << o.out_dir << " (no train_state.pt); starting afresh\n";
   else if (!o.resume && fs::exists(state_path))
     std::cerr << "murmur: " << state_path << " holds an interrupted run; starting afresh (--resume continues it)\n";

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "train/data_parallel.h"
+#include "train/distributed.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -275,7 +277,10 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   st.lr = cfg.lr;
   FitResult& result = st.result;
   const nlohmann::json key = state_key(cfg, train, val, n_classes);
-  if (!checkpoint.path.empty() && checkpoint.resume && std::filesystem::exists(checkpoint.path)) {
+  // Several ranks (train/distributed.h) start alike: same data, and rank 0's state if it resumes.
+  require_same_on_every_rank({train.size(), val.size(), n_classes, int64_t(cfg.seed)}, "the training data and seed");
+  if (resume_as_rank0(checkpoint.path, !checkpoint.path.empty() && checkpoint.resume &&
+                                           std::filesystem::exists(checkpoint.path))) {
     load_state(checkpoint.path, key, cfg, model, opt, plateau, st);
     if (on_epoch)
       for (auto& e : result.history) on_epoch(e);
@@ -295,6 +300,14 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       auto x = train.x.index({idx});
       auto y = train.y.index({idx});
       if (augment) x = augment(x);
+      if (dist::world() > 1) {  // this rank's share of the batch; gradients summed over ranks
+        StepResult step = data_parallel_step(model, forward, x, train, idx, weights);
+        if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
+        opt.step();
+        loss_sum += step.loss * double(idx.size(0));
+        correct += step.correct;
+        continue;
+      }
       opt.zero_grad();
       auto z = forward(x);
       auto loss = multi ? multilabel_loss(z, train.soft.index({idx}), weights)
@@ -319,7 +332,8 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
                           : double(correct) / std::max(1.0, train.y.ge(0).sum().item<double>());
     // Validation in training-sized batches, as the reference did: a 64-picture batch of 224x224
     // inputs alone would hold ~0.8 GB of activations.
-    Evaluation ev = evaluate(model, forward, val, weights, cfg.batch_size);
+    average_buffers(model);  // several ranks: BatchNorm's running statistics, alike everywhere
+    Evaluation ev = evaluate_shared(model, forward, val, weights, cfg.batch_size, n_classes);
     log.val_loss = ev.loss;
     log.val_acc = ev.acc;
     if (plateau.step(ev.loss)) {
@@ -347,7 +361,7 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
     } else if (epoch == cfg.epochs) {
       result.stop_reason = "epochs";
     }
-    if (!checkpoint.path.empty()) save_state(checkpoint.path, key, model, opt, plateau, st);
+    if (!checkpoint.path.empty() && dist::is_rank0()) save_state(checkpoint.path, key, model, opt, plateau, st);
     if (on_epoch) on_epoch(log);
   }
   if (result.stop_reason.empty()) result.stop_reason = "epochs";
