@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # cv folds as Slurm array jobs (docs/cluster.md): a one-node Slurm is started here, a tiny cv is
 # submitted with docs/cv_array.sbatch as a 2-task array (one fold per task, both writing into one
-# run folder), and its out-of-fold predictions must equal the same cv run serially, byte for byte.
+# run folder), and its out-of-fold predictions must equal the same cv run serially, byte for byte;
+# then docs/ranks.sbatch runs the cv as two ranks of one training (srun), which must predict as
+# two ranks started by hand.
 #
 #   bash tests/slurm_check.sh <path-to-murmur-binary>     (ctest runs it from the repo root)
 #
@@ -21,11 +23,19 @@ done
 work=$(mktemp -d)
 started_munge=""
 cleanup() {
+  local pids=()
   for pid_file in "$work/slurmd.pid" "$work/slurmctld.pid"; do
-    [ -f "$pid_file" ] && kill "$(cat "$pid_file")" 2> /dev/null || true
+    [ -f "$pid_file" ] && pids+=("$(cat "$pid_file")") && kill "${pids[-1]}" 2> /dev/null || true
   done
   [ -n "$started_munge" ] && [ -f /run/munge/munged.pid ] && kill "$(cat /run/munge/munged.pid)" 2> /dev/null || true
-  rm -rf "$work"
+  # The daemons save their state as they stop: wait for them before removing their folders.
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2> /dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.2
+  done
+  rm -rf "$work" 2> /dev/null || { sleep 1; rm -rf "$work" 2> /dev/null; } || true
 }
 trap cleanup EXIT
 if ! munge -n 2> /dev/null | unmunge > /dev/null 2>&1; then
@@ -81,11 +91,14 @@ cv_args="--preset native --folds 2 --epochs 1 --bootstrap 50 --no-shifts --no-ex
 job=$(MURMUR="$murmur_bin" DATA="$work/data" RUN="$work/array" CV_ARGS="$cv_args" \
   sbatch --parsable --array=0-1 --cpus-per-task=1 --chdir="$work" --output="$work/task-%a.out" \
   "$repo/docs/cv_array.sbatch")
-for _ in $(seq 600); do
-  [ -z "$(squeue -h -j "$job" 2> /dev/null)" ] && break
-  sleep 1
-done
-[ -z "$(squeue -h -j "$job" 2> /dev/null)" ] || { echo "slurm_check: job $job still queued after 600 s"; squeue; exit 1; }
+wait_for() {
+  for _ in $(seq 600); do
+    [ -z "$(squeue -h -j "$1" 2> /dev/null)" ] && return 0
+    sleep 1
+  done
+  echo "slurm_check: job $1 still queued after 600 s"; squeue; exit 1
+}
+wait_for "$job"
 cat "$work"/task-*.out
 status=$("$murmur_bin" status "$work/array")
 echo "$status"
@@ -94,3 +107,22 @@ if grep -q missing <<< "$status"; then echo "slurm_check: folds missing after th
 cmp "$work/serial/oof_predictions.csv" "$work/array/oof_predictions.csv" ||
   { echo "slurm_check: the array's predictions differ from the serial run's"; exit 1; }
 echo "slurm_check: a 2-task array (job $job) answered as the serial cv, byte for byte"
+
+# One training over two ranks: docs/ranks.sbatch has srun start them (SLURM_PROCID/SLURM_NTASKS);
+# the same two ranks started by hand (RANK/WORLD_SIZE) must predict the same, byte for byte.
+# shellcheck disable=SC2086
+WORLD_SIZE=2 RANK=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=$((port + 2)) \
+  "$murmur_bin" -q --threads 1 cv $cv_args --data "$work/data" -o "$work/by-hand" > /dev/null &
+# shellcheck disable=SC2086
+WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 MASTER_PORT=$((port + 2)) \
+  "$murmur_bin" -q --threads 1 cv $cv_args --data "$work/data" -o "$work/by-hand" > /dev/null
+wait
+job=$(MURMUR="$murmur_bin" DATA="$work/data" RUN="$work/ranks" ARGS="cv $cv_args" MASTER_ADDR=127.0.0.1 \
+  MASTER_PORT=$((port + 3)) sbatch --parsable --ntasks=2 --cpus-per-task=1 --chdir="$work" \
+  --output="$work/ranks.out" "$repo/docs/ranks.sbatch")
+wait_for "$job"
+cat "$work/ranks.out"
+[ -f "$work/ranks/report.json" ] || { echo "slurm_check: the 2-rank job wrote no report"; exit 1; }
+cmp "$work/by-hand/oof_predictions.csv" "$work/ranks/oof_predictions.csv" ||
+  { echo "slurm_check: srun's two ranks predict differently from two started by hand"; exit 1; }
+echo "slurm_check: a 2-rank job (job $job) answered as two ranks started by hand, byte for byte"

@@ -34,7 +34,8 @@ inline constexpr const char* kEvalSetHelp =
     "the picture's mirror twin in)";
 
 struct GlobalOptions {
-  int threads = 0;    // 0 = all cores
+  int threads = 0;    // 0 = all cores (then the cores' count, once parsed)
+  bool threads_given = false;  // --threads was given (not 0)
   bool json = false;  // machine-readable output instead of tables
   bool quiet = false; // no progress bars
 };

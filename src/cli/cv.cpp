@@ -64,7 +64,7 @@ void setup(CLI::App& app) {
     o.explain = !args->no_explain;
     o.shifts = !args->no_shifts;
     if (!args->fusion.empty()) o.fusion = eval::parse_fusion(args->fusion);
-    RankScope ranks(o.run_dir, o.data.quiet);  // several ranks: rank 0 writes and prints
+    RankScope ranks(o.run_dir, o.data);  // several ranks: rank 0 writes and prints
     auto report = experiment::cv_run(o);
     if (!ranks.prints()) return;
     if (global().json) {

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [name, setup] : commands) setup(app);
   app.parse_complete_callback([&] {
+    g.threads_given = g.threads > 0;
     int n = g.threads > 0 ? g.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     g.threads = n;
 #ifndef MURMUR_LAUNCHER

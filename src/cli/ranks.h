@@ -1,9 +1,11 @@
 // train and cv as several ranks (train/distributed.h): joins the group the launcher's variables
 // describe (RANK/WORLD_SIZE or srun's SLURM_PROCID/SLURM_NTASKS; none: one process, nothing changes).
 // Rank 0 owns the output folder and the terminal; the other ranks train alongside it in a private
-// scratch folder, removed when they finish, and print nothing.
+// scratch folder, removed when they finish, and print nothing. Without --threads, each rank takes
+// its share of the node's cores: SLURM_CPUS_PER_TASK, or the cores over LOCAL_WORLD_SIZE (torchrun's
+// ranks per node; without it, every rank is taken to be on this node).
 //
-//   RankScope ranks(o.run_dir, o.data.quiet);   // may redirect run_dir, set quiet
+//   RankScope ranks(o.run_dir, o.data);   // may redirect run_dir, set quiet and threads
 //   auto report = experiment::cv_run(o);
 //   if (!ranks.prints()) return;
 #pragma once
@@ -11,7 +13,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
+#include "cli/command.h"
+#include "experiment/dataset.h"
 #include "train/distributed.h"
 #include "util/error.h"
 
@@ -19,14 +24,23 @@ namespace murmur::cli {
 
 class RankScope {
  public:
-  RankScope(std::string& out_dir, bool& quiet) {
+  RankScope(std::string& out_dir, experiment::DataOptions& data) {
     train::dist::join_from_environment();
+    if (train::dist::world() > 1 && !global().threads_given) {
+      const char* per_task = std::getenv("SLURM_CPUS_PER_TASK");
+      const char* local = std::getenv("LOCAL_WORLD_SIZE");
+      const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+      data.threads = per_task && std::atoi(per_task) > 0 ? std::atoi(per_task)
+                                                         : std::max(1, cores / std::max(1, local ? std::atoi(local) : train::dist::world()));
+      global().threads = data.threads;
+      torch::set_num_threads(data.threads);
+    }
     if (train::dist::is_rank0()) return;
     std::string pattern =
         (std::filesystem::temp_directory_path() / ("murmur-rank" + std::to_string(train::dist::rank()) + "-XXXXXX")).string();
     if (!mkdtemp(pattern.data())) throw Error("distributed training: cannot make a scratch folder in " + pattern);
     scratch_ = out_dir = pattern;
-    quiet = true;
+    data.quiet = true;
   }
   ~RankScope() {
     std::error_code ec;

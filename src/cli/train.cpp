@@ -49,7 +49,7 @@ void setup(CLI::App& app) {
     o.resume = args->resume;
     o.members = args->members;
     o.seeds = args->seeds;
-    RankScope ranks(o.out_dir, o.data.quiet);  // several ranks: rank 0 writes and prints
+    RankScope ranks(o.out_dir, o.data);  // several ranks: rank 0 writes and prints
     auto summary = experiment::train_run(o);
     if (!ranks.prints()) return;
     if (global().json) {
