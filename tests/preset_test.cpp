@@ -333,7 +333,8 @@ TEST(Preset, CentredBandsCancelAFixedStethoscopeResponse) {
   tilted.samples = a.samples;
   for (size_t i = 1; i < a.samples.size(); ++i) tilted.samples[i] = 0.05f * a.samples[i] + 0.95f * tilted.samples[i - 1];
   mp::NativePreset plain, centred;
-  centred.native.centre_bands = true;
+  EXPECT_TRUE(centred.native.centre_bands);  // the default of the native family
+  plain.native.centre_bands = false;
   EXPECT_EQ(centred.feature_json()["centre_bands"], true);
   EXPECT_FALSE(plain.feature_json().contains("centre_bands"));  // older caches keep their keys
   const auto c = centred.features(a), ct = centred.features(tilted);
@@ -346,4 +347,10 @@ TEST(Preset, CentredBandsCancelAFixedStethoscopeResponse) {
   // Presets of the native family take it; the pretrained encoder's frontend refuses it.
   EXPECT_NO_THROW(mp::with_overrides(*mp::make_preset("pooled"), {"native.centre_bands=true"}));
   EXPECT_THROW(mp::with_overrides(*mp::make_preset("efficientat"), {"native.centre_bands=true"}), murmur::Error);
+  EXPECT_FALSE(mp::make_preset("efficientat")->to_json()["native"]["centre_bands"].get<bool>());
+  // A configuration saved before the setting existed was trained without it: absent reads as off.
+  auto saved = mp::make_preset("valves")->to_json();
+  EXPECT_TRUE(saved["native"]["centre_bands"].get<bool>());
+  saved["native"].erase("centre_bands");
+  EXPECT_FALSE(dynamic_cast<const mp::NativePreset&>(*mp::preset_from_json(saved)).native.centre_bands);
 }

@@ -11,6 +11,7 @@ template <class Base>
 EfficientAtPreset<Base>::EfficientAtPreset() {
   // The frame grid the native machinery (windows, masks, occlusion) counts in: the frontend's.
   this->audio.target_rate_hz = frontend.sample_rate_hz;
+  this->native.centre_bands = false;  // the frontend normalises as the encoder was trained
   this->log_mel.sample_rate_hz = frontend.sample_rate_hz;
   this->log_mel.n_fft = frontend.n_fft;
   this->log_mel.hop = frontend.hop;

@@ -33,7 +33,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.window_s = j.value("window_s", d.window_s);
   c.window_hop_s = j.value("window_hop_s", d.window_hop_s);
   c.standardize = j.value("standardize", d.standardize);
-  c.centre_bands = j.value("centre_bands", d.centre_bands);
+  c.centre_bands = j.value("centre_bands", false);  // absent: saved before it existed, trained without
   c.time_reverse = j.value("time_reverse", d.time_reverse);
   c.freq_masks = j.value("freq_masks", d.freq_masks);
   c.freq_mask_bins = j.value("freq_mask_bins", d.freq_mask_bins);

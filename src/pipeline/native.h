@@ -28,8 +28,9 @@ struct NativeFeatureConfig {
   bool standardize = true;          // per-recording mean/std normalisation of the dB matrix
   // Each mel band's mean over the recording subtracted first (in dB): a stethoscope's response,
   // or any fixed filter, is a constant gain per band and vanishes; what is left is how each
-  // band changes over the heart cycle. Off by default (docs/RESULTS.md section 6).
-  bool centre_bands = false;
+  // band changes over the heart cycle (docs/RESULTS.md section 6). A configuration saved before
+  // the setting existed has no such key and reads as off: its model was trained without it.
+  bool centre_bands = true;
   bool time_reverse = true;         // training: p = 0.5
   int freq_masks = 2, freq_mask_bins = 4;       // SpecAugment frequency masks
   int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
