@@ -190,11 +190,12 @@ nlohmann::json train_run(const TrainRunOptions& o) {
   train::Batchable val = make_set(set, refs.val, *m.preset);
   const std::string state_path = o.out_dir + "/train_state.pt";
   const bool resuming = o.resume && fs::exists(state_path);
-  if (!train::dist::is_rank0()) {  // several ranks: rank 0 decides and says
-  } else if (o.resume && !resuming)
-    std::cerr << "murmur: nothing to resume in " << o.out_dir << " (no train_state.pt); starting afresh\n";
-  else if (!o.resume && fs::exists(state_path))
-    std::cerr << "murmur: " << state_path << " holds an interrupted run; starting afresh (--resume continues it)\n";
+  if (train::dist::is_rank0()) {  // several ranks: rank 0's state decides (train::fit)
+    if (o.resume && !resuming)
+      std::cerr << "murmur: nothing to resume in " << o.out_dir << " (no train_state.pt); starting afresh\n";
+    else if (!o.resume && fs::exists(state_path))
+      std::cerr << "murmur: " << state_path << " holds an interrupted run; starting afresh (--resume continues it)\n";
+  }
   std::string epoch_lines;
   FitJob job{"train " + m.preset->name(), state_path, resuming, o.data.quiet, [&](const train::EpochLog& e) {
                // One JSON line per epoch next to the checkpoint (rewritten whole, atomically).

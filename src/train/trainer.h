@@ -7,6 +7,7 @@
 //   // model now holds the best epoch's weights; result.history has one row per epoch
 //
 // Model-agnostic: `forward` maps a batch to logits [B, K]; `augment` (may be empty) transforms a batch.
+// Several ranks (train/distributed.h): each takes a share of every batch (train/data_parallel.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -60,7 +61,6 @@ struct FitResult {
   std::string stop_reason;  // "epochs", "target accuracy", "collapsed to one class", "patience"
   std::vector<EpochLog> history;
 };
-
 using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
 using Augment = std::function<torch::Tensor(const torch::Tensor&)>;
 using OnEpoch = std::function<void(const EpochLog&)>;
