@@ -159,12 +159,14 @@ TEST(Distributed, EnvironmentIsReadAndChecked) {
   setenv("SLURM_NTASKS", "4", 1);
   setenv("SLURM_PROCID", "3", 1);
   setenv("SLURM_JOB_NUM_NODES", "2", 1);
+  EXPECT_EQ(train::dist::read_environment().world, 1);  // a batch script, not an srun step
+  setenv("SLURM_STEP_ID", "0", 1);
   EXPECT_THROW(train::dist::read_environment(), murmur::Error);  // several nodes need MASTER_ADDR
   setenv("MASTER_ADDR", "10.0.0.1", 1);
   e = train::dist::read_environment();
   EXPECT_EQ(e.rank, 3);
   EXPECT_EQ(e.master_addr, "10.0.0.1");
-  for (auto* v : {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_JOB_NUM_NODES", "MASTER_ADDR"}) unsetenv(v);
+  for (auto* v : {"SLURM_NTASKS", "SLURM_PROCID", "SLURM_STEP_ID", "SLURM_JOB_NUM_NODES", "MASTER_ADDR"}) unsetenv(v);
   EXPECT_EQ(train::dist::read_environment().world, 1);
   // The shares of 5 items over one process: all of them.
   EXPECT_EQ(train::dist::share(5), (std::pair<int64_t, int64_t>{0, 5}));

@@ -73,7 +73,9 @@ Environment read_environment() {
     e.world = env_int("WORLD_SIZE", 1, 4096);
     e.rank = env_int("RANK", 0, e.world - 1);
     e.from = "RANK/WORLD_SIZE";
-  } else if (env("SLURM_NTASKS") && env("SLURM_PROCID")) {
+  } else if (env("SLURM_NTASKS") && env("SLURM_PROCID") && env("SLURM_STEP_ID")) {
+    // Only in a job step (srun): a batch script itself also sees its allocation's SLURM_NTASKS,
+    // as SLURM_PROCID 0, but is one process; it would wait for ranks that never come.
     e.world = env_int("SLURM_NTASKS", 1, 4096);
     e.rank = env_int("SLURM_PROCID", 0, e.world - 1);
     e.from = "SLURM_PROCID/SLURM_NTASKS";

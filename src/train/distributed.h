@@ -25,8 +25,9 @@ struct Environment {
   int master_port = 29500;
   std::string from;  // "RANK/WORLD_SIZE", "SLURM_PROCID/SLURM_NTASKS" or "" (one process)
 };
-// Reads the launcher's variables (RANK wins over SLURM_PROCID); murmur::Error when they are
-// inconsistent (rank outside [0, world), a multi-node Slurm job without MASTER_ADDR).
+// Reads the launcher's variables (RANK wins over SLURM_PROCID, which counts only in an srun step:
+// SLURM_STEP_ID set); murmur::Error when they are inconsistent (rank outside [0, world), a
+// multi-node Slurm job without MASTER_ADDR).
 Environment read_environment();
 
 // Joins the group the environment describes (waits for every rank, up to timeout_s); world 1: nothing.
