@@ -1,15 +1,19 @@
 // google-benchmark of the feature stages on one 20 s recording (a real BMD-HS file if ../shared
 // is present, else a synthetic one), one thread:
 //   load (4 kHz WAV), resample 4 kHz -> 22,050 Hz, reference log-mel (2048-point FFT, 862 frames),
+//   the native log-mel (512-point FFT, 626 frames), one FFT per backend (FFTW against kissfft),
 //   seed picture (1500x600) and the whole WAV -> 3x224x224 seed tensor; the native features and a
 //   native-model prediction of the same recording, and an efficientat one.
 // The Python side-by-side (bench/side_by_side.py) prints the ratios against the reference.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "audio/audio.h"
+#include "features/fft.h"
 #include "features/log_mel.h"
 #include "features/seed_image.h"
 #include "pipeline/model.h"
@@ -54,6 +58,29 @@ void BM_LogMelReference(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(murmur::features::log_mel(a.samples, cfg));
 }
 BENCHMARK(BM_LogMelReference)->Unit(benchmark::kMillisecond);
+
+// The native family's log-mel (4 kHz, 512-point FFT, hop 128: 626 frames, 32 bands; target 0.5 ms).
+void BM_LogMelNative(benchmark::State& state) {
+  murmur::pipeline::NativePreset preset;
+  auto a = murmur::audio::load(recording_path(), preset.audio);
+  for (auto _ : state) benchmark::DoNotOptimize(murmur::features::log_mel(a.samples, preset.log_mel));
+}
+BENCHMARK(BM_LogMelNative)->Unit(benchmark::kMicrosecond);
+
+// One real FFT of each log-mel size per backend (0 FFTW, 1 kissfft): the ratio between them.
+void BM_RealFft(benchmark::State& state) {
+  const auto backends = murmur::features::fft_backends();
+  const auto backend = state.range(1) == 0 ? murmur::features::FftBackend::kFftw : murmur::features::FftBackend::kKiss;
+  if (std::find(backends.begin(), backends.end(), backend) == backends.end()) {
+    state.SkipWithError("this build has no FFTW");
+    return;
+  }
+  murmur::features::RealFft fft(int(state.range(0)), backend);
+  for (int i = 0; i < fft.size(); ++i) fft.input()[i] = std::sin(0.1f * float(i));
+  for (auto _ : state) benchmark::DoNotOptimize(fft.forward());
+  state.SetLabel(murmur::features::fft_backend_name(backend));
+}
+BENCHMARK(BM_RealFft)->ArgsProduct({{512, 2048}, {0, 1}})->Unit(benchmark::kNanosecond);
 
 void BM_SeedPicture(benchmark::State& state) {
   murmur::audio::LoadConfig lc;

@@ -1,12 +1,11 @@
 #include "features/log_mel.h"
 
-#include <kiss_fftr.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "features/fft.h"
 #include "util/check.h"
 #include "util/error.h"
 
@@ -27,13 +26,10 @@ double mel_to_hz(double mel) {
   return mel >= kMinLogMel ? kMinLogHz * std::exp(kLogStep * (mel - kMinLogMel)) : kFSp * mel;
 }
 
-struct FftrDeleter {
-  void operator()(kiss_fftr_state* s) const { kiss_fftr_free(s); }
-};
-
-// Runs fn(frame_index, spectrum) for every STFT frame of pcm (periodic Hann, centred, zero padded).
+// Runs fn(frame_index, frames, spectrum) for every STFT frame of pcm (periodic Hann, centred, zero
+// padded); the spectrum's bins [first_bin, end_bin) are computed (of n_fft/2 + 1).
 template <typename Fn>
-void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, Fn fn) {
+void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, int first_bin, int end_bin, Fn fn) {
   const int n_fft = cfg.n_fft;
   std::vector<float> window(static_cast<size_t>(n_fft));
   for (int i = 0; i < n_fft; ++i) window[size_t(i)] = float(0.5 - 0.5 * std::cos(2.0 * M_PI * i / n_fft));
@@ -44,23 +40,21 @@ void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, Fn f
     throw Error("LogMel: signal of " + std::to_string(n) + " samples is shorter than n_fft " +
                 std::to_string(n_fft) + (cfg.center ? " after padding" : ""));
   const long frames = 1 + (padded - n_fft) / cfg.hop;
-  std::unique_ptr<kiss_fftr_state, FftrDeleter> plan(kiss_fftr_alloc(n_fft, 0, nullptr, nullptr));
-  std::vector<float> buf(static_cast<size_t>(n_fft));
-  std::vector<kiss_fft_cpx> spec(size_t(n_fft / 2 + 1));
+  RealFft fft(n_fft);
+  float* buf = fft.input();
   for (long t = 0; t < frames; ++t) {
     const long start = t * cfg.hop - pad;  // index into pcm of the frame's first sample
     if (start >= 0 && start + n_fft <= n) {
       // Interior frames (all but a few): no bounds checks, so the loop vectorises.
       const float* x = pcm.data() + start;
-      for (int i = 0; i < n_fft; ++i) buf[size_t(i)] = x[i] * window[size_t(i)];
+      for (int i = 0; i < n_fft; ++i) buf[i] = x[i] * window[size_t(i)];
     } else {
       for (int i = 0; i < n_fft; ++i) {
         long j = start + i;
-        buf[size_t(i)] = (j >= 0 && j < n) ? pcm[size_t(j)] * window[size_t(i)] : 0.f;
+        buf[i] = (j >= 0 && j < n) ? pcm[size_t(j)] * window[size_t(i)] : 0.f;
       }
     }
-    kiss_fftr(plan.get(), buf.data(), spec.data());
-    fn(int(t), int(frames), spec);
+    fn(int(t), int(frames), fft.forward(first_bin, end_bin));
   }
 }
 
@@ -133,9 +127,10 @@ Matrix mel_filterbank(const LogMelConfig& cfg) {
 Matrix power_spectrogram(const std::vector<float>& pcm, const LogMelConfig& cfg) {
   cfg.validate();
   Matrix p;
-  for_each_frame(pcm, cfg, [&](int t, int frames, const std::vector<kiss_fft_cpx>& spec) {
-    if (p.cols == 0) p = Matrix(int(spec.size()), frames);
-    for (size_t k = 0; k < spec.size(); ++k) p.at(int(k), t) = spec[k].r * spec[k].r + spec[k].i * spec[k].i;
+  const int n_bins = cfg.n_fft / 2 + 1;
+  for_each_frame(pcm, cfg, 0, n_bins, [&](int t, int frames, const std::complex<float>* spec) {
+    if (p.cols == 0) p = Matrix(n_bins, frames);
+    for (int k = 0; k < n_bins; ++k) p.at(k, t) = spec[k].real() * spec[k].real() + spec[k].imag() * spec[k].imag();
   });
   return p;
 }
@@ -168,22 +163,28 @@ Matrix log_mel(const std::vector<float>& pcm, const LogMelConfig& cfg) {
     k_lo = std::min(k_lo, lo), k_hi = std::max(k_hi, hi);
   }
   if (k_hi <= k_lo) throw Error("LogMel: the mel filterbank is empty (n_fft too small for the band?)");
+  // The band's power for every frame first ([bin, frame]), then each mel row as a sum over its
+  // bins of weight x that bin's row: the loop over frames vectorises, and every cell's sum is
+  // still taken in bin order, so the sums are the same as frame by frame.
   const int width = k_hi - k_lo;
-  std::vector<float> power(static_cast<size_t>(width));
-  Matrix mel;
-  for_each_frame(pcm, cfg, [&](int t, int frames, const std::vector<kiss_fft_cpx>& spec) {
-    if (mel.cols == 0) mel = Matrix(cfg.n_mels, frames);
+  Matrix power;
+  for_each_frame(pcm, cfg, k_lo, k_hi, [&](int t, int frames, const std::complex<float>* spec) {
+    if (power.cols == 0) power = Matrix(width, frames);
     for (int k = 0; k < width; ++k) {
-      const auto& c = spec[size_t(k_lo + k)];
-      power[size_t(k)] = c.r * c.r + c.i * c.i;
-    }
-    for (int m = 0; m < cfg.n_mels; ++m) {
-      const float* w = &fb.data[size_t(m) * fb.cols];
-      float acc = 0.f;
-      for (int k = row_lo[size_t(m)]; k < row_hi[size_t(m)]; ++k) acc += w[k] * power[size_t(k - k_lo)];
-      mel.at(m, t) = acc;
+      const std::complex<float> c = spec[k_lo + k];
+      power.at(k, t) = c.real() * c.real() + c.imag() * c.imag();
     }
   });
+  const int frames = power.cols;
+  Matrix mel(cfg.n_mels, frames);
+  for (int m = 0; m < cfg.n_mels; ++m) {
+    float* acc = &mel.data[size_t(m) * size_t(frames)];
+    for (int k = row_lo[size_t(m)]; k < row_hi[size_t(m)]; ++k) {
+      const float w = fb.at(m, k);
+      const float* p = &power.data[size_t(k - k_lo) * size_t(frames)];
+      for (int t = 0; t < frames; ++t) acc[t] += w * p[t];
+    }
+  }
   power_to_db(mel, cfg);
   return mel;
 }
