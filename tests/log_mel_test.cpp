@@ -149,3 +149,32 @@ TEST(LogMel, ValidateNamesTheSetKey) {
     EXPECT_EQ(std::string(e.what()).rfind("native.log_mel.n_fft: ", 0), 0u) << e.what();
   }
 }
+
+// The FFT is part of the saved configuration: a configuration saved before it was (no "fft")
+// keeps kissfft, whose bits its models were trained on; the backends agree to float rounding.
+TEST(LogMel, FftIsSavedAndOlderConfigurationsKeepKissfft) {
+  using murmur::features::FftBackend;
+  LogMelConfig cfg;
+  EXPECT_EQ(cfg.fft, murmur::features::default_fft_backend());
+  nlohmann::json j = cfg;
+  EXPECT_EQ(j["fft"], murmur::features::fft_backend_name(cfg.fft));
+  EXPECT_EQ(j.get<LogMelConfig>().fft, cfg.fft);
+  j.erase("fft");
+  EXPECT_EQ(j.get<LogMelConfig>().fft, FftBackend::kKiss);
+  j["fft"] = "fast";
+  try {
+    (void)j.get<LogMelConfig>();
+    FAIL() << "fft \"fast\" accepted";
+  } catch (const murmur::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("log_mel.fft: ", 0), 0u) << e.what();
+  }
+  auto audio = murmur::audio::load(murmur::test::data_path("log_mel/" + manifest()["synth_chirp"]["wav"].get<std::string>()));
+  for (FftBackend b : murmur::features::fft_backends()) {
+    LogMelConfig one = cfg, kiss = cfg;
+    one.fft = b, kiss.fft = FftBackend::kKiss;
+    const Matrix x = murmur::features::log_mel(audio.samples, one), y = murmur::features::log_mel(audio.samples, kiss);
+    float worst = 0;
+    for (size_t i = 0; i < x.data.size(); ++i) worst = std::max(worst, std::fabs(x.data[i] - y.data[i]));
+    EXPECT_LT(worst, 1e-3f) << murmur::features::fft_backend_name(b) << " against kissfft, dB";
+  }
+}

@@ -30,7 +30,8 @@ const char* fft_backend_name(FftBackend b);  // "fftw", "kissfft"
 
 class RealFft {
  public:
-  explicit RealFft(int n, FftBackend backend = default_fft_backend());  // n even, >= 2
+  // n even, >= 2. kFftw in a build without FFTW computes with kissfft.
+  explicit RealFft(int n, FftBackend backend = default_fft_backend());
   ~RealFft();
   RealFft(const RealFft&) = delete;
   RealFft& operator=(const RealFft&) = delete;

@@ -40,7 +40,7 @@ void for_each_frame(const std::vector<float>& pcm, const LogMelConfig& cfg, int 
     throw Error("LogMel: signal of " + std::to_string(n) + " samples is shorter than n_fft " +
                 std::to_string(n_fft) + (cfg.center ? " after padding" : ""));
   const long frames = 1 + (padded - n_fft) / cfg.hop;
-  RealFft fft(n_fft);
+  RealFft fft(n_fft, cfg.fft);
   float* buf = fft.input();
   for (long t = 0; t < frames; ++t) {
     const long start = t * cfg.hop - pad;  // index into pcm of the frame's first sample
@@ -83,7 +83,7 @@ void to_json(nlohmann::json& j, const LogMelConfig& c) {
   j = {{"sample_rate_hz", c.sample_rate_hz}, {"n_fft", c.n_fft}, {"hop", c.hop},
        {"n_mels", c.n_mels}, {"fmin_hz", c.fmin_hz}, {"fmax_hz", c.fmax_hz},
        {"center", c.center}, {"amin", c.amin}, {"top_db", c.top_db},
-       {"ref", c.ref == DbRef::kMax ? "max" : "fixed"}};
+       {"ref", c.ref == DbRef::kMax ? "max" : "fixed"}, {"fft", fft_backend_name(c.fft)}};
 }
 
 void from_json(const nlohmann::json& j, LogMelConfig& c) {
@@ -100,6 +100,9 @@ void from_json(const nlohmann::json& j, LogMelConfig& c) {
   std::string ref = j.value("ref", std::string("max"));
   util::check_setting(ref == "max" || ref == "fixed", "log_mel.ref", "must be \"max\" or \"fixed\"", ref);
   c.ref = ref == "max" ? DbRef::kMax : DbRef::kFixed;
+  const std::string fft = j.value("fft", std::string("kissfft"));  // absent: made before FFTW was used
+  util::check_setting(fft == "fftw" || fft == "kissfft", "log_mel.fft", "must be \"fftw\" or \"kissfft\"", fft);
+  c.fft = fft == "fftw" ? FftBackend::kFftw : FftBackend::kKiss;
   c.validate();
 }
 
