@@ -72,6 +72,31 @@ TEST(Stream, QualityFlagsEachBadContact) {
   EXPECT_NEAR(q.high_band_fraction, 0.7, 0.1);  // white noise: (2000 - 600) / 2000 of the band
 }
 
+// The high-band share is filtered as four parts side by side: it (and the RMS) equals the filter
+// run once over the whole signal (written out here), at any rate and length.
+TEST(Stream, HighBandShareEqualsOneSerialFilter) {
+  ms::StreamConfig cfg;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> n01(0, 0.1f);
+  for (int rate : {4000, 2000, 44100, 384000})
+    for (size_t n : {size_t(1), size_t(3), size_t(7), size_t(1001), size_t(80000)}) {
+      std::vector<float> x(n);
+      for (size_t i = 0; i < n; ++i) x[i] = n01(rng) + 0.5f * std::sin(0.01f * float(i));
+      const double w0 = 2 * M_PI * cfg.noise_cutoff_hz / rate, alpha = std::sin(w0) / (2 * M_SQRT1_2);
+      const double c = std::cos(w0), a0 = 1 + alpha;
+      const double b0 = (1 + c) / 2 / a0, b1 = -(1 + c) / a0, a1 = -2 * c / a0, a2 = (1 - alpha) / a0;
+      double x1 = 0, x2 = 0, y1 = 0, y2 = 0, high = 0, total = 0;
+      for (float s : x) {
+        const double y = b0 * s + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1, x1 = s, y2 = y1, y1 = y;
+        high += y * y, total += double(s) * s;
+      }
+      const ms::Quality q = ms::assess_quality(x, rate, cfg);
+      EXPECT_NEAR(q.high_band_fraction, high / total, 1e-12 * std::max(1.0, high / total)) << rate << " Hz, " << n << " samples";
+      EXPECT_NEAR(q.rms, std::sqrt(total / double(n)), 1e-12) << rate << " Hz, " << n << " samples";
+    }
+}
+
 TEST(Stream, HopsQualityAndPatientEstimate) {
   // 12 s of heart sounds, 6 s of silence, 6 s of a saturated contact: 24 s, hops at 5, 6, ... 24 s.
   std::vector<float> pcm = mt::synth_heart(12);

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <memory>
 
 #include "util/check.h"
 #include "util/error.h"
@@ -90,26 +92,51 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
   Audio a;
   a.source_rate_hz = a.sample_rate_hz = info.samplerate;
   a.source_channels = c;
-  // About 1 MB per block whatever the channel count; the header's frame count is never allocated.
-  std::vector<float> block(size_t(std::max(1, (1 << 18) / c)) * size_t(c));
-  const sf_count_t block_frames = sf_count_t(block.size() / size_t(c));
-  bool any_nonzero = false;
-  for (sf_count_t n; (n = sf_readf_float(sf, block.data(), block_frames)) > 0;) {
-    for (sf_count_t i = 0; i < n; ++i) {
-      float sum = 0;
+  // About 1 MB per block whatever the channel count, less for a shorter file; the header's frame
+  // count is never trusted for more. Not zero-filled: sf_readf_float writes what is read.
+  const sf_count_t block_frames =
+      std::min<sf_count_t>(std::max(1, (1 << 18) / c), known_length ? std::max<sf_count_t>(info.frames, 1) : SF_COUNT_MAX);
+  std::unique_ptr<float[]> block(new float[size_t(block_frames) * size_t(c)]);
+  // Room for the declared length up to 4M samples (a header may lie; beyond, the vector grows).
+  if (known_length) a.samples.reserve(size_t(std::min<sf_count_t>(info.frames, sf_count_t(1) << 22)));
+  // A sample that is not finite or beyond max_abs_sample: named in the error.
+  auto refuse = [&](const float* x, sf_count_t n) {
+    for (sf_count_t i = 0; i < n; ++i)
       for (int k = 0; k < c; ++k) {
-        const float s = block[size_t(i) * size_t(c) + size_t(k)];
-        if (!std::isfinite(s) || std::fabs(s) > cfg.max_abs_sample) {
-          const std::string where = name + ": sample " + std::to_string(a.samples.size()) +
-                                    (c > 1 ? " (channel " + std::to_string(k + 1) + ")" : "");
-          if (!std::isfinite(s)) throw UnusableAudio(where + " is " + (std::isnan(s) ? "NaN" : "infinite"));
-          throw UnusableAudio(where + " is " + util::setting_text(s) + ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
-                      " (full scale is 1): not a physical recording");
-        }
-        any_nonzero |= s != 0;
-        sum += s;
+        const float s = x[size_t(i) * size_t(c) + size_t(k)];
+        if (std::isfinite(s) && std::fabs(s) <= cfg.max_abs_sample) continue;
+        const std::string where = name + ": sample " + std::to_string(a.samples.size() + size_t(i)) +
+                                  (c > 1 ? " (channel " + std::to_string(k + 1) + ")" : "");
+        if (!std::isfinite(s)) throw UnusableAudio(where + " is " + (std::isnan(s) ? "NaN" : "infinite"));
+        throw UnusableAudio(where + " is " + util::setting_text(s) + ", beyond the limit of +-" + util::setting_text(cfg.max_abs_sample) +
+                    " (full scale is 1): not a physical recording");
       }
-      a.samples.push_back(sum / float(c));
+  };
+  bool any_nonzero = false;
+  const float limit = float(std::min<double>(cfg.max_abs_sample, 3.0e38));
+  for (sf_count_t n; (n = sf_readf_float(sf, block.get(), block_frames)) > 0;) {
+    const float* x = block.get();
+    const size_t values = size_t(n) * size_t(c);
+    // One pass that vectorises (integer flags): every value finite and within the limit (NaN
+    // fails <=), and whether any is not zero.
+    int bad = 0, nonzero = 0;
+    for (size_t i = 0; i < values; ++i) {
+      const float v = std::fabs(x[i]);
+      bad |= !(v <= limit);
+      nonzero |= v > 0;
+    }
+    if (bad || double(limit) != cfg.max_abs_sample) refuse(x, n);  // names the sample; exact if the limit is no float
+    any_nonzero |= nonzero != 0;
+    const size_t have = a.samples.size();
+    if (c == 1) {  // the mix of one channel, 0 + s as below (so -0 reads as 0, as it always did)
+      a.samples.resize(have + size_t(n));
+      for (sf_count_t i = 0; i < n; ++i) a.samples[have + size_t(i)] = 0.f + x[i];
+    } else {
+      for (sf_count_t i = 0; i < n; ++i) {
+        float sum = 0;
+        for (int k = 0; k < c; ++k) sum += x[size_t(i) * size_t(c) + size_t(k)];
+        a.samples.push_back(sum / float(c));
+      }
     }
     if (double(a.samples.size()) > max_frames) throw too_long(double(a.samples.size()) / info.samplerate);
   }
@@ -187,14 +214,19 @@ Audio at_rate(Audio audio, int rate_hz) {
 }
 
 void validate(const Audio& audio, const std::string& name, const LoadConfig& cfg) {
-  float peak = 0;
-  for (size_t i = 0; i < audio.samples.size(); ++i) {
-    float s = audio.samples[i];
+  // One pass that vectorises (integer flags; NaN fails <=), then the first bad sample for the message.
+  int bad = 0, nonzero = 0;
+  for (float s : audio.samples) {
+    const float v = std::fabs(s);
+    bad |= !(v <= std::numeric_limits<float>::max());
+    nonzero |= v > 0;
+  }
+  for (size_t i = 0; bad && i < audio.samples.size(); ++i) {
+    const float s = audio.samples[i];
     if (!std::isfinite(s))
       throw UnusableAudio(name + ": sample " + std::to_string(i) + " is " + (std::isnan(s) ? "NaN" : "infinite"));
-    peak = std::max(peak, std::fabs(s));
   }
-  if (peak == 0) throw UnusableAudio(name + ": is silent (all samples are zero)");
+  if (!nonzero) throw UnusableAudio(name + ": is silent (all samples are zero)");
   double dur = audio.duration_s();
   if (dur < cfg.min_duration_s)
     throw UnusableAudio(name + ": " + std::to_string(dur) + " s is shorter than the minimum of " +
