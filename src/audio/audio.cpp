@@ -92,10 +92,11 @@ Audio read_open(SNDFILE* sf, SF_INFO& info, const std::string& name, const std::
   Audio a;
   a.source_rate_hz = a.sample_rate_hz = info.samplerate;
   a.source_channels = c;
-  // About 1 MB per block whatever the channel count, less for a shorter file; the header's frame
-  // count is never trusted for more. Not zero-filled: sf_readf_float writes what is read.
-  const sf_count_t block_frames =
-      std::min<sf_count_t>(std::max(1, (1 << 18) / c), known_length ? std::max<sf_count_t>(info.frames, 1) : SF_COUNT_MAX);
+  // About 1 MB per block whatever the channel count, less for a shorter file (but at least 4096
+  // frames, should the header understate it); the header's frame count is never trusted for
+  // more. Not zero-filled: sf_readf_float writes what is read.
+  const sf_count_t block_frames = std::min<sf_count_t>(
+      std::max(1, (1 << 18) / c), known_length ? std::max<sf_count_t>(info.frames, 4096) : SF_COUNT_MAX);
   std::unique_ptr<float[]> block(new float[size_t(block_frames) * size_t(c)]);
   // Room for the declared length up to 4M samples (a header may lie; beyond, the vector grows).
   if (known_length) a.samples.reserve(size_t(std::min<sf_count_t>(info.frames, sf_count_t(1) << 22)));
