@@ -31,7 +31,18 @@ void send_and_drain(int port, const uint8_t* data, size_t size) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(uint16_t(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();  // server died
+  // At over 1,000 inputs a second the loopback can run short of ephemeral ports (each input is a
+  // connection, and closed ones linger in TIME_WAIT): wait for one, up to 10 s. Still no
+  // connection: the server died.
+  for (int tries = 0; ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0; ++tries) {
+    if (tries == 1000) std::abort();
+    ::close(fd);
+    ::usleep(10000);
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
   for (size_t sent = 0; sent < size;) {
     ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the server may answer (413, 431) and close before reading everything
