@@ -2,7 +2,8 @@
 """Prediction as a user meets it, against the reference's Python pipeline, same machine, same run:
 whole processes, start to finish, timed from outside.
 
-1. One recording: `murmur predict` (seed model: the reference's own checkpoint; native model)
+1. One recording: `murmur predict` (seed model: the reference's own checkpoint; native model,
+   on oneDNN in `murmur` itself and, with MURMUR_LIBTORCH=1, in LibTorch)
    against one Python process that imports the reference's stack, loads seed_model.pth and
    predicts the same file (bench/side_by_side.py's reference_tensor, then SeedCNN).
 2. A folder: `murmur --threads C predict` over N BMD-HS recordings (one recording per core)
@@ -43,9 +44,9 @@ def _predict(path):
         return torch.softmax(_model(torch.from_numpy(reference_tensor(path))[None]), 1)[0].tolist()
 
 
-def wall(cmd):
+def wall(cmd, env=None):
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t0
 
 
@@ -80,8 +81,11 @@ def main():
         one = files[0]
         rows = []
         py_one = best_of(3, lambda: wall(['/usr/bin/python3', os.path.abspath(__file__), '--one', one]))
-        for name, model in (('seed', REFERENCE), ('native', native)):
-            t = best_of(3, lambda: wall([murmur, '-q', '--threads', '1', 'predict', '--model', model, one]))
+        # MURMUR_LIBTORCH=1: the native model run in LibTorch (murmur-torch) instead of oneDNN directly.
+        in_torch = dict(os.environ, MURMUR_LIBTORCH='1')
+        for name, model, env in (('seed', REFERENCE, None), ('native', native, None),
+                                 ('native in LibTorch', native, in_torch)):
+            t = best_of(3, lambda: wall([murmur, '-q', '--threads', '1', 'predict', '--model', model, one], env))
             rows.append((f'one recording, one process, 1 thread ({name}), s', t, py_one, py_one / t))
         help_s = best_of(3, lambda: wall([murmur, '--help']))
 
@@ -89,8 +93,9 @@ def main():
         with mp.Pool(cores, initializer=_init, initargs=(REFERENCE,)) as pool:
             pool.map(_predict, files, chunksize=1)
         py_batch = time.perf_counter() - t0
-        for name, model in (('seed', REFERENCE), ('native', native)):
-            t = wall([murmur, '-q', '--threads', str(cores), 'predict', '--model', model] + files)
+        for name, model, env in (('seed', REFERENCE, None), ('native', native, None),
+                                 ('native in LibTorch', native, in_torch)):
+            t = wall([murmur, '-q', '--threads', str(cores), 'predict', '--model', model] + files, env)
             rows.append((f'{len(files)} recordings, {cores} cores ({name}), recordings/s', len(files) / t,
                          len(files) / py_batch, py_batch / t))
     print(f'{len(files)} BMD-HS recordings, {cores} cores, same run; `murmur --help`: {help_s:.2f} s')

@@ -21,9 +21,9 @@ struct CliRun {
   std::string out;  // stdout and stderr
 };
 
-// The binary with exactly these arguments.
-CliRun run_raw(const std::string& args) {
-  std::string cmd = std::string(MURMUR_BINARY) + " " + args + " 2>&1";
+// The binary with exactly these arguments (and `env`, "NAME=value ...", in its environment).
+CliRun run_raw(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + std::string(MURMUR_BINARY) + " " + args + " 2>&1";
   CliRun r{0, ""};
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
@@ -126,6 +126,27 @@ TEST(Cli, TrainPredictCvCompare) {
   EXPECT_EQ(j["skipped"].size(), 1u);
   EXPECT_TRUE(contains(j["skipped"][0].get<std::string>(), "corrupt.wav")) << p.out;
   EXPECT_EQ(j["patients"][0]["patient"], "AS_002");
+  // `murmur` answered without LibTorch (MURMUR_LIBTORCH=0 forbids handing over); LibTorch's
+  // answers (MURMUR_LIBTORCH=1, murmur-torch) are the same within 1e-5, patients included.
+  const std::string batch = "-q --threads 2 --json predict --model " + d + "/model/model.pth " + d +
+                            "/data/train/AS_002_sit_Aor.wav " + d + "/corrupt.wav " + d + "/data/train/AS_002_sup_Mit.wav";
+  CliRun native = run_raw(batch, "MURMUR_LIBTORCH=0"), torch_side = run_raw(batch, "MURMUR_LIBTORCH=1");
+  ASSERT_EQ(native.code, 3) << native.out;
+  ASSERT_EQ(torch_side.code, 3) << torch_side.out;
+  auto nj = json_in(native.out), tj = json_in(torch_side.out);
+  EXPECT_EQ(nj["skipped"], tj["skipped"]);
+  for (const char* part : {"recordings", "patients"}) {
+    ASSERT_EQ(nj[part].size(), tj[part].size()) << part;
+    for (size_t i = 0; i < nj[part].size(); ++i) {
+      EXPECT_EQ(nj[part][i]["class"], tj[part][i]["class"]);
+      for (auto& [name, pr] : tj[part][i]["probabilities"].items())
+        EXPECT_NEAR(nj[part][i]["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << part << " " << name;
+    }
+  }
+  CliRun needs = run_raw("-q predict --explain --model " + d + "/model/model.pth " + d + "/data/train/AS_002_sit_Aor.wav",
+                         "MURMUR_LIBTORCH=0");
+  EXPECT_EQ(needs.code, 1) << needs.out;
+  EXPECT_TRUE(contains(needs.out, "MURMUR_LIBTORCH=0, but this prediction needs LibTorch")) << needs.out;
   // --explain: each answer with the phase and band it relied on; the patient's names its site.
   const std::string pair = d + "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav";
   CliRun why = run_murmur("--json predict --explain --model " + d + "/model/model.pth " + pair);
@@ -134,7 +155,8 @@ TEST(Cli, TrainPredictCvCompare) {
   ASSERT_EQ(wj["recordings"].size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     const auto& r = wj["recordings"][i];
-    EXPECT_EQ(r["probabilities"], j["recordings"][i]["probabilities"]) << "explaining changes no answer";
+    for (auto& [name, pr] : j["recordings"][i]["probabilities"].items())  // explained in LibTorch
+      EXPECT_NEAR(r["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << "explaining changes no answer";
     const auto& c = r["explanation"]["classes"][0];
     EXPECT_EQ(c["class"], r["class"]);
     const std::string phase = c["phase"];

@@ -29,8 +29,10 @@ cmake --build "$work/consumer" > "$work/build.log" || { cat "$work/build.log"; e
 "$murmur_bin" -q train --data "$work/data" --epochs 2 -o "$work/model" > /dev/null
 files=("$work"/data/train/*_002_*.wav)
 "$work/consumer/classify" "$work/model/model.pth" "${files[@]}" > "$work/consumer.jsonl"
+# The library runs models in LibTorch, as the CLI does with MURMUR_LIBTORCH=1 (without it, `murmur
+# predict` runs native models on oneDNN: the same answers within 1e-5, tests/native_engine_test.cpp).
 for f in "${files[@]}"; do
-  "$murmur_bin" --json -q predict -m "$work/model/model.pth" "$f" > "$work/cli_$(basename "$f").json"
+  MURMUR_LIBTORCH=1 "$murmur_bin" --json -q predict -m "$work/model/model.pth" "$f" > "$work/cli_$(basename "$f").json"
 done
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3

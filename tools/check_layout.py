@@ -15,7 +15,7 @@ import sys
 
 LAYERS = [  # lowest first; folders on one line are one layer
     ["util"], ["audio", "features", "segment"], ["data"], ["synth", "eval"], ["model"], ["train"],
-    ["pipeline"], ["experiment"], ["serve"], ["api"], ["cli"],
+    ["pipeline", "infer"], ["experiment"], ["serve"], ["api"], ["cli"],
 ]
 RANK = {folder: i for i, layer in enumerate(LAYERS) for folder in layer}
 MAX_SOURCE_LINES, MAX_HEADER_LINES = 400, 100

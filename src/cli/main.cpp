@@ -42,6 +42,8 @@ Registrar::Registrar(const std::string& name, Setup setup) {
 #ifdef MURMUR_LAUNCHER
 namespace {
 
+char** launcher_argv = nullptr;  // main's
+
 // Replaces this process by murmur-torch (next to this executable) with the same arguments.
 [[noreturn]] void run_model_binary(char** argv) {
   std::error_code ec;
@@ -53,6 +55,8 @@ namespace {
 }
 
 }  // namespace
+
+void hand_to_model_binary() { run_model_binary(launcher_argv); }
 #endif
 
 }  // namespace murmur::cli
@@ -76,8 +80,10 @@ int main(int argc, char** argv) {
   auto commands = registry();
 #ifdef MURMUR_LAUNCHER
   // The model commands as placeholders: listed by --help, and everything after the name (their
-  // own --help included) is murmur-torch's to parse.
-  for (const auto& c : kModelCommands)
+  // own --help included) is murmur-torch's to parse. Those the launcher has (predict) are its own.
+  launcher_argv = argv;
+  for (const auto& c : kModelCommands) {
+    if (std::any_of(commands.begin(), commands.end(), [&](const auto& r) { return r.first == c.name; })) continue;
     commands.emplace_back(c.name, [c, argv](CLI::App& parent) {
       auto* cmd = parent.add_subcommand(c.name, c.about);
       cmd->set_help_flag();
@@ -85,6 +91,7 @@ int main(int argc, char** argv) {
       cmd->fallthrough(false);  // not even the global --help: the whole tail is murmur-torch's
       cmd->callback([argv] { run_model_binary(argv); });
     });
+  }
 #endif
   std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a.first < b.first; });
   for (auto& [name, setup] : commands) setup(app);

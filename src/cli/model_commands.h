@@ -2,7 +2,9 @@
 // itself does not, so `murmur --help`, index, synth, segment, spectrogram and compare start in
 // milliseconds (loading LibTorch and registering its operators costs ~0.6 s of every process that
 // links it: docs/RESULTS.md section 8). `murmur predict ...` runs `murmur-torch predict ...`
-// (execv, same arguments, same process id), found next to the running `murmur`.
+// (execv, same arguments, same process id), found next to the running `murmur`. One exception:
+// `murmur predict` with a native-family model runs in `murmur` itself, on oneDNN without
+// LibTorch (cli/predict_native.cpp).
 //
 //   cmd = app.add_subcommand("predict", model_command_about("predict"));  // in murmur-torch
 #pragma once
@@ -31,5 +33,10 @@ inline constexpr ModelCommand kModelCommands[] = {
 
 // The description of a model command (throws std::logic_error for a name not in the table).
 std::string model_command_about(const std::string& name);
+
+// In `murmur` (the launcher): replaces this process by murmur-torch beside it, with the
+// arguments `murmur` was started with (murmur::Error if it cannot be run). A launcher command
+// that runs a model itself (cli/predict_native.cpp) calls it for what it does not run.
+[[noreturn]] void hand_to_model_binary();
 
 }  // namespace murmur::cli

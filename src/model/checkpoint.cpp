@@ -1,14 +1,9 @@
 #include "model/checkpoint.h"
 
-#include <caffe2/serialize/inline_container.h>
-
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <set>
 
-#include "model/pickle.h"
-#include "model/zip_index.h"
+#include "model/saved.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/version.h"
@@ -20,83 +15,34 @@ namespace {
 
 std::string shape_str(const torch::Tensor& t) { return c10::str(t.sizes()); }
 
-// First line of a c10::Error (the rest is a C++ backtrace).
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
-
-// What the members of a zip may decompress to in all: 4 x the file's size, at least 64 MiB.
-// torch.save stores members uncompressed, so a real checkpoint expands 1x; a zip bomb is refused
-// from its central directory before anything is allocated.
-uint64_t decompressed_limit(uint64_t file_size) { return std::max<uint64_t>(uint64_t(64) << 20, 4 * file_size); }
-
-// Opens a zip checkpoint and unpickles its data.pkl, loading storages from data/<key> to CPU.
-// Sizes are checked against the zip's central directory before reading, CRCs after.
-PickleValue read_pickle_zip(const std::string& path) {
-  const ZipIndex zip = read_zip_index(path);
-  if (zip.total_size > decompressed_limit(zip.file_size))
-    throw Error(path + ": zip members decompress to " + std::to_string(zip.total_size) + " bytes, more than the limit of " +
-                std::to_string(decompressed_limit(zip.file_size)) +
-                " (4 x the file's size, at least 64 MiB): refusing a possible zip bomb");
-  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
-  // A record's bytes, verified against the zip's CRC-32 (LibTorch's reader does not check it).
-  // `prefix` starts the error messages ("" inside the unpickler, which names the file itself).
-  auto read_record = [&](const std::string& record, const std::string& prefix) {
-    const ZipMember* member = zip.find_record(record);
-    if (!member) throw Error(prefix + zip.archive + "/" + record + ": no such record in the zip");
-    std::tuple<at::DataPtr, size_t> got = reader->getRecord(record);
-    try {
-      check_crc(*member, std::get<0>(got).get(), std::get<1>(got));
-    } catch (const Error& e) {
-      throw Error(prefix + e.what());
-    }
-    return got;
-  };
-  std::string pickle;
-  try {
-    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-    if (reader->hasRecord("byteorder")) {
-      auto [data, size] = read_record("byteorder", path + ": ");
-      std::string order(static_cast<const char*>(data.get()), size);
-      if (order != "little") throw Error(path + ": byteorder '" + order + "' is not supported (little only)");
-    }
-    auto [data, size] = read_record("data.pkl", path + ": ");
-    pickle.assign(static_cast<const char*>(data.get()), size);
-  } catch (const c10::Error& e) {
-    throw Error(path + ": not a readable PyTorch zip checkpoint (" + first_line(e.what()) + ")");
+torch::Dtype torch_dtype(DType d) {
+  switch (d) {
+    case DType::kFloat: return torch::kFloat;
+    case DType::kDouble: return torch::kDouble;
+    case DType::kHalf: return torch::kHalf;
+    case DType::kBFloat16: return torch::kBFloat16;
+    case DType::kLong: return torch::kLong;
+    case DType::kInt: return torch::kInt;
+    case DType::kShort: return torch::kShort;
+    case DType::kChar: return torch::kChar;
+    case DType::kByte: return torch::kByte;
+    case DType::kBool: return torch::kBool;
   }
+  throw Error("unknown dtype");
+}
 
-  std::map<std::string, torch::Tensor> storages;  // a storage shared by several tensors is read once
-  auto load_storage = [&](const PickleValue& pid) -> PickleValue {
-    const PickleItems& f = pid.items();
-    if (f.size() != 5 || f[0].kind() != PickleValue::Kind::kString || f[0].str() != "storage")
-      throw Error("expected ('storage', type, key, location, numel)");
-    const torch::Dtype dtype = storage_dtype(f[1].str());
-    const std::string& key = f[2].str();
-    const int64_t numel = f[4].as_int();  // f[3] is the saving device: everything loads to CPU
-    auto cached = storages.find(key);
-    if (cached != storages.end()) return PickleValue::make_tensor(cached->second);
-    const std::string record = "data/" + key;
-    const ZipMember* member = zip.find_record(record);
-    if (!member) throw Error(zip.archive + "/" + record + ": no such record in the zip");
-    // The claimed count must fit the record exactly before anything is allocated.
-    uint64_t expected = 0;
-    const bool overflow = numel >= 0 && __builtin_mul_overflow(uint64_t(numel), uint64_t(c10::elementSize(dtype)), &expected);
-    if (numel < 0 || overflow || expected != member->size)
-      throw Error(record + ": " + std::to_string(member->size) + " bytes for " + std::to_string(numel) + " " +
-                  c10::toString(dtype) + " values (" +
-                  (numel < 0 ? "a negative count" : overflow ? "more than 2^64 bytes" : std::to_string(expected) + " expected") + ")");
-    at::DataPtr data;
-    size_t size = 0;
-    try {
-      std::tie(data, size) = read_record(record, "");
-    } catch (const c10::Error& e) {
-      throw Error(record + ": " + first_line(e.what()));
-    }
-    torch::Tensor storage = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
-    std::memcpy(storage.data_ptr(), data.get(), size);
-    storages.emplace(key, storage);
-    return PickleValue::make_tensor(storage);
-  };
-  return unpickle(pickle, path, load_storage);
+// The view as a LibTorch tensor sharing the storage's bytes (kept alive by the tensor).
+torch::Tensor to_torch(const RawTensor& r) {
+  auto keep = r.bytes;
+  auto storage = torch::from_blob(keep->data(), {r.storage_numel}, [keep](void*) {},
+                                  torch::TensorOptions().dtype(torch_dtype(r.dtype)));
+  return storage.as_strided(r.sizes, r.strides, r.offset);
+}
+
+StateDict to_state_dict(const RawState& state) {
+  StateDict sd;
+  for (const auto& [key, t] : state) sd.insert(key, to_torch(t));
+  return sd;
 }
 
 // Throws unless every floating-point tensor of the state dict is finite, naming the first key
@@ -112,83 +58,26 @@ void check_finite(const std::string& path, const StateDict& sd) {
   }
 }
 
-// Throws unless class_names[i] has index i in label_to_idx, for every i and nothing else.
-void check_class_names(const std::string& path, const std::vector<std::string>& names,
-                       const std::map<std::string, int64_t>& label_to_idx) {
-  bool ok = names.size() == label_to_idx.size();
-  for (size_t i = 0; ok && i < names.size(); ++i) {
-    auto it = label_to_idx.find(names[i]);
-    ok = it != label_to_idx.end() && it->second == int64_t(i);
-  }
-  if (!ok) {
-    std::string l2i;
-    for (const auto& [label, idx] : label_to_idx) l2i += (l2i.empty() ? "" : ", ") + label + ": " + std::to_string(idx);
-    std::string cn;
-    for (const auto& n : names) cn += (cn.empty() ? "" : ", ") + n;
-    throw Error(path + ": class_names [" + cn + "] disagree with label_to_idx {" + l2i + "}");
-  }
-}
-
-nlohmann::json parse_json_field(const std::string& path, const PickleValue& root, const std::string& key) {
-  const PickleValue* v = root.find(key);
-  if (!v) return nullptr;
-  try {
-    return nlohmann::json::parse(v->str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": " + key + " is not valid JSON (" + e.what() + ")");
-  }
-}
-
-Checkpoint checkpoint_from_pickle(const std::string& path, const PickleValue& root) {
-  Checkpoint ck;
-  for (const auto& [k, v] : root.at("model_state_dict").dict()) ck.state_dict.insert(k.str(), v.tensor());
-  check_finite(path, ck.state_dict);
-  ck.val_acc = root.at("val_acc").as_double();
-  for (const auto& [k, v] : root.at("label_to_idx").dict()) ck.label_to_idx[k.str()] = v.as_int();
-  if (const PickleValue* v = root.find("epoch")) ck.epoch = v->as_int();
-  if (const PickleValue* v = root.find("n_members")) ck.n_members = v->as_int();
-  if (ck.n_members < 1 || ck.n_members > kMaxMembers)
-    throw Error(path + ": n_members must be 1-" + std::to_string(kMaxMembers) + " (got " + std::to_string(ck.n_members) + ")");
-  if (const PickleValue* v = root.find("preset")) ck.preset = v->str();
-  ck.murmur_config = parse_json_field(path, root, "murmur_config");
-  ck.provenance = parse_json_field(path, root, "provenance");
-  if (const PickleValue* v = root.find("class_names")) {
-    for (const auto& name : v->items()) ck.class_names.push_back(name.str());
-  } else {
-    ck.class_names.resize(ck.label_to_idx.size());
-    for (const auto& [label, idx] : ck.label_to_idx)
-      if (idx >= 0 && idx < int64_t(ck.class_names.size())) ck.class_names[size_t(idx)] = label;
-  }
-  check_class_names(path, ck.class_names, ck.label_to_idx);
-  return ck;
-}
-
 }  // namespace
 
 Checkpoint read_checkpoint(const std::string& path) {
-  const PickleValue root = read_pickle_zip(path);
-  try {
-    return checkpoint_from_pickle(path, root);
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    if (msg.rfind(path + ":", 0) == 0) throw;
-    throw Error(path + ": " + msg);  // e.g. "pickle: dict has no key 'val_acc'"
-  }
+  SavedCheckpoint saved = read_saved_checkpoint(path);
+  Checkpoint ck;
+  ck.state_dict = to_state_dict(saved.state);
+  check_finite(path, ck.state_dict);  // half and bfloat16 too
+  ck.val_acc = saved.val_acc;
+  ck.label_to_idx = std::move(saved.label_to_idx);
+  ck.epoch = saved.epoch;
+  ck.preset = std::move(saved.preset);
+  ck.murmur_config = std::move(saved.murmur_config);
+  ck.class_names = std::move(saved.class_names);
+  ck.provenance = std::move(saved.provenance);
+  ck.n_members = saved.n_members;
+  return ck;
 }
 
 StateDict read_state_dict(const std::string& path) {
-  const PickleValue root = read_pickle_zip(path);
-  StateDict sd;
-  try {
-    const PickleValue* tensors = &root;
-    for (const char* key : {"model_state_dict", "state_dict"})
-      if (root.kind() == PickleValue::Kind::kDict && root.find(key)) tensors = &root.at(key);
-    for (const auto& [k, v] : tensors->dict()) sd.insert(k.str(), v.tensor());
-  } catch (const Error& e) {
-    throw Error(path + ": not a state dict ({name: tensor}, or one under 'model_state_dict' or 'state_dict'): " +
-                e.what());
-  }
-  if (sd.is_empty()) throw Error(path + ": the state dict has no tensors");
+  StateDict sd = to_state_dict(read_saved_state(path));
   check_finite(path, sd);
   return sd;
 }
@@ -283,10 +172,10 @@ void load_into(torch::nn::Module& model, const StateDict& sd, const std::string&
 }
 
 torch::Tensor read_tensor_file(const std::string& path) {
-  const PickleValue v = read_pickle_zip(path);
+  const PickleValue v = read_saved_pickle(path);
   if (v.kind() != PickleValue::Kind::kTensor)
     throw Error(path + ": holds a " + PickleValue::kind_name(v.kind()) + ", not a tensor");
-  return v.tensor();
+  return to_torch(v.tensor()).clone();
 }
 
 void write_tensor_file(const std::string& path, const torch::Tensor& t) {

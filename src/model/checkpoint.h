@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "model/saved.h"
 #include "model/seed_cnn.h"
 
 namespace murmur::model {
@@ -49,8 +50,6 @@ struct Checkpoint {
   // state_dict's keys under "member<k>." (member_state). Written as 'n_members' only when > 1.
   int64_t n_members = 1;
 };
-
-inline constexpr int64_t kMaxMembers = 64;  // more in one file is refused as corrupt
 
 // Member k's weights of an ensemble's state dict, without the "member<k>." prefix; and the
 // inverse, adding a member's weights under that prefix.

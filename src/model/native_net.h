@@ -13,24 +13,10 @@
 
 #include <torch/torch.h>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "model/folded_conv.h"
+#include "model/native_net_config.h"
 
 namespace murmur::model {
-
-struct NativeNetConfig {
-  int width = 16;          // channels of the first block
-  double dropout = 0.3;    // before the linear head
-  int n_classes = 5;
-  // Input channels: 1 (log-mel), or 3 with the cardiac-phase channels (native.phase_channels).
-  // Derived from the preset's features, not a setting of its own, so not in the JSON.
-  int in_channels = 1;
-  void validate(const std::string& section = "net") const;  // "net.field: rule (got v)"
-};
-
-void to_json(nlohmann::json& j, const NativeNetConfig& c);
-void from_json(const nlohmann::json& j, NativeNetConfig& c);
 
 class NativeNetImpl : public torch::nn::Module {
  public:
@@ -61,7 +47,5 @@ class NativeNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(NativeNet);
 
-// Time downsampling of the trunk (three 2x poolings).
-inline constexpr int kNativeTimeStride = 8;
 
 }  // namespace murmur::model

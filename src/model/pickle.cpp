@@ -147,7 +147,7 @@ class Unpickler {
     if (args.size() != 6 && args.size() != 7)
       fail(std::string(kRebuildTensor) + " takes 6 or 7 arguments, got " + std::to_string(args.size()));
     if (args[0].kind() != PickleValue::Kind::kTensor) fail(std::string(kRebuildTensor) + ": argument 0 is not a storage");
-    const torch::Tensor& storage = args[0].tensor();
+    const RawTensor& storage = args[0].tensor();
     const int64_t offset = args[1].as_int();
     std::vector<int64_t> size, stride;
     for (const auto& v : args[2].items()) size.push_back(v.as_int());
@@ -170,7 +170,7 @@ class Unpickler {
     if (overflow || (!empty && last >= storage.numel()))
       fail(std::string(kRebuildTensor) + ": view (offset " + std::to_string(offset) +
            ") reaches past its storage of " + std::to_string(storage.numel()) + " elements");
-    return PickleValue::make_tensor(storage.as_strided(size, stride, offset));
+    return PickleValue::make_tensor(storage.view(offset, size, stride));
   }
 
   PickleValue call(const PickleValue& callable, const PickleValue& args_value) {

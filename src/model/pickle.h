@@ -12,7 +12,6 @@
 // and byte offset, or the global. Persistent ids (BINPERSID) go to the caller's callback.
 #pragma once
 
-#include <torch/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -20,6 +19,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "model/raw_tensor.h"
 
 namespace murmur::model {
 
@@ -44,7 +45,7 @@ class PickleValue {
   static PickleValue make_tuple(PickleItems items);
   static PickleValue make_list(PickleItems items = {});
   static PickleValue make_dict(PickleDict items = {});
-  static PickleValue make_tensor(torch::Tensor t);     // also a storage: 1-D tensor of its dtype
+  static PickleValue make_tensor(RawTensor t);         // also a storage: 1-D tensor of its dtype
   static PickleValue make_global(std::string dotted);  // "torch.FloatStorage"
 
   Kind kind() const { return kind_; }
@@ -56,7 +57,7 @@ class PickleValue {
   const std::string& str() const;           // string, or a global's dotted name
   const PickleItems& items() const;         // tuple or list
   const PickleDict& dict() const;
-  const torch::Tensor& tensor() const;
+  const RawTensor& tensor() const;
   int depth() const;                        // 0 for a scalar, 1 + deepest element for a container
   // Python's list.append and d[key] = value (a repeated str/int/bool key overwrites in place).
   void append(PickleValue v);
@@ -76,7 +77,7 @@ class PickleValue {
   bool b_ = false;  int64_t i_ = 0;  double f_ = 0;
   std::string s_;
   std::shared_ptr<Node> node_;
-  torch::Tensor tensor_;
+  RawTensor tensor_;
 };
 
 // Called for each persistent id (a tuple; for PyTorch ('storage', <Dtype>Storage global, key,
@@ -88,7 +89,5 @@ using PersistentLoad = std::function<PickleValue(const PickleValue& pid)>;
 PickleValue unpickle(const std::string& bytes, const std::string& source,
                      const PersistentLoad& persistent_load = nullptr);
 
-// Dtype of a whitelisted storage global ("torch.FloatStorage" -> kFloat); throws otherwise.
-torch::Dtype storage_dtype(const std::string& dotted_name);
 
 }  // namespace murmur::model

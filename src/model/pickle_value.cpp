@@ -1,4 +1,5 @@
 // PickleValue (the values an unpickle returns) and the storage dtypes; the unpickler is pickle.cpp.
+#include <map>
 #include <string>
 
 #include "model/pickle.h"
@@ -68,7 +69,7 @@ PickleValue PickleValue::make_dict(PickleDict items) {
   return v;
 }
 
-PickleValue PickleValue::make_tensor(torch::Tensor t) {
+PickleValue PickleValue::make_tensor(RawTensor t) {
   PickleValue v;
   v.kind_ = Kind::kTensor;
   v.tensor_ = std::move(t);
@@ -190,7 +191,7 @@ void PickleValue::set_item(PickleValue key, PickleValue value) {
   node_->dict.emplace_back(std::move(key), std::move(value));
 }
 
-const torch::Tensor& PickleValue::tensor() const {
+const RawTensor& PickleValue::tensor() const {
   if (kind_ != Kind::kTensor) wrong_kind("tensor", kind_);
   return tensor_;
 }
@@ -205,18 +206,6 @@ const PickleValue& PickleValue::at(const std::string& key) const {
   const PickleValue* v = find(key);
   if (!v) throw Error("pickle: dict has no key '" + key + "'");
   return *v;
-}
-
-torch::Dtype storage_dtype(const std::string& dotted_name) {
-  static const std::map<std::string, torch::Dtype> kStorages = {
-      {"torch.FloatStorage", torch::kFloat},   {"torch.DoubleStorage", torch::kDouble},
-      {"torch.HalfStorage", torch::kHalf},     {"torch.BFloat16Storage", torch::kBFloat16},
-      {"torch.LongStorage", torch::kLong},     {"torch.IntStorage", torch::kInt},
-      {"torch.ShortStorage", torch::kShort},   {"torch.CharStorage", torch::kChar},
-      {"torch.ByteStorage", torch::kByte},     {"torch.BoolStorage", torch::kBool}};
-  auto it = kStorages.find(dotted_name);
-  if (it == kStorages.end()) throw Error("pickle: '" + dotted_name + "' is not a storage type");
-  return it->second;
 }
 
 }  // namespace murmur::model

@@ -124,6 +124,7 @@ ZipIndex read_zip_index(const std::string& path) {
     apply_zip64_extra(zr, cd.substr(p + 46 + name_len, extra_len), m, offset);
     if (!names.insert(m.name).second) zr.fail("member " + m.name + " appears twice");
     if (offset > zr.size()) zr.fail("member " + m.name + " starts past the end of the file");
+    m.header_offset = offset;
     if (m.method == 0 && m.size != m.compressed_size)
       zr.fail("stored member " + m.name + " claims " + std::to_string(m.size) + " bytes in " +
               std::to_string(m.compressed_size));
@@ -153,6 +154,35 @@ void check_crc(const ZipMember& member, const void* data, size_t size) {
                 " bytes does not match the zip's " + want + " of " + std::to_string(member.size) +
                 " bytes: the file is corrupt");
   }
+}
+
+std::vector<unsigned char> read_member(const ZipIndex& zip, const ZipMember& m) {
+  ZipReader zr(zip.path);
+  const std::string header = zr.read(m.header_offset, 30);
+  if (le(header, 0, 4) != 0x04034b50) zr.fail("member " + m.name + ": no local file header where the directory says");
+  const uint64_t data_at = m.header_offset + 30 + le(header, 26, 2) + le(header, 28, 2);
+  std::vector<unsigned char> out;
+  if (m.method == 0) {
+    const std::string data = zr.read(data_at, m.size);
+    out.assign(data.begin(), data.end());
+  } else if (m.method == 8) {
+    const std::string packed = zr.read(data_at, m.compressed_size);
+    out.resize(size_t(m.size));
+    z_stream z{};
+    if (inflateInit2(&z, -15) != Z_OK) zr.fail("member " + m.name + ": zlib could not start");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+    z.avail_in = uInt(packed.size());
+    z.next_out = out.data();
+    z.avail_out = uInt(out.size());
+    const int rc = packed.size() >> 32 || out.size() >> 32 ? Z_BUF_ERROR : inflate(&z, Z_FINISH);
+    const uint64_t produced = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || produced != m.size) zr.fail("member " + m.name + ": its deflated data is damaged");
+  } else {
+    zr.fail("member " + m.name + ": compression method " + std::to_string(m.method) + " (stored and deflated only)");
+  }
+  check_crc(m, out.data(), out.size());
+  return out;
 }
 
 }  // namespace murmur::model

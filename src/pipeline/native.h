@@ -17,35 +17,11 @@
 #pragma once
 
 #include "model/native_net.h"
+#include "pipeline/native_config.h"
 #include "pipeline/preset.h"
 #include "pipeline/robust.h"
 
 namespace murmur::pipeline {
-
-struct NativeFeatureConfig {
-  double window_s = 4.0;            // training crops and evaluation windows (several cardiac cycles)
-  double window_hop_s = 1.0;        // evaluation windows every hop
-  bool standardize = true;          // per-recording mean/std normalisation of the dB matrix
-  // Each mel band's mean over the recording subtracted first (in dB): a stethoscope's response,
-  // or any fixed filter, is a constant gain per band and vanishes; what is left is how each
-  // band changes over the heart cycle (docs/RESULTS.md section 6). A configuration saved before
-  // the setting existed has no such key and reads as off: its model was trained without it.
-  bool centre_bands = true;
-  bool time_reverse = true;         // training: p = 0.5
-  int freq_masks = 2, freq_mask_bins = 4;       // SpecAugment frequency masks
-  int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
-  double gain_db = 0;               // random gain (a no-op under standardisation; kept for ablation)
-  double train_s = 20.0;            // training uses (up to) this much of each recording
-  int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
-  bool md_training = true;          // multi-disease patients as extra training data (never tested)
-  // Cardiac phase as two more input channels (1 in systole / in diastole, per frame, from
-  // murmur's segmenter, segment/segment.h): lets the network tell systolic from diastolic
-  // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 5).
-  bool phase_channels = false;
-  void validate(const std::string& section = "native") const;
-};
-void to_json(nlohmann::json& j, const NativeFeatureConfig& c);
-void from_json(const nlohmann::json& j, NativeFeatureConfig& c);
 
 class NativePreset : public Preset {
  public:

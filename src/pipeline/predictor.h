@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/answer.h"
 #include "pipeline/model.h"
 
 namespace murmur::pipeline {
@@ -46,14 +47,7 @@ class Predictor {
   nlohmann::json info_;
 };
 
-// {"class": argmax name, "probabilities": {name: p}} for probabilities [K] in class order. With
-// thresholds (multi-label): "class" is the '+'-joined suspected diseases in class order ("AR+AS")
-// or "N", plus "findings" [names], "thresholds" {name: t} and "verdict" ("AR and AS suspected" or
-// "no valve disease found"). Outputs that are no valve disease (pooled's "abnormal", "murmur")
-// follow in the verdict ("AS suspected; abnormal, murmur"; "no valve disease named; abnormal")
-// and make the class when no valve is named ("abnormal+murmur").
-nlohmann::json answer_json(const std::vector<std::string>& class_names, const std::vector<double>& probs,
-                           const std::vector<float>& thresholds = {});
+// answer_json (answer.h) of a probability tensor [K].
 nlohmann::json answer_json(const std::vector<std::string>& class_names, const torch::Tensor& probs,
                            const std::vector<float>& thresholds = {});
 

@@ -22,7 +22,11 @@ BINARY = os.environ.get("MURMUR_BINARY", str(REPO / "build" / "murmur"))
 
 
 def cli(*args):
-    out = subprocess.run([BINARY, "--json", "--quiet", *map(str, args)], check=True, capture_output=True, text=True)
+    # The module runs models in LibTorch, as the CLI does with MURMUR_LIBTORCH=1 (without it, `murmur
+    # predict` runs native models on oneDNN: equal within 1e-5, tests/native_engine_test.cpp).
+    env = dict(os.environ, MURMUR_LIBTORCH="1")
+    out = subprocess.run([BINARY, "--json", "--quiet", *map(str, args)], check=True, capture_output=True, text=True,
+                         env=env)
     return json.loads(out.stdout)
 
 

@@ -1,0 +1,85 @@
+// `murmur predict` in the launcher: native-family models (presets native, valves, pooled) run here
+// on oneDNN (infer/native_predictor.h), so the process never loads LibTorch; any other model,
+// --explain, --set or pictures hand the same arguments to murmur-torch (cli/predict.cpp). Both
+// print the same report (cli/predict_common.h). In the environment, MURMUR_LIBTORCH=1 sends every
+// prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would need it is an error).
+#include <cstdlib>
+
+#include "cli/inputs.h"
+#include "cli/model_commands.h"
+#include "cli/predict_common.h"
+#include "infer/native_predictor.h"
+#include "util/error.h"
+#include "util/pool.h"
+#include "util/progress.h"
+
+namespace murmur::cli {
+namespace {
+
+bool is_picture(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  return ext == ".png" || ext == ".PNG";
+}
+
+// MURMUR_LIBTORCH: "1" runs every prediction in LibTorch, "0" none (an error instead); unset: auto.
+std::string libtorch_setting() {
+  const char* v = std::getenv("MURMUR_LIBTORCH");
+  return v ? v : "";
+}
+
+// Hands the command to murmur-torch, unless MURMUR_LIBTORCH=0 forbids it.
+[[noreturn]] void to_libtorch(const std::string& why) {
+  if (libtorch_setting() == "0") throw Error("MURMUR_LIBTORCH=0, but this prediction needs LibTorch: " + why);
+  hand_to_model_binary();
+}
+
+void run(const PredictArgs& args) {
+  if (libtorch_setting() == "1") hand_to_model_binary();
+  if (args.explain || !args.pictures_dir.empty()) to_libtorch("--explain and --pictures run in LibTorch");
+  if (!args.eval_overrides.empty()) to_libtorch("--set runs in LibTorch");
+  const std::vector<std::string> files = recording_files(args.files);
+  for (const auto& f : files)
+    if (is_picture(f)) to_libtorch(f + ": pictures are the seed preset's input");
+  std::string why;
+  auto predictor = infer::NativePredictor::open(args.model, &why);
+  if (!predictor) to_libtorch(why);  // LibTorch's path runs it, or says what is wrong with it
+
+  std::vector<std::vector<double>> answers(files.size());
+  std::vector<std::string> failed(files.size());
+  // Several files: one per core, each on one oneDNN thread; one file: every core for it.
+  const int workers = files.size() > 1 ? global().threads : 1;
+  util::Progress bar("predict", long(files.size()), global().quiet || files.size() < 2);
+  infer::set_engine_threads(workers > 1 ? 1 : global().threads);
+  util::parallel_for(files.size(), workers, [&](size_t i) {
+    if (workers > 1) infer::set_engine_threads(1);
+    try {
+      const auto p = predictor->predict_file(files[i]);
+      answers[i].assign(p.begin(), p.end());
+    } catch (const Error& e) {
+      failed[i] = e.what();
+    } catch (const std::exception& e) {  // never lose the batch to one file
+      failed[i] = files[i] + ": internal error: " + e.what();
+    }
+    bar.tick();
+  });
+  bar.done();
+  PredictModel model{args.model, predictor->preset_name(), predictor->n_models(), predictor->patient_fusion(),
+                     predictor->class_names(), predictor->thresholds(),
+                     [&](const std::vector<std::vector<double>>& probs) {
+                       std::vector<std::vector<float>> f;
+                       for (const auto& p : probs) f.emplace_back(p.begin(), p.end());
+                       return predictor->fuse_patient(f);
+                     }};
+  finish_predict(predict_report(model, files, answers, failed), predictor->class_names());
+}
+
+void setup(CLI::App& app) {
+  auto args = std::make_shared<PredictArgs>();
+  add_predict_command(app, *args)->callback([args] { run(*args); });
+}
+
+Registrar registrar("predict", setup);
+
+}  // namespace
+}  // namespace murmur::cli

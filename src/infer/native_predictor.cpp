@@ -1,0 +1,213 @@
+#include "infer/native_predictor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "segment/segment.h"
+#include "util/error.h"
+#include "util/number_text.h"
+
+namespace murmur::infer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The presets this runs, as pipeline/native.h, valves.h and pooled.h define them.
+const NativePredictor::Kind kKinds[] = {
+    {"native", 5, /*multi_label=*/false, eval::Fusion::kGeometric},
+    {"valves", 4, /*multi_label=*/true, eval::Fusion::kMean},
+    {"pooled", 6, /*multi_label=*/true, eval::Fusion::kMean},
+};
+
+const NativePredictor::Kind* kind_of(const std::string& preset) {
+  for (const auto& k : kKinds)
+    if (preset == k.preset) return &k;
+  return nullptr;
+}
+
+// Every section a native-family preset writes (Preset::to_json): anything else is a setting this
+// reader would not know to apply.
+bool known_section(const std::string& key) {
+  static const std::set<std::string> kKnown = {"name",    "audio",  "log_mel", "train",       "native", "net",
+                                               "robust",  "valves", "pooled",  "multi_label", "calibration"};
+  return kKnown.count(key) > 0;
+}
+
+std::vector<float> softmax(const std::vector<float>& z) {
+  const float top = *std::max_element(z.begin(), z.end());
+  std::vector<float> p(z.size());
+  double sum = 0;
+  for (size_t k = 0; k < z.size(); ++k) sum += (p[k] = std::exp(z[k] - top));
+  for (auto& v : p) v = float(v / sum);
+  return p;
+}
+
+}  // namespace
+
+std::optional<NativePredictor> NativePredictor::open(const std::string& path, std::string* why_not) {
+  auto no = [&](const std::string& why) -> std::optional<NativePredictor> {
+    if (why_not) *why_not = why;
+    return std::nullopt;
+  };
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (auto& e : fs::recursive_directory_iterator(path, ec))
+      if (e.path().filename() == "model.pth") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) return no(path + ": no model.pth inside");
+  } else {
+    files.push_back(path);
+  }
+  NativePredictor p;
+  try {
+    for (const auto& file : files) {
+      model::SavedCheckpoint ck = model::read_saved_checkpoint(file);
+      const nlohmann::json& j = ck.murmur_config;
+      if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
+        return no(file + ": no murmur preset in it (the reference's checkpoint)");
+      const std::string name = j["name"];
+      const Kind* kind = kind_of(name);
+      if (!kind) return no(file + ": preset " + name);
+      for (auto& [key, value] : j.items())
+        if (!known_section(key)) return no(file + ": section \"" + key + "\" is not known here");
+      if (!j.contains("audio") || !j.contains("log_mel")) return no(file + ": no audio or log_mel section");
+      audio::LoadConfig a;
+      a.target_rate_hz = j["audio"].value("target_rate_hz", 4000);
+      a.min_duration_s = j["audio"].value("min_duration_s", a.min_duration_s);
+      a.max_duration_s = j["audio"].value("max_duration_s", a.max_duration_s);
+      a.validate();
+      const auto log_mel = j["log_mel"].get<features::LogMelConfig>();
+      log_mel.validate();
+      if (a.target_rate_hz != log_mel.sample_rate_hz) return no(file + ": audio and log_mel rates differ");
+      pipeline::NativeFeatureConfig native;
+      if (j.contains("native")) native = j["native"].get<pipeline::NativeFeatureConfig>();
+      native.validate();
+      model::NativeNetConfig net;
+      net.n_classes = kind->outputs;
+      if (j.contains("net")) net = j["net"].get<model::NativeNetConfig>();
+      net.in_channels = native.phase_channels ? 3 : 1;
+      if (size_t(net.n_classes) != ck.class_names.size()) return no(file + ": outputs and class names differ");
+      double temperature = 1.0;
+      if (j.contains("calibration")) temperature = j["calibration"].value("temperature", 1.0);
+      if (!(temperature >= 0.01 && temperature <= 100) || (temperature != 1.0 && kind->multi_label))
+        return no(file + ": calibration.temperature out of range");
+      std::vector<float> thresholds;
+      if (kind->multi_label) {
+        thresholds.assign(size_t(net.n_classes), 0.5f);
+        if (j.contains("valves")) thresholds = j["valves"].value("thresholds", thresholds);
+        if (thresholds.size() != size_t(net.n_classes)) return no(file + ": thresholds do not match the outputs");
+      }
+      const nlohmann::json key = {{"preset", name}, {"target_rate_hz", a.target_rate_hz}, {"log_mel", log_mel},
+                                  {"native", native}};
+      if (!p.models_.empty() && (key != p.feature_key_ || ck.class_names != p.class_names_))
+        return no(file + ": its preset or classes differ from " + files.front() + "'s");
+      p.kind_ = kind;
+      p.feature_key_ = key;
+      p.audio_ = a;
+      p.log_mel_ = log_mel;
+      p.native_ = native;
+      p.class_names_ = ck.class_names;
+      for (int64_t k = 0; k < ck.n_members; ++k) {
+        const std::string prefix = ck.n_members > 1 ? "member" + std::to_string(k) + "." : "";
+        const std::string source = ck.n_members > 1 ? file + " member " + std::to_string(k) : file;
+        p.models_.push_back({std::make_shared<const NativeEngine>(ck.state, net, prefix, source), temperature});
+      }
+      if (!thresholds.empty()) {  // the mean over the models, as Predictor::thresholds
+        if (p.thresholds_.empty()) p.thresholds_.assign(thresholds.size(), 0.f);
+        for (int64_t k = 0; k < ck.n_members; ++k)
+          for (size_t o = 0; o < thresholds.size(); ++o) p.thresholds_[o] += thresholds[o];
+      }
+    }
+  } catch (const std::exception& e) {  // a file this cannot read: LibTorch's path says why, as ever
+    return no(e.what());
+  }
+  for (auto& t : p.thresholds_) t /= float(p.models_.size());
+  return p;
+}
+
+std::vector<float> NativePredictor::features(const audio::Audio& a, int* frames) const {
+  if (a.sample_rate_hz != log_mel_.sample_rate_hz)
+    throw Error("preset " + preset_name() + ": audio at " + std::to_string(a.sample_rate_hz) + " Hz, features expect " +
+                std::to_string(log_mel_.sample_rate_hz) + " Hz");
+  features::Matrix db = features::log_mel(a.samples, log_mel_);
+  const size_t rows = size_t(db.rows), cols = size_t(db.cols);
+  std::vector<float>& x = db.data;  // [n_mels][frames], as NativePreset::features
+  if (native_.centre_bands)
+    for (size_t r = 0; r < rows; ++r) {
+      double s = 0;
+      for (size_t c = 0; c < cols; ++c) s += x[r * cols + c];
+      const float mean = float(s / double(cols));
+      for (size_t c = 0; c < cols; ++c) x[r * cols + c] -= mean;
+    }
+  if (native_.standardize) {
+    double s = 0, ss = 0;
+    for (float v : x) s += v;
+    const double mean = s / double(x.size());
+    for (float v : x) ss += (v - mean) * (v - mean);
+    const float sd = float(std::sqrt(ss / double(std::max<size_t>(1, x.size() - 1))));  // unbiased, as torch::std
+    const float m = float(mean), denom = sd + 1e-5f;
+    for (auto& v : x) v = (v - m) / denom;
+  }
+  *frames = db.cols;
+  if (!native_.phase_channels) return std::move(x);
+  // Two more channels: 1 where the segmenter says systole / diastole at frame k (centred at k * hop).
+  auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, "recording");
+  auto states = segment::states_at(seg, double(log_mel_.hop) / log_mel_.sample_rate_hz, db.cols);
+  std::vector<float> out(3 * x.size(), 0.f);
+  std::copy(x.begin(), x.end(), out.begin());
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c) {
+      out[x.size() + r * cols + c] = states[c] == segment::State::kSystole;
+      out[2 * x.size() + r * cols + c] = states[c] == segment::State::kDiastole;
+    }
+  return out;
+}
+
+std::vector<float> NativePredictor::probs_of(const std::vector<float>& x, int frames) const {
+  const double frames_per_s = double(log_mel_.sample_rate_hz) / log_mel_.hop;
+  const int window = std::max(1, int(std::lround(native_.window_s * frames_per_s)));
+  const int hop = std::max(1, int(std::lround(native_.window_hop_s * frames_per_s)));
+  std::vector<float> sum(class_names_.size(), 0.f);
+  for (const Model& m : models_) {
+    const auto logits = m.net->window_logits(x, log_mel_.n_mels, frames, window, hop);
+    std::vector<float> p(sum.size(), 0.f);
+    for (const auto& z : logits) {  // softmax (native) or one sigmoid per output, mean over windows
+      std::vector<float> q = z;
+      if (!kind_->multi_label) q = softmax(z);
+      else
+        for (auto& v : q) v = 1.f / (1.f + std::exp(-v));
+      for (size_t k = 0; k < p.size(); ++k) p[k] += q[k];
+    }
+    for (auto& v : p) v /= float(logits.size());
+    if (m.temperature != 1.0) {  // Model::calibrated: p^(1/T), renormalised
+      std::vector<float> z(p.size());
+      for (size_t k = 0; k < p.size(); ++k) z[k] = float(std::log(std::max(p[k], 1e-12f)) / m.temperature);
+      p = softmax(z);
+    }
+    for (size_t k = 0; k < p.size(); ++k) sum[k] += p[k] < util::kProbabilityFloor ? 0.f : p[k];
+  }
+  for (auto& v : sum) v /= float(models_.size());
+  return sum;
+}
+
+std::vector<float> NativePredictor::predict_audio(const audio::Audio& a) const {
+  int frames = 0;
+  const auto x = features(audio::at_rate(a, audio_.target_rate_hz), &frames);
+  return probs_of(x, frames);
+}
+
+std::vector<float> NativePredictor::predict_file(const std::string& path) const {
+  int frames = 0;
+  const auto x = features(audio::load(path, audio_), &frames);
+  return probs_of(x, frames);
+}
+
+std::vector<float> NativePredictor::fuse_patient(const std::vector<std::vector<float>>& recording_probs) const {
+  return eval::fuse(recording_probs, patient_fusion());
+}
+
+}  // namespace murmur::infer

@@ -1,0 +1,145 @@
+// LibTorch-free inference (infer/) against LibTorch's (pipeline::Predictor) on every kind of
+// native-family model: the same probabilities within 1e-5, and the models it leaves to LibTorch.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "data/recording.h"
+#include "infer/native_predictor.h"
+#include "model/checkpoint.h"
+#include "pipeline/predictor.h"
+#include "pipeline/registry.h"
+#include "synth/synth.h"
+#include "test_util.h"
+
+namespace {
+
+namespace mp = murmur::pipeline;
+
+// A freshly initialised model of `preset` with BatchNorm statistics drawn at random (so that
+// folding them matters), saved as DIR/model.pth; `members` > 1 saves an ensemble file.
+std::string save_model(const mp::PresetPtr& preset, const std::string& dir, int members = 1, uint64_t seed = 0) {
+  std::filesystem::create_directories(dir);
+  murmur::model::Checkpoint ck;
+  for (int k = 0; k < members; ++k) {
+    torch::manual_seed(seed + uint64_t(k));
+    auto m = mp::Model::fresh(preset);
+    auto sd = murmur::model::state_dict(*m.net.module);
+    torch::NoGradGuard no_grad;
+    for (auto& item : sd) {
+      const std::string& key = item.key();
+      torch::Tensor t = item.value();
+      if (key.find("running_mean") != std::string::npos) t.uniform_(-0.5, 0.5);
+      else if (key.find("running_var") != std::string::npos) t.uniform_(0.5, 2.0);
+      else if (key.find("trunk.") != std::string::npos && t.dim() == 1) t.uniform_(0.5, 1.5);  // gamma, beta
+    }
+    if (members == 1) ck.state_dict = sd;
+    else murmur::model::add_member_state(ck.state_dict, sd, k);
+  }
+  ck.n_members = members;
+  const auto names = preset->output_names();
+  for (size_t i = 0; i < names.size(); ++i) ck.label_to_idx[names[i]] = int64_t(i);
+  ck.class_names = names;
+  ck.murmur_config = preset->to_json();
+  const std::string path = dir + "/model.pth";
+  murmur::model::write_checkpoint(path, ck);
+  return path;
+}
+
+murmur::audio::Audio recording(const std::string& cls, int rate_hz, double seconds, uint64_t seed) {
+  murmur::synth::SynthConfig cfg;
+  cfg.duration_s = std::max(seconds, 2.0);  // synth's shortest; cut after
+  cfg.sample_rate_hz = rate_hz;
+  auto x = murmur::synth::synth_recording(murmur::data::class_index(cls), "Aor", "sit",
+                                          murmur::synth::draw_patient(1, 0), seed, cfg);
+  x.resize(size_t(seconds * rate_hz));
+  return murmur::audio::from_samples(x.data(), x.size(), rate_hz, "synth " + cls);
+}
+
+// Both predictors on a few recordings (several lengths and rates): equal within 1e-5.
+void expect_same_answers(const std::string& model_path) {
+  torch::set_num_threads(1);
+  auto torch_side = mp::Predictor::open(model_path);
+  std::string why;
+  auto native = murmur::infer::NativePredictor::open(model_path, &why);
+  ASSERT_TRUE(native.has_value()) << why;
+  EXPECT_EQ(native->class_names(), torch_side.class_names());
+  EXPECT_EQ(native->n_models(), torch_side.n_models());
+  EXPECT_EQ(native->preset_name(), torch_side.preset().name());
+  EXPECT_EQ(native->patient_fusion(), torch_side.preset().patient_fusion());
+  const auto t = torch_side.thresholds();
+  ASSERT_EQ(native->thresholds().size(), t.size());
+  for (size_t k = 0; k < t.size(); ++k) EXPECT_FLOAT_EQ(native->thresholds()[k], t[k]);
+  int n = 0;
+  for (const auto& [cls, rate, seconds] : std::vector<std::tuple<std::string, int, double>>{
+           {"AS", 4000, 20}, {"MR", 4000, 7.3}, {"N", 2000, 12}, {"AR", 4000, 2.5}, {"MS", 8000, 1.2}}) {
+    const auto a = recording(cls, rate, seconds, uint64_t(++n));
+    const torch::Tensor expected = torch_side.predict_audio(a).to(torch::kFloat).contiguous();
+    const std::vector<float> got = native->predict_audio(a);
+    ASSERT_EQ(got.size(), size_t(expected.numel()));
+    for (size_t k = 0; k < got.size(); ++k)
+      EXPECT_NEAR(got[k], expected[int64_t(k)].item<float>(), 1e-5) << model_path << ": " << cls << " " << rate
+                                                                     << " Hz " << seconds << " s, output " << k;
+  }
+}
+
+TEST(NativeEngine, EqualsLibTorchOnEveryNativeFamilyModel) {
+  const std::string dir = murmur::test::temp_dir("native_engine");
+  expect_same_answers(save_model(mp::make_preset("native"), dir + "/native"));
+  expect_same_answers(save_model(mp::make_preset("valves"), dir + "/valves"));
+  expect_same_answers(save_model(mp::make_preset("pooled"), dir + "/pooled", /*members=*/3));
+  // Older settings: bands not centred, and a calibrated temperature; wider and with phase channels.
+  auto old = mp::with_overrides(*mp::make_preset("native"), {"native.centre_bands=false", "log_mel.fft=kissfft"})->clone();
+  old->temperature = 1.7;
+  expect_same_answers(save_model(std::move(old), dir + "/calibrated"));
+  expect_same_answers(save_model(mp::with_overrides(*mp::make_preset("valves"),
+                                                    {"native.phase_channels=true", "net.width=8", "native.window_s=3"}),
+                                 dir + "/phase"));
+}
+
+TEST(NativeEngine, AFoldEnsembleFolderIsTheMeanOfItsModels) {
+  const std::string dir = murmur::test::temp_dir("native_engine_cv");
+  save_model(mp::make_preset("native"), dir + "/fold_0", 1, 10);
+  save_model(mp::make_preset("native"), dir + "/fold_1", 1, 20);
+  expect_same_answers(dir);
+}
+
+TEST(NativeEngine, LeavesOtherModelsToLibTorchAndSaysWhy) {
+  const std::string dir = murmur::test::temp_dir("native_engine_other");
+  std::string why;
+  EXPECT_FALSE(murmur::infer::NativePredictor::open(save_model(mp::make_preset("seed"), dir + "/seed"), &why));
+  EXPECT_NE(why.find("preset seed"), std::string::npos) << why;
+  EXPECT_FALSE(murmur::infer::NativePredictor::open(dir + "/missing.pth", &why));
+  EXPECT_NE(why.find("missing.pth"), std::string::npos) << why;
+  // A fold of another preset in a cv folder: the ensemble is LibTorch's to refuse.
+  save_model(mp::make_preset("native"), dir + "/mixed/fold_0");
+  save_model(mp::make_preset("valves"), dir + "/mixed/fold_1");
+  EXPECT_FALSE(murmur::infer::NativePredictor::open(dir + "/mixed", &why));
+  EXPECT_NE(why.find("differ"), std::string::npos) << why;
+}
+
+TEST(NativeEngine, RefusesWeightsThatDoNotFitNamingTheKey) {
+  const std::string dir = murmur::test::temp_dir("native_engine_keys");
+  const std::string path = save_model(mp::make_preset("native"), dir);
+  const auto ck = murmur::model::read_saved_checkpoint(path);
+  murmur::model::NativeNetConfig cfg;
+  cfg.width = 8;  // the file's is 16
+  try {
+    murmur::infer::NativeEngine(ck.state, cfg, "", path);
+    FAIL() << "a width-8 network took width-16 weights";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("trunk.0.weight: shape [16, 1, 3, 3] in the state dict, [8, 1, 3, 3]"),
+              std::string::npos) << e.what();
+  }
+  auto state = ck.state;
+  state.emplace_back("extra.weight", state.front().second);
+  try {
+    murmur::infer::NativeEngine(state, {}, "", path);
+    FAIL() << "an unexpected key was taken";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unexpected keys [extra.weight]"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
