@@ -21,7 +21,7 @@
 
 #include "data/index.h"
 #include "serve/server.h"
-#include "serve/stream.h"
+#include "serve/stream_model.h"
 #include "synth/synth.h"
 #include "experiment/train_run.h"
 #include "pipeline/predictor.h"
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   // 1. Stream: 10 minutes of heart sounds at 4 kHz in 100 ms chunks.
   {
     auto predictor = murmur::pipeline::Predictor::open(model);
-    murmur::serve::StreamEngine engine(predictor, 4000);
+    murmur::serve::StreamEngine engine(murmur::serve::stream_model(predictor), 4000);
     auto heart = synth_heart(60);
     std::vector<double> hop_ms;
     for (int rep = 0; rep < 10; ++rep)

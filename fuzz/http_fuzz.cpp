@@ -21,12 +21,18 @@ namespace {
 
 std::unique_ptr<murmur::serve::Server> server;
 
-void send_and_drain(int port, const uint8_t* data, size_t size) {
+// A TCP socket with send and receive timeouts longer than the server's own (waiting longer would
+// be a hang); aborts when none can be made.
+int open_socket() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) std::abort();
-  timeval tv{5, 0};  // the server's own timeouts are shorter: waiting longer would be a hang
+  timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+void send_and_drain(int port, const uint8_t* data, size_t size) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(uint16_t(port));
@@ -34,14 +40,12 @@ void send_and_drain(int port, const uint8_t* data, size_t size) {
   // At over 1,000 inputs a second the loopback can run short of ephemeral ports (each input is a
   // connection, and closed ones linger in TIME_WAIT): wait for one, up to 10 s. Still no
   // connection: the server died.
+  int fd = open_socket();
   for (int tries = 0; ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0; ++tries) {
     if (tries == 1000) std::abort();
     ::close(fd);
     ::usleep(10000);
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) std::abort();
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    fd = open_socket();
   }
   for (size_t sent = 0; sent < size;) {
     ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);

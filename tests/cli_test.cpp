@@ -146,7 +146,7 @@ TEST(Cli, TrainPredictCvCompare) {
   CliRun needs = run_raw("-q predict --explain --model " + d + "/model/model.pth " + d + "/data/train/AS_002_sit_Aor.wav",
                          "MURMUR_LIBTORCH=0");
   EXPECT_EQ(needs.code, 1) << needs.out;
-  EXPECT_TRUE(contains(needs.out, "MURMUR_LIBTORCH=0, but this prediction needs LibTorch")) << needs.out;
+  EXPECT_TRUE(contains(needs.out, "MURMUR_LIBTORCH=0, but this needs LibTorch")) << needs.out;
   // --explain: each answer with the phase and band it relied on; the patient's names its site.
   const std::string pair = d + "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav";
   CliRun why = run_murmur("--json predict --explain --model " + d + "/model/model.pth " + pair);

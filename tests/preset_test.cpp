@@ -7,7 +7,7 @@
 #include "pipeline/predictor.h"
 #include "pipeline/seed.h"
 #include "model/checkpoint.h"
-#include "serve/stream.h"
+#include "serve/stream_model.h"
 
 #include <gtest/gtest.h>
 
@@ -311,7 +311,7 @@ TEST(Preset, EveryPresetAnswersRecordingsOfOneSecondOrMore) {
     // The stream engine's first window.
     murmur::serve::StreamConfig sc;
     sc.window_s = 1.0;
-    murmur::serve::StreamEngine engine(predictor, 8000, sc);
+    murmur::serve::StreamEngine engine(murmur::serve::stream_model(predictor), 8000, sc);
     auto a = tone_audio(8000, 2.0);
     auto hops = engine.push(a.samples.data(), a.samples.size());
     ASSERT_FALSE(hops.empty()) << name;

@@ -11,7 +11,7 @@
 
 #include "serve/pcm.h"
 #include "serve/server.h"
-#include "serve/stream.h"
+#include "serve/stream_model.h"
 #include "serve_test_util.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -103,7 +103,7 @@ TEST(Stream, HopsQualityAndPatientEstimate) {
   pcm.resize(18 * 4000, 0.f);
   auto loud = mt::synth_heart(6);
   for (float v : loud) pcm.push_back(std::max(-1.f, std::min(1.f, v * 50)));
-  ms::StreamEngine engine(predictor(), 4000);
+  ms::StreamEngine engine(ms::stream_model(predictor()), 4000);
   const size_t capacity = engine.buffer_capacity();
   EXPECT_EQ(capacity, 20000u);
 
@@ -163,7 +163,7 @@ TEST(Stream, HopsQualityAndPatientEstimate) {
 
 TEST(Stream, MemoryStaysBoundedOnLongStreams) {
   // An hour of 8 kHz silence in 10 ms chunks: 3596 hops, the ring never grows.
-  ms::StreamEngine engine(predictor(), 8000);
+  ms::StreamEngine engine(ms::stream_model(predictor()), 8000);
   const size_t capacity = engine.buffer_capacity();
   std::vector<float> chunk(80, 0.f);
   size_t n_hops = 0;
@@ -177,8 +177,8 @@ TEST(Stream, MemoryStaysBoundedOnLongStreams) {
 TEST(Stream, RejectsBadSettings) {
   ms::StreamConfig cfg;
   cfg.hop_s = 6;  // longer than the window
-  EXPECT_THROW(ms::StreamEngine(predictor(), 4000, cfg), murmur::Error);
-  EXPECT_THROW(ms::StreamEngine(predictor(), 0, ms::StreamConfig{}), murmur::Error);
+  EXPECT_THROW(ms::StreamEngine(ms::stream_model(predictor()), 4000, cfg), murmur::Error);
+  EXPECT_THROW(ms::StreamEngine(ms::stream_model(predictor()), 0, ms::StreamConfig{}), murmur::Error);
 }
 
 TEST(Stream, CliReadsStdinAndFiles) {
@@ -208,6 +208,20 @@ TEST(Stream, CliReadsStdinAndFiles) {
     EXPECT_TRUE(j["class"].is_string());
   }
   EXPECT_EQ(nlohmann::json::parse(lines.back())["n_ok_hops"], 3);
+  // `murmur` streamed without LibTorch (MURMUR_LIBTORCH=0 forbids handing over); murmur-torch's
+  // lines (MURMUR_LIBTORCH=1) hold the same answers within 1e-5.
+  const std::string args = std::string(MURMUR_BINARY) + " stream --model " + mt::tiny_model_path() + " --file " + dir +
+                           "/heart.wav --window-s 4 --hop-s 2";
+  const auto native = lines_of(run_capture("MURMUR_LIBTORCH=0 " + args));
+  const auto in_torch = lines_of(run_capture("MURMUR_LIBTORCH=1 " + args));
+  ASSERT_EQ(native.size(), 4u);
+  ASSERT_EQ(in_torch.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) {
+    auto n = nlohmann::json::parse(native[i]), t = nlohmann::json::parse(in_torch[i]);
+    EXPECT_EQ(n["class"], t["class"]);
+    for (auto& [name, p] : t["probabilities"].items())
+      EXPECT_NEAR(n["probabilities"][name].get<double>(), p.get<double>(), 1e-5) << "hop " << i << " " << name;
+  }
 }
 
 TEST(Stream, CliStopsCleanlyOnSigint) {
@@ -302,7 +316,7 @@ TEST(Stream, NonFiniteSamplesAreFlaggedNotZeroed) {
   // 13 s of heart sounds with a NaN at 7.5 s: the hops whose 5 s window holds it (t = 8 .. 12 s).
   std::vector<float> stream = mt::synth_heart(13);
   stream[size_t(7.5 * 4000)] = NAN;
-  ms::StreamEngine engine(predictor(), 4000);
+  ms::StreamEngine engine(ms::stream_model(predictor()), 4000);
   const auto hops = engine.push(stream.data(), stream.size());
   ASSERT_EQ(hops.size(), 9u);
   for (const auto& hop : hops) {

@@ -16,7 +16,7 @@
 #include "pipeline/explain.h"
 #include "pipeline/predictor.h"
 #include "segment/segment.h"
-#include "serve/stream.h"
+#include "serve/stream_model.h"
 #include "util/json.h"
 #include "util/version.h"
 
@@ -150,7 +150,7 @@ HeartCycles heart_cycles(const float* samples, size_t n, int rate_hz, const std:
 
 struct Stream::Impl {
   Impl(std::shared_ptr<const Model::Impl> m, int rate_hz, const audio::StreamConfig& cfg)
-      : model(std::move(m)), engine(model->predictor, rate_hz, cfg) {}
+      : model(std::move(m)), engine(serve::stream_model(model->predictor), rate_hz, cfg) {}
   std::shared_ptr<const Model::Impl> model;  // kept loaded while the stream runs
   serve::StreamEngine engine;
 };

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #endif
@@ -56,7 +57,17 @@ char** launcher_argv = nullptr;  // main's
 
 }  // namespace
 
-void hand_to_model_binary() { run_model_binary(launcher_argv); }
+std::string libtorch_setting() {
+  const char* v = std::getenv("MURMUR_LIBTORCH");
+  return v ? v : "";
+}
+
+bool libtorch_wanted() { return libtorch_setting() == "1"; }
+
+void hand_to_model_binary(const std::string& why) {
+  if (libtorch_setting() == "0") throw Error("MURMUR_LIBTORCH=0, but this needs LibTorch: " + why);
+  run_model_binary(launcher_argv);
+}
 #endif
 
 }  // namespace murmur::cli

@@ -34,9 +34,12 @@ inline constexpr ModelCommand kModelCommands[] = {
 // The description of a model command (throws std::logic_error for a name not in the table).
 std::string model_command_about(const std::string& name);
 
-// In `murmur` (the launcher): replaces this process by murmur-torch beside it, with the
-// arguments `murmur` was started with (murmur::Error if it cannot be run). A launcher command
-// that runs a model itself (cli/predict_native.cpp) calls it for what it does not run.
-[[noreturn]] void hand_to_model_binary();
+// In `murmur` (the launcher), for the commands that run native models themselves (predict,
+// stream): replaces this process by murmur-torch beside it, with the arguments `murmur` was
+// started with, for what they do not run (`why`). The environment decides too: MURMUR_LIBTORCH=1
+// sends every model to murmur-torch (libtorch_wanted()), MURMUR_LIBTORCH=0 none (then this throws
+// murmur::Error saying why LibTorch was needed). murmur::Error also if murmur-torch cannot run.
+[[noreturn]] void hand_to_model_binary(const std::string& why);
+bool libtorch_wanted();
 
 }  // namespace murmur::cli

@@ -3,8 +3,6 @@
 // --explain, --set or pictures hand the same arguments to murmur-torch (cli/predict.cpp). Both
 // print the same report (cli/predict_common.h). In the environment, MURMUR_LIBTORCH=1 sends every
 // prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would need it is an error).
-#include <cstdlib>
-
 #include "cli/inputs.h"
 #include "cli/model_commands.h"
 #include "cli/predict_common.h"
@@ -22,28 +20,16 @@ bool is_picture(const std::string& path) {
   return ext == ".png" || ext == ".PNG";
 }
 
-// MURMUR_LIBTORCH: "1" runs every prediction in LibTorch, "0" none (an error instead); unset: auto.
-std::string libtorch_setting() {
-  const char* v = std::getenv("MURMUR_LIBTORCH");
-  return v ? v : "";
-}
-
-// Hands the command to murmur-torch, unless MURMUR_LIBTORCH=0 forbids it.
-[[noreturn]] void to_libtorch(const std::string& why) {
-  if (libtorch_setting() == "0") throw Error("MURMUR_LIBTORCH=0, but this prediction needs LibTorch: " + why);
-  hand_to_model_binary();
-}
-
 void run(const PredictArgs& args) {
-  if (libtorch_setting() == "1") hand_to_model_binary();
-  if (args.explain || !args.pictures_dir.empty()) to_libtorch("--explain and --pictures run in LibTorch");
-  if (!args.eval_overrides.empty()) to_libtorch("--set runs in LibTorch");
+  if (libtorch_wanted()) hand_to_model_binary("MURMUR_LIBTORCH=1");
+  if (args.explain || !args.pictures_dir.empty()) hand_to_model_binary("--explain and --pictures run in LibTorch");
+  if (!args.eval_overrides.empty()) hand_to_model_binary("--set runs in LibTorch");
   const std::vector<std::string> files = recording_files(args.files);
   for (const auto& f : files)
-    if (is_picture(f)) to_libtorch(f + ": pictures are the seed preset's input");
+    if (is_picture(f)) hand_to_model_binary(f + ": pictures are the seed preset's input");
   std::string why;
   auto predictor = infer::NativePredictor::open(args.model, &why);
-  if (!predictor) to_libtorch(why);  // LibTorch's path runs it, or says what is wrong with it
+  if (!predictor) hand_to_model_binary(why);  // LibTorch's path runs it, or says what is wrong with it
 
   std::vector<std::vector<double>> answers(files.size());
   std::vector<std::string> failed(files.size());

@@ -1,6 +1,8 @@
 // murmur stream --model M: live classification of raw audio on stdin (or a file), one JSON line
 // per hop and a final summary line. The engine (window, quality gate, patient estimate) is
 // murmur::serve::StreamEngine; PCM decoding is murmur::serve::PcmDecoder.
+// Built into both binaries: `murmur` runs native-family models itself on oneDNN
+// (infer/native_predictor.h) and hands any other model to murmur-torch before reading a byte.
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +17,11 @@
 #include "cli/model_commands.h"
 #include "serve/pcm.h"
 #include "serve/stream.h"
+#ifdef MURMUR_LAUNCHER
+#include "infer/native_predictor.h"
+#else
+#include "serve/stream_model.h"
+#endif
 #include "util/error.h"
 #include "util/json.h"
 
@@ -60,7 +67,20 @@ void setup(CLI::App& app) {
                   "Energy fraction above the cutoff beyond which a window is 'noisy'")->capture_default_str();
   cmd->callback([a] {
     a->cfg.validate();
+#ifdef MURMUR_LAUNCHER
+    if (libtorch_wanted()) hand_to_model_binary("MURMUR_LIBTORCH=1");
+    std::string why;
+    const auto native = infer::NativePredictor::open(a->model, &why);
+    if (!native) hand_to_model_binary(why);  // before stdin is touched
+    const serve::StreamModel model{native->class_names(), native->thresholds(), [&](const audio::Audio& window) {
+                                     const auto p = native->predict_audio(window);
+                                     return std::vector<double>(p.begin(), p.end());
+                                   }};
+    infer::set_engine_threads(global().threads);
+#else
     auto predictor = pipeline::Predictor::open(a->model);
+    const serve::StreamModel model = serve::stream_model(predictor);
+#endif
     struct sigaction sa {};
     sa.sa_handler = on_sigint;  // no SA_RESTART: a blocking read() returns EINTR and the loop ends
     sigaction(SIGINT, &sa, nullptr);
@@ -72,7 +92,7 @@ void setup(CLI::App& app) {
       audio::LoadConfig load;
       load.min_duration_s = 0;
       audio::Audio in = audio::load(path, load);
-      serve::StreamEngine engine(predictor, in.sample_rate_hz, a->cfg);
+      serve::StreamEngine engine(model, in.sample_rate_hz, a->cfg);
       const size_t chunk = std::max<size_t>(1, size_t(in.sample_rate_hz / 10));  // 100 ms
       auto t0 = std::chrono::steady_clock::now();
       for (size_t i = 0; i < in.samples.size(); i += chunk) {
@@ -89,7 +109,7 @@ void setup(CLI::App& app) {
     }
 
     if (a->rate_hz < 1000 || a->rate_hz > 384000) throw Error("stream: --rate " + std::to_string(a->rate_hz) + ": must be in [1000, 384000] Hz");
-    serve::StreamEngine engine(predictor, a->rate_hz, a->cfg);
+    serve::StreamEngine engine(model, a->rate_hz, a->cfg);
     serve::PcmDecoder pcm(a->format, a->channels);
     std::vector<char> buf(pcm.frame_bytes() * 4096);
     size_t have = 0;  // bytes in buf (a partial frame is kept for the next read)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "pipeline/answer.h"
 #include "util/error.h"
 
 namespace murmur::serve {
@@ -41,15 +42,15 @@ nlohmann::ordered_json HopResult::to_json(const std::vector<std::string>& names,
   return j;
 }
 
-StreamEngine::StreamEngine(const pipeline::Predictor& predictor, int input_rate_hz, const StreamConfig& cfg)
-    : predictor_(predictor), cfg_(cfg), rate_hz_(input_rate_hz) {
+StreamEngine::StreamEngine(StreamModel model, int input_rate_hz, const StreamConfig& cfg)
+    : model_(std::move(model)), cfg_(cfg), rate_hz_(input_rate_hz) {
   cfg_.validate();
   if (input_rate_hz < 1000 || input_rate_hz > 384000)
     throw Error("stream: rate " + std::to_string(input_rate_hz) + " Hz: must be in [1000, 384000] Hz");
   ring_.assign(std::max<size_t>(1, size_t(std::lround(cfg_.window_s * rate_hz_))), 0.f);
   hop_samples_ = std::max<size_t>(1, size_t(std::lround(cfg_.hop_s * rate_hz_)));
   next_hop_at_ = ring_.size();
-  patient_sum_.assign(predictor_.class_names().size(), 0.0);
+  patient_sum_.assign(model_.class_names.size(), 0.0);
 }
 
 std::vector<HopResult> StreamEngine::push(const float* samples, size_t n) {
@@ -85,8 +86,7 @@ HopResult StreamEngine::run_hop() {
   hop.time_s = double(n_seen_) / rate_hz_;
   hop.quality = assess_quality(window.samples, rate_hz_, cfg_);
   if (hop.quality.ok()) {
-    torch::Tensor p = predictor_.predict_audio(window).to(torch::kDouble).contiguous();
-    std::vector<double> probs(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+    std::vector<double> probs = model_.classify(window);
     for (size_t k = 0; k < probs.size() && k < patient_sum_.size(); ++k) patient_sum_[k] += probs[k];
     ++n_ok_hops_;
     hop.probabilities = std::move(probs);
@@ -104,12 +104,12 @@ HopResult StreamEngine::run_hop() {
 }
 
 nlohmann::ordered_json StreamEngine::summary() const {
-  const auto& names = predictor_.class_names();
+  const auto& names = model_.class_names;
   nlohmann::ordered_json j = {{"summary", true}, {"duration_s", duration_s()}, {"n_hops", n_hops_},
                       {"n_ok_hops", n_ok_hops_}, {"quality_counts", quality_counts_}};
   std::vector<double> p;
   for (double s : patient_sum_) p.push_back(s / std::max(1, n_ok_hops_));
-  put_answer(j, n_ok_hops_ > 0 ? &p : nullptr, names, predictor_.thresholds());
+  put_answer(j, n_ok_hops_ > 0 ? &p : nullptr, names, model_.thresholds);
   j["mean_latency_ms"] = n_hops_ ? compute_s_ * 1e3 / n_hops_ : 0.0;
   j["max_latency_ms"] = max_latency_ms_;
   j["compute_s"] = compute_s_;

@@ -5,23 +5,25 @@
 //
 //   auto predictor = murmur::pipeline::Predictor::open("model.pth");
 //   murmur::serve::StreamConfig cfg;                 // 5 s window every 1 s
-//   murmur::serve::StreamEngine engine(predictor, /*input_rate_hz=*/4000, cfg);
+//   murmur::serve::StreamEngine engine(stream_model(predictor), /*input_rate_hz=*/4000, cfg);
 //   for (auto& hop : engine.push(samples.data(), samples.size()))   // mono, [-1, 1]
 //     std::cout << hop.to_json().dump() << "\n";                  // one line per hop
 //   std::cout << engine.summary().dump() << "\n";
 //
 // The first hop is emitted once a full window has arrived (t = window_s), then every hop_s.
-// The quality gate and its thresholds: audio/quality.h.
+// The quality gate and its thresholds: audio/quality.h. The model is any classifier of a window
+// of audio: LibTorch's Predictor (stream_model.h) or the launcher's oneDNN one (infer/).
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "pipeline/predictor.h"
+#include "audio/audio.h"
 #include "audio/quality.h"
 
 namespace murmur::serve {
@@ -45,10 +47,17 @@ struct HopResult {
                                  const std::vector<float>& thresholds = {}) const;  // keys in this order
 };
 
+// What the engine classifies with: the model's outputs and one window's probabilities.
+struct StreamModel {
+  std::vector<std::string> class_names;
+  std::vector<float> thresholds;  // multi-label models; else empty
+  std::function<std::vector<double>(const audio::Audio&)> classify;  // [K], audio at any rate
+};
+
 class StreamEngine {
  public:
-  // The predictor must outlive the engine. input_rate_hz: rate of the samples pushed.
-  StreamEngine(const pipeline::Predictor& predictor, int input_rate_hz, const StreamConfig& cfg = {});
+  // What `model` refers to must outlive the engine. input_rate_hz: rate of the samples pushed.
+  StreamEngine(StreamModel model, int input_rate_hz, const StreamConfig& cfg = {});
 
   // Appends mono samples in [-1, 1]; returns the hops they complete (zero or more, in order).
   std::vector<HopResult> push(const float* samples, size_t n);
@@ -58,15 +67,15 @@ class StreamEngine {
   // "max_latency_ms", "compute_s", "real_time_factor" (audio seconds per compute second)}.
   nlohmann::ordered_json summary() const;
 
-  const std::vector<std::string>& class_names() const { return predictor_.class_names(); }
-  std::vector<float> thresholds() const { return predictor_.thresholds(); }  // multi-label models
+  const std::vector<std::string>& class_names() const { return model_.class_names; }
+  const std::vector<float>& thresholds() const { return model_.thresholds; }  // multi-label models
   size_t buffer_capacity() const { return ring_.size(); }   // samples: one window, fixed
   double duration_s() const { return double(n_seen_) / rate_hz_; }
 
  private:
   HopResult run_hop();
 
-  const pipeline::Predictor& predictor_;
+  StreamModel model_;
   StreamConfig cfg_;
   int rate_hz_;
   std::vector<float> ring_;          // the last window of samples; head_ is the oldest
