@@ -9,8 +9,6 @@
 #include "pipeline/explain.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
-#include "util/pool.h"
-#include "util/progress.h"
 
 namespace murmur::cli {
 namespace {
@@ -58,34 +56,22 @@ void setup(CLI::App& app) {
     const auto& names = predictor.class_names();
     // Several files: one file per core, each on one LibTorch thread (a recording is too small a
     // job to split across cores). Answers and skips are reported in input order.
-    std::vector<std::vector<double>> answers(files.size());
     std::vector<pipeline::Explanation> why(files.size());
-    std::vector<std::string> failed(files.size());
     const int workers = files.size() > 1 ? global().threads : 1;
     const int torch_threads = torch::get_num_threads();
     if (workers > 1) torch::set_num_threads(1);
-    util::Progress bar("predict", long(files.size()), global().quiet || files.size() < 2);
-    util::parallel_for(files.size(), workers, [&](size_t i) {
-      try {
-        if (args->explain) {
-          const auto a = audio::load(files[i], predictor.preset().audio);
-          why[i] = pipeline::explain(predictor, a, {}, files[i]);
-          if (!args->pictures_dir.empty())
-            pipeline::write_explanation_picture(args->pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
-                                                stem_of(files[i]));
-          answers[i] = pipeline::probabilities(why[i]);
-        } else {
-          const torch::Tensor p = predictor.predict_file(files[i]).to(torch::kDouble).contiguous();
-          answers[i].assign(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
-        }
-      } catch (const Error& e) {
-        failed[i] = e.what();
-      } catch (const std::exception& e) {  // never lose the batch to one file
-        failed[i] = files[i] + ": internal error: " + e.what();
+    const PredictOutcome got = answer_each(files, workers, [&](size_t i) -> std::vector<double> {
+      if (!args->explain) {
+        const torch::Tensor p = predictor.predict_file(files[i]).to(torch::kDouble).contiguous();
+        return {p.data_ptr<double>(), p.data_ptr<double>() + p.numel()};
       }
-      bar.tick();
+      const auto a = audio::load(files[i], predictor.preset().audio);
+      why[i] = pipeline::explain(predictor, a, {}, files[i]);
+      if (!args->pictures_dir.empty())
+        pipeline::write_explanation_picture(args->pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
+                                            stem_of(files[i]));
+      return pipeline::probabilities(why[i]);
     });
-    bar.done();
     torch::set_num_threads(torch_threads);
     PredictModel model{args->model, predictor.preset().name(), predictor.n_models(), predictor.preset().patient_fusion(),
                        names, predictor.thresholds(), [&](const std::vector<std::vector<double>>& probs) {
@@ -100,7 +86,7 @@ void setup(CLI::App& app) {
         return patient_explanation(r, members, files, why, names);
       };
     }
-    finish_predict(predict_report(model, files, answers, failed, extras), names);
+    finish_predict(predict_report(model, files, got.answers, got.failed, extras), names);
   });
 }
 

@@ -9,6 +9,8 @@
 #include "pipeline/answer.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/pool.h"
+#include "util/progress.h"
 
 namespace murmur::cli {
 
@@ -53,6 +55,24 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
                   "With --explain: draw each recording's explanation to DIR/NAME.svg (waveform and spectrogram "
                   "with the phases shaded, the band relied on outlined, the probabilities with each part masked)");
   return cmd;
+}
+
+PredictOutcome answer_each(const std::vector<std::string>& files, int workers,
+                           const std::function<std::vector<double>(size_t)>& answer) {
+  PredictOutcome out{std::vector<std::vector<double>>(files.size()), std::vector<std::string>(files.size())};
+  util::Progress bar("predict", long(files.size()), global().quiet || files.size() < 2);
+  util::parallel_for(files.size(), workers, [&](size_t i) {
+    try {
+      out.answers[i] = answer(i);
+    } catch (const Error& e) {
+      out.failed[i] = e.what();
+    } catch (const std::exception& e) {  // never lose the batch to one file
+      out.failed[i] = files[i] + ": internal error: " + e.what();
+    }
+    bar.tick();
+  });
+  bar.done();
+  return out;
 }
 
 nlohmann::json predict_report(const PredictModel& model, const std::vector<std::string>& files,

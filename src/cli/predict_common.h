@@ -41,6 +41,16 @@ struct PredictModel {
   std::function<std::vector<float>(const std::vector<std::vector<double>>&)> fuse;  // a patient's recordings
 };
 
+// Every file's answer, one file per worker thread, with a progress bar: answers[i] = answer(i), or
+// failed[i] saying why not (murmur::Error's message; "FILE: internal error: ..." for any other
+// exception: one file never loses the batch).
+struct PredictOutcome {
+  std::vector<std::vector<double>> answers;
+  std::vector<std::string> failed;
+};
+PredictOutcome answer_each(const std::vector<std::string>& files, int workers,
+                           const std::function<std::vector<double>(size_t)>& answer);
+
 // Optional additions: an answer's "explanation" for recording i, and for a patient (its answer,
 // its recordings' indices).
 struct PredictExtras {

@@ -8,8 +8,6 @@
 #include "cli/predict_common.h"
 #include "infer/native_predictor.h"
 #include "util/error.h"
-#include "util/pool.h"
-#include "util/progress.h"
 
 namespace murmur::cli {
 namespace {
@@ -31,25 +29,14 @@ void run(const PredictArgs& args) {
   auto predictor = infer::NativePredictor::open(args.model, &why);
   if (!predictor) hand_to_model_binary(why);  // LibTorch's path runs it, or says what is wrong with it
 
-  std::vector<std::vector<double>> answers(files.size());
-  std::vector<std::string> failed(files.size());
   // Several files: one per core, each on one oneDNN thread; one file: every core for it.
   const int workers = files.size() > 1 ? global().threads : 1;
-  util::Progress bar("predict", long(files.size()), global().quiet || files.size() < 2);
   infer::set_engine_threads(workers > 1 ? 1 : global().threads);
-  util::parallel_for(files.size(), workers, [&](size_t i) {
-    if (workers > 1) infer::set_engine_threads(1);
-    try {
-      const auto p = predictor->predict_file(files[i]);
-      answers[i].assign(p.begin(), p.end());
-    } catch (const Error& e) {
-      failed[i] = e.what();
-    } catch (const std::exception& e) {  // never lose the batch to one file
-      failed[i] = files[i] + ": internal error: " + e.what();
-    }
-    bar.tick();
+  const PredictOutcome got = answer_each(files, workers, [&](size_t i) {
+    if (workers > 1) infer::set_engine_threads(1);  // this worker's own
+    const auto p = predictor->predict_file(files[i]);
+    return std::vector<double>(p.begin(), p.end());
   });
-  bar.done();
   PredictModel model{args.model, predictor->preset_name(), predictor->n_models(), predictor->patient_fusion(),
                      predictor->class_names(), predictor->thresholds(),
                      [&](const std::vector<std::vector<double>>& probs) {
@@ -57,7 +44,7 @@ void run(const PredictArgs& args) {
                        for (const auto& p : probs) f.emplace_back(p.begin(), p.end());
                        return predictor->fuse_patient(f);
                      }};
-  finish_predict(predict_report(model, files, answers, failed), predictor->class_names());
+  finish_predict(predict_report(model, files, got.answers, got.failed), predictor->class_names());
 }
 
 void setup(CLI::App& app) {

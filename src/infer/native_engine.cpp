@@ -1,6 +1,6 @@
 #include "infer/native_engine.h"
 
-#include <omp.h>
+#include <dlfcn.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -40,7 +40,14 @@ std::vector<float> take(const model::RawState& state, std::set<std::string>& use
 
 }  // namespace
 
-void set_engine_threads(int n) { omp_set_num_threads(std::max(1, n)); }
+void set_engine_threads(int n) {
+  // Debian's oneDNN runs its primitives on OpenMP (libgomp, loaded with it), whose thread count is
+  // set per calling thread. Looked up at run time: murmur itself is built without OpenMP, so
+  // that any compiler (clang for the sanitized build) builds it with no OpenMP runtime of its own.
+  using SetThreads = void (*)(int);
+  static const auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  if (set) set(std::max(1, n));
+}
 
 NativeEngine::NativeEngine(const model::RawState& state, const model::NativeNetConfig& cfg, const std::string& prefix,
                            const std::string& source)
