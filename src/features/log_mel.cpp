@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "features/fft.h"
@@ -12,6 +11,8 @@
 namespace murmur::features {
 
 namespace {
+
+float power_of(const std::complex<float>& c) { return c.real() * c.real() + c.imag() * c.imag(); }  // |c|^2
 
 // Slaney's auditory-toolbox mel scale (librosa htk=False): linear below 1 kHz, log above.
 constexpr double kFSp = 200.0 / 3.0;
@@ -133,7 +134,7 @@ Matrix power_spectrogram(const std::vector<float>& pcm, const LogMelConfig& cfg)
   const int n_bins = cfg.n_fft / 2 + 1;
   for_each_frame(pcm, cfg, 0, n_bins, [&](int t, int frames, const std::complex<float>* spec) {
     if (p.cols == 0) p = Matrix(n_bins, frames);
-    for (int k = 0; k < n_bins; ++k) p.at(k, t) = spec[k].real() * spec[k].real() + spec[k].imag() * spec[k].imag();
+    for (int k = 0; k < n_bins; ++k) p.at(k, t) = power_of(spec[k]);
   });
   return p;
 }
@@ -173,10 +174,7 @@ Matrix log_mel(const std::vector<float>& pcm, const LogMelConfig& cfg) {
   Matrix power;
   for_each_frame(pcm, cfg, k_lo, k_hi, [&](int t, int frames, const std::complex<float>* spec) {
     if (power.cols == 0) power = Matrix(width, frames);
-    for (int k = 0; k < width; ++k) {
-      const std::complex<float> c = spec[k_lo + k];
-      power.at(k, t) = c.real() * c.real() + c.imag() * c.imag();
-    }
+    for (int k = 0; k < width; ++k) power.at(k, t) = power_of(spec[k_lo + k]);
   });
   const int frames = power.cols;
   Matrix mel(cfg.n_mels, frames);
