@@ -15,6 +15,8 @@
 #include "features/fft.h"
 #include "features/log_mel.h"
 #include "features/seed_image.h"
+#include "infer/native_predictor.h"
+#include "model/checkpoint.h"
 #include "pipeline/model.h"
 #include "pipeline/native.h"
 #include "pipeline/registry.h"
@@ -134,6 +136,25 @@ void predict_recording(benchmark::State& state, const std::string& preset,
 
 void BM_NativePredict(benchmark::State& state) { predict_recording(state, "native"); }
 BENCHMARK(BM_NativePredict)->Unit(benchmark::kMillisecond);
+
+// The same model without LibTorch, as `murmur predict` runs it (infer/native_predictor.h):
+// saved, read back by murmur's own reader, WAV -> probabilities on oneDNN directly.
+void BM_NativePredictOneDnn(benchmark::State& state) {
+  auto model = inference_model("native");
+  murmur::model::Checkpoint ck;
+  ck.state_dict = murmur::model::state_dict(*model.net.module);
+  const auto names = model.preset->output_names();
+  for (size_t i = 0; i < names.size(); ++i) ck.label_to_idx[names[i]] = int64_t(i);
+  ck.murmur_config = model.preset->to_json();
+  const std::string path = (std::filesystem::temp_directory_path() / "murmur_bench_native.pth").string();
+  murmur::model::write_checkpoint(path, ck);
+  auto predictor = murmur::infer::NativePredictor::open(path);
+  if (!predictor) state.SkipWithError("the native model was not taken");
+  murmur::infer::set_engine_threads(1);
+  for (auto _ : state) benchmark::DoNotOptimize(predictor->predict_file(recording_path()));
+  std::filesystem::remove(path);
+}
+BENCHMARK(BM_NativePredictOneDnn)->Unit(benchmark::kMillisecond);
 
 void BM_SeedPredict(benchmark::State& state) { predict_recording(state, "seed"); }
 BENCHMARK(BM_SeedPredict)->Unit(benchmark::kMillisecond);
