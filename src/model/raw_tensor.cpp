@@ -68,7 +68,9 @@ RawTensor RawTensor::view(int64_t off, std::vector<int64_t> sz, std::vector<int6
 
 int64_t RawTensor::numel() const {
   int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
+  for (int64_t s : sizes)
+    if (s < 0 || __builtin_mul_overflow(n, s, &n))
+      throw Error("tensor of shape " + shape() + ": more than 2^63 elements");
   return n;
 }
 

@@ -32,7 +32,7 @@ struct RawTensor {
   static RawTensor storage(DType dtype, int64_t numel, std::vector<unsigned char> bytes);
   // A view of this storage. The caller checks that it lies inside (the unpickler does).
   RawTensor view(int64_t offset, std::vector<int64_t> sizes, std::vector<int64_t> strides) const;
-  int64_t numel() const;
+  int64_t numel() const;  // murmur::Error if the sizes' product overflows
   bool is_floating_point() const { return dtype == DType::kFloat || dtype == DType::kDouble ||
                                           dtype == DType::kHalf || dtype == DType::kBFloat16; }
   // Element k of the view in row-major order, as a double (every dtype but half and bfloat16).

@@ -20,9 +20,12 @@ uint64_t decompressed_limit(uint64_t file_size) { return std::max<uint64_t>(uint
 void check_finite(const std::string& path, const RawState& state) {
   for (const auto& [key, t] : state) {
     if (t.dtype != DType::kFloat && t.dtype != DType::kDouble) continue;
+    // A view with more elements than its storage (stride 0: an expanded tensor, or a hostile file)
+    // repeats them: its storage is what is checked, in storage order.
+    const RawTensor whole = t.numel() > t.storage_numel ? t.view(0, {t.storage_numel}, {1}) : t;
     int64_t bad = 0, first = -1;
-    for (int64_t k = 0, n = t.numel(); k < n; ++k)
-      if (!std::isfinite(t.at_flat(k)) && bad++ == 0) first = k;
+    for (int64_t k = 0, n = whole.numel(); k < n; ++k)
+      if (!std::isfinite(whole.at_flat(k)) && bad++ == 0) first = k;
     if (bad > 0)
       throw Error(path + ": model_state_dict['" + key + "'] has " + std::to_string(bad) +
                   " non-finite values (NaN or Inf; the first at flat index " + std::to_string(first) +
