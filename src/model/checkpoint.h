@@ -17,7 +17,8 @@
 // The reference's seed_model.pth has only model_state_dict, val_acc and label_to_idx; the rest
 // then read as epoch -1, empty preset, null JSON, and class_names ordered by label_to_idx.
 //
-// Reading never runs Python code from the file (see pickle.h for the accepted subset); every
+// Reading is murmur's own, with no LibTorch (saved.h; the tensors are then LibTorch's) and never
+// runs Python code from the file (see pickle.h for the accepted subset); every
 // storage is loaded to CPU whatever device it was saved from (the seed model says "mps").
 #pragma once
 
