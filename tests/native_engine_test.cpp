@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "data/recording.h"
@@ -131,6 +132,16 @@ TEST(NativeEngine, RefusesWeightsThatDoNotFitNamingTheKey) {
   } catch (const murmur::Error& e) {
     EXPECT_NE(std::string(e.what()).find("trunk.0.weight: shape [16, 1, 3, 3] in the state dict, [8, 1, 3, 3]"),
               std::string::npos) << e.what();
+  }
+  auto without = ck.state;  // load_into requires BatchNorm's step counter too
+  without.erase(std::remove_if(without.begin(), without.end(),
+                               [](const auto& kv) { return kv.first == "trunk.1.num_batches_tracked"; }),
+                without.end());
+  try {
+    murmur::infer::NativeEngine(without, {}, "", path);
+    FAIL() << "a state dict without trunk.1.num_batches_tracked was taken";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing key trunk.1.num_batches_tracked"), std::string::npos) << e.what();
   }
   auto state = ck.state;
   state.emplace_back("extra.weight", state.front().second);

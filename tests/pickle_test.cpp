@@ -157,6 +157,12 @@ TEST(Pickle, RebuildTensorFromPersistentStorage) {
             std::string::npos);
   // A scalar tensor (size () and stride ()) at the last element.
   EXPECT_EQ(unpickle(kProto2 + rebuild(5, {}, {}) + ".", "test.pkl", fake_storage).tensor().at_flat(0), 5.0);
+  // A view of a view still indexes the storage: 6 elements at stride 3 reach index 15 of a
+  // 6-element storage, though the inner view (20 elements at stride 0) has 20.
+  const std::string nested = "ctorch._utils\n_rebuild_tensor_v2\n(" + rebuild(0, {20}, {0}) + "K" + b({0}) + "(K" +
+                             b({6}) + "t(K" + b({3}) + "t" + b({0x89}) + kOrderedDictCall + "tR.";
+  EXPECT_NE(error_of(kProto2 + nested, fake_storage).find("reaches past its storage of 6 elements"), std::string::npos)
+      << error_of(kProto2 + nested, fake_storage);
   // No loader: a clear error, not a crash.
   EXPECT_NE(error_of(kProto2 + rebuild(0, {6}, {1}) + ".").find("no loader"), std::string::npos);
 }

@@ -38,6 +38,17 @@ std::vector<float> take(const model::RawState& state, std::set<std::string>& use
   throw Error(source + ": state dict does not match the model: missing key " + key);
 }
 
+// A key that must be there (its value unused).
+void take_present(const model::RawState& state, std::set<std::string>& used, const std::string& key,
+                  const std::string& source) {
+  for (const auto& item : state)
+    if (item.first == key) {
+      used.insert(key);
+      return;
+    }
+  throw Error(source + ": state dict does not match the model: missing key " + key);
+}
+
 }  // namespace
 
 void set_engine_threads(int n) {
@@ -67,7 +78,7 @@ NativeEngine::NativeEngine(const model::RawState& state, const model::NativeNetC
     const auto beta = take(state, used, bn + "bias", {c.out}, source);
     const auto mean = take(state, used, bn + "running_mean", {c.out}, source);
     const auto var = take(state, used, bn + "running_var", {c.out}, source);
-    used.insert(bn + "num_batches_tracked");
+    take_present(state, used, bn + "num_batches_tracked", source);  // a buffer load_into requires too
     // As FoldedConv::fold, in float: w' = w g / sqrt(var + eps), b' = (0 - mean) g / sqrt(var + eps) + beta.
     c.bias.resize(size_t(c.out));
     for (int o = 0; o < c.out; ++o) {

@@ -95,37 +95,42 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
       if (j.contains("calibration")) temperature = j["calibration"].value("temperature", 1.0);
       if (!(temperature >= 0.01 && temperature <= 100) || (temperature != 1.0 && kind->multi_label))
         return no(file + ": calibration.temperature out of range");
+      if (net.n_classes != kind->outputs) return no(file + ": net.n_classes is not the preset's");
       std::vector<float> thresholds;
       if (kind->multi_label) {
         thresholds.assign(size_t(net.n_classes), 0.5f);
         if (j.contains("valves")) thresholds = j["valves"].value("thresholds", thresholds);
         if (thresholds.size() != size_t(net.n_classes)) return no(file + ": thresholds do not match the outputs");
+        for (float t : thresholds)
+          if (!(t > 0 && t < 1)) return no(file + ": a threshold outside (0, 1)");
       }
       const nlohmann::json key = {{"preset", name}, {"target_rate_hz", a.target_rate_hz}, {"log_mel", log_mel},
                                   {"native", native}};
       if (!p.models_.empty() && (key != p.feature_key_ || ck.class_names != p.class_names_))
         return no(file + ": its preset or classes differ from " + files.front() + "'s");
-      p.kind_ = kind;
-      p.feature_key_ = key;
-      p.audio_ = a;
-      p.log_mel_ = log_mel;
-      p.native_ = native;
-      p.class_names_ = ck.class_names;
+      if (p.models_.empty()) {  // the first model's preset applies to all, as in Predictor
+        p.kind_ = kind;
+        p.feature_key_ = key;
+        p.audio_ = a;
+        p.log_mel_ = log_mel;
+        p.native_ = native;
+        p.class_names_ = ck.class_names;
+      }
       for (int64_t k = 0; k < ck.n_members; ++k) {
         const std::string prefix = ck.n_members > 1 ? "member" + std::to_string(k) + "." : "";
         const std::string source = ck.n_members > 1 ? file + " member " + std::to_string(k) : file;
-        p.models_.push_back({std::make_shared<const NativeEngine>(ck.state, net, prefix, source), temperature});
-      }
-      if (!thresholds.empty()) {  // the mean over the models, as Predictor::thresholds
-        if (p.thresholds_.empty()) p.thresholds_.assign(thresholds.size(), 0.f);
-        for (int64_t k = 0; k < ck.n_members; ++k)
-          for (size_t o = 0; o < thresholds.size(); ++o) p.thresholds_[o] += thresholds[o];
+        p.models_.push_back(
+            {std::make_shared<const NativeEngine>(ck.state, net, prefix, source), temperature, thresholds});
       }
     }
   } catch (const std::exception& e) {  // a file this cannot read: LibTorch's path says why, as ever
     return no(e.what());
   }
-  for (auto& t : p.thresholds_) t /= float(p.models_.size());
+  for (const Model& m : p.models_) {  // their mean, added up as Predictor::thresholds does
+    if (p.thresholds_.empty()) p.thresholds_.assign(m.thresholds.size(), 0.f);
+    for (size_t o = 0; o < m.thresholds.size() && o < p.thresholds_.size(); ++o)
+      p.thresholds_[o] += m.thresholds[o] / float(p.models_.size());
+  }
   return p;
 }
 
@@ -168,9 +173,9 @@ std::vector<float> NativePredictor::features(const audio::Audio& a, int* frames)
 }
 
 std::vector<float> NativePredictor::probs_of(const std::vector<float>& x, int frames) const {
-  const double frames_per_s = double(log_mel_.sample_rate_hz) / log_mel_.hop;
-  const int window = std::max(1, int(std::lround(native_.window_s * frames_per_s)));
-  const int hop = std::max(1, int(std::lround(native_.window_hop_s * frames_per_s)));
+  // As NativePreset::frames_per_window and hop_frames, to the same rounding.
+  const int window = std::max(1, int(std::lround(native_.window_s * log_mel_.sample_rate_hz / log_mel_.hop)));
+  const int hop = std::max(1, int(std::lround(native_.window_hop_s * log_mel_.sample_rate_hz / log_mel_.hop)));
   std::vector<float> sum(class_names_.size(), 0.f);
   for (const Model& m : models_) {
     const auto logits = m.net->window_logits(x, log_mel_.n_mels, frames, window, hop);

@@ -54,6 +54,7 @@ class NativePredictor {
   struct Model {
     std::shared_ptr<const NativeEngine> net;
     double temperature = 1.0;
+    std::vector<float> thresholds;  // multi-label presets
   };
   std::vector<float> probs_of(const std::vector<float>& x, int frames) const;  // mean over models
   std::vector<float> features(const audio::Audio& audio_at_rate, int* frames) const;

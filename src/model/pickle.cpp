@@ -167,9 +167,10 @@ class Unpickler {
         overflow |= __builtin_add_overflow(last, reach, &last);
       }
     }
-    if (overflow || (!empty && last >= storage.numel()))
+    // Against the storage itself: a view of an earlier view still indexes the whole storage.
+    if (overflow || (!empty && last >= storage.storage_numel))
       fail(std::string(kRebuildTensor) + ": view (offset " + std::to_string(offset) +
-           ") reaches past its storage of " + std::to_string(storage.numel()) + " elements");
+           ") reaches past its storage of " + std::to_string(storage.storage_numel) + " elements");
     return PickleValue::make_tensor(storage.view(offset, size, stride));
   }
 
