@@ -97,6 +97,9 @@ TEST(NativeEngine, EqualsLibTorchOnEveryNativeFamilyModel) {
   expect_same_answers(save_model(mp::with_overrides(*mp::make_preset("valves"),
                                                     {"native.phase_channels=true", "net.width=8", "native.window_s=3"}),
                                  dir + "/phase"));
+  // A heart-cycle head (training only): in the file, unused by either side's answers.
+  expect_same_answers(save_model(mp::with_overrides(*mp::make_preset("pooled"), {"native.cycle_weight=0.5"}),
+                                 dir + "/cycle"));
 }
 
 TEST(NativeEngine, AFoldEnsembleFolderIsTheMeanOfItsModels) {

@@ -1,5 +1,6 @@
 // Preset pooled and leave-one-source-out: masked multi-label training (a source teaches only the
-// labels it has), source-balanced sampling, and cv --split source naming each held-out source.
+// labels it has), source-balanced sampling, cv --split source naming each held-out source, and
+// cv --test-source (one source's patient folds with every other source in training).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -240,4 +241,55 @@ TEST(Pooled, LeaveOneSourceOutNamesEachHeldOutSource) {
   // Past the last source: refused, naming the range.
   o.only_fold = 3;
   EXPECT_NE(refusal("source", "pooled", "past").find("past the 3 sources (0-2"), std::string::npos);
+}
+
+TEST(Pooled, TestSourceFoldsThatSourceWithTheOthersInTraining) {
+  const std::string d = make_collection();
+  experiment::CvOptions o;
+  o.preset = pipeline::with_overrides(*pipeline::make_preset("pooled"), {"train.epochs=1", "native.crops_per_epoch=1"});
+  o.data = {d + "/data", d + "/cache", /*quiet=*/true, /*threads=*/2};
+  o.run_dir = d + "/bmd-folds";
+  o.split = "patient";
+  o.test_source = "bmd-hs";
+  o.folds = 2;
+  o.val_fraction = 0.5;  // of 5 training patients: one of each class would round to none
+  o.bootstrap.n_resamples = 50;
+  o.shifts = o.explain = false;
+  auto report = experiment::cv_run(o);
+  ASSERT_TRUE(report.contains("metrics")) << report.dump(1).substr(0, 2000);
+
+  // The folds are those of a run on BMD-HS alone (same seed); each fold also trained on both clinics.
+  const auto alone = experiment::load_dataset({d + "/data/bmd", d + "/cache", true, 2}, *o.preset);
+  const auto alone_items = alone.items();
+  auto folds = data::stratified_group_kfold(alone_items, 2, o.seed);
+  size_t n_test = 0;
+  for (int f = 0; f < 2; ++f) {
+    std::vector<std::string> expected;
+    for (int i : folds[size_t(f)].test) expected.push_back("bmd-hs:" + alone_items[size_t(i)].group);
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    n_test += folds[size_t(f)].test.size();
+    auto done = experiment::read_json_file(d + "/bmd-folds/repeat0/fold" + std::to_string(f) + "/done.json");
+    EXPECT_EQ(done["test_patients"].get<std::vector<std::string>>(), expected) << "fold " << f;
+    EXPECT_EQ(done["trained_on_sources"], (nlohmann::json{"bmd-hs", "clinic-a", "clinic-b"}));
+    for (auto& p : done["val_patients"]) EXPECT_EQ(p.get<std::string>().rfind("bmd-hs:", 0), 0u) << p;
+  }
+  // The report is about BMD-HS's patients only: every one of its recordings scored once.
+  std::ifstream oof(d + "/bmd-folds/oof_predictions.csv");
+  size_t rows = 0;
+  for (std::string line; std::getline(oof, line);) ++rows;
+  EXPECT_EQ(rows, n_test + 1);  // + header
+  EXPECT_NE(report["title"].get<std::string>().find("patients of bmd-hs"), std::string::npos);
+
+  // Refused: a source the collection lacks (naming those it has), and --split source.
+  auto refusal = [&](const std::string& split, const std::string& source) -> std::string {
+    o.split = split, o.test_source = source, o.run_dir = d + "/refused-" + split + source;
+    try {
+      experiment::cv_run(o);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(refusal("patient", "clinic-z").find("its sources: bmd-hs, clinic-a, clinic-b"), std::string::npos);
+  EXPECT_NE(refusal("source", "bmd-hs").find("--test-source needs --split patient"), std::string::npos);
 }

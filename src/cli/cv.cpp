@@ -14,7 +14,7 @@ namespace murmur::cli {
 namespace {
 
 struct CvArgs : PresetOptions {
-  std::string out = "runs/cv", fusion, split = "patient";
+  std::string out = "runs/cv", fusion, split = "patient", test_source;
   int folds = 5, repeats = 1, fold = -1, bootstrap = 1000;
   uint64_t seed = 0, train_seed = 0;
   bool no_explain = false, no_shifts = false;
@@ -29,6 +29,10 @@ void setup(CLI::App& app) {
                   "collection but one, test on it; --preset pooled learns every source's labels)")
       ->capture_default_str()
       ->check(CLI::IsMember({"patient", "source"}));
+  cmd->add_option("--test-source", args->test_source,
+                  "With --split patient and a collection: folds over this source's patients only, every other "
+                  "source's recordings in each fold's training (e.g. bmd-hs: its valve figures with the other "
+                  "stethoscopes also taught); the report is about this source");
   cmd->add_option("--folds", args->folds, "Folds (patients stratified by class)")->capture_default_str()->check(CLI::Range(2, 100));
   cmd->add_option("--repeats", args->repeats, "Repeats with different fold assignments")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
@@ -55,6 +59,7 @@ void setup(CLI::App& app) {
     o.data = args->data_options();
     o.run_dir = args->out;
     o.split = args->split;
+    o.test_source = args->test_source;
     o.folds = args->folds;
     o.repeats = args->repeats;
     o.seed = args->seed;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "eval/calibration.h"
 #include "eval/report.h"
@@ -26,12 +27,18 @@ namespace fs = std::filesystem;
 namespace {
 
 // Trains and tests one fold into `dir` (model.pth, predictions.csv, done.json); returns its seconds.
+// `always_train`: recordings of other sources (CvOptions::test_source), added after the validation
+// patients are carved, so that validation, thresholds and the choice of epoch stay on the test source.
 double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data::Item>& items, data::Split split,
-                int r, int f, const std::string& dir, const std::function<std::string()>& eta) {
+                const std::vector<int>& always_train, int r, int f, const std::string& dir,
+                const std::function<std::string()>& eta) {
   auto f0 = std::chrono::steady_clock::now();
   data::carve_validation(items, split, o.val_fraction, o.seed + uint64_t(1000 * r + f));
+  split.train.insert(split.train.end(), always_train.begin(), always_train.end());
   data::check_no_leak(items, split);
   keep_trainable(set, *o.preset, split);
+  std::set<std::string> sources_trained;
+  for (int i : split.train) sources_trained.insert(set.recordings[size_t(i)].source);
   auto preset = o.preset->clone();
   preset->train.seed = o.seed + uint64_t(1000 * r + f) + 1000003ULL * o.train_seed;
   pipeline::Model m = seeded_model(std::move(preset), o.data.quiet);
@@ -47,7 +54,8 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   for (int i : split.test)
     preds.push_back(prediction_row(set.recordings[size_t(i)], m.recording_probs(set.stored[size_t(i)]), f, r, *m.preset));
   nlohmann::json provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
-                               {"split", "cv"}, {"repeat", r}, {"fold", f}, {"seed", m.preset->train.seed},
+                               {"split", "cv"}, {"repeat", r}, {"fold", f},
+                               {"trained_on_sources", sources_trained}, {"seed", m.preset->train.seed},
                                {"threads", o.data.threads}, {"stop_reason", fit.stop_reason}};
   model::write_checkpoint(dir + "/model.pth", make_checkpoint(m, fit, provenance));
   eval::write_predictions_csv(dir + "/predictions.csv", preds, m.preset->output_names());
@@ -57,6 +65,8 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   for (auto* v : {&test_patients, &val_patients}) v->erase(std::unique(v->begin(), v->end()), v->end());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
   util::write_file_atomic(dir + "/done.json", util::json_text(nlohmann::json{{"history", history_json(fit)},
+                                                             {"trained_on_sources", sources_trained},
+                                                             {"n_train_recordings", split.train.size()},
                                                              {"best_epoch", fit.best_epoch},
                                                              {"best_val_acc", fit.best_val_acc},
                                                              {"stop_reason", fit.stop_reason},
@@ -71,9 +81,38 @@ double run_fold(const CvOptions& o, const LoadedSet& set, const std::vector<data
   return secs;
 }
 
+// Repeat r's folds. With a test source: folds over its patients alone (the same folds as a run on
+// that source by itself), every other recording in `always_train`.
+std::vector<data::Split> patient_folds(const CvOptions& o, const LoadedSet& set, const std::vector<data::Item>& items,
+                                       int r, std::vector<int>* always_train) {
+  const uint64_t seed = o.seed + 1000003ULL * uint64_t(r);
+  always_train->clear();
+  if (o.test_source.empty()) return data::stratified_group_kfold(items, o.folds, seed);
+  std::vector<int> mine;
+  std::vector<data::Item> sub;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (set.recordings[i].source != o.test_source) { always_train->push_back(int(i)); continue; }
+    mine.push_back(int(i));
+    sub.push_back(items[i]);
+  }
+  if (mine.empty()) {
+    std::string known;
+    for (auto& s : set.sources()) known += (known.empty() ? "" : ", ") + s;
+    throw Error("cv: --test-source '" + o.test_source + "' has no usable recording in " + o.data.data_dir +
+                " (its sources: " + known + ")");
+  }
+  auto folds = data::stratified_group_kfold(sub, o.folds, seed);
+  for (auto& s : folds)
+    for (auto* side : {&s.train, &s.val, &s.test})
+      for (int& i : *side) i = mine[size_t(i)];
+  return folds;
+}
+
 }  // namespace
 
 nlohmann::json cv_run(const CvOptions& o) {
+  if (o.split == "source" && !o.test_source.empty())
+    throw Error("cv: --test-source needs --split patient (--split source already tests on every source in turn)");
   if (o.split == "source") return loso_run(o);
   if (o.split != "patient") throw Error("cv: --split '" + o.split + "' is unknown (patient or source)");
   auto t0 = std::chrono::steady_clock::now();
@@ -81,16 +120,18 @@ nlohmann::json cv_run(const CvOptions& o) {
   nlohmann::json config = {{"preset", o.preset->to_json()}, {"folds", o.folds}, {"repeats", o.repeats},
                            {"seed", o.seed}, {"val_fraction", o.val_fraction}};
   if (o.train_seed > 0) config["train_seed"] = o.train_seed;  // absent: runs before it existed still resume
+  if (!o.test_source.empty()) config["test_source"] = o.test_source;
   claim_run_folder(o.run_dir, o.run_dir + "/config.json", config, "a run");
   LoadedSet set = load_dataset(o.data, *o.preset);
-  require_every_label(set, *o.preset, "cv: patient folds");
+  require_every_label(set, *o.preset, "cv: patient folds", o.test_source);
   const auto items = set.items();
   const int total = o.folds * o.repeats;
   write_plan(o.run_dir, fold_units(o.repeats, o.folds));  // for murmur status and merge (experiment/merge.h)
   int finished = 0, ran = 0;
   double fold_seconds = 0;
   for (int r = 0; r < o.repeats; ++r) {
-    auto folds = data::stratified_group_kfold(items, o.folds, o.seed + 1000003ULL * uint64_t(r));
+    std::vector<int> always_train;
+    auto folds = patient_folds(o, set, items, r, &always_train);
     for (int f = 0; f < o.folds; ++f) {
       const std::string dir = fold_dir(o.run_dir, r, f);
       if (train::dist::rank0_says(fs::exists(dir + "/done.json"))) { ++finished; continue; }  // ranks: as rank 0 sees it
@@ -99,7 +140,7 @@ nlohmann::json cv_run(const CvOptions& o) {
         if (ran == 0) return "";
         return "  run ETA " + util::Progress::format_seconds(fold_seconds / ran * (total - finished - ran));
       };
-      fold_seconds += run_fold(o, set, items, folds[size_t(f)], r, f, dir, eta);
+      fold_seconds += run_fold(o, set, items, folds[size_t(f)], always_train, r, f, dir, eta);
       ++ran;
     }
   }
@@ -135,7 +176,9 @@ nlohmann::json cv_run(const CvOptions& o) {
   eval::write_predictions_csv(o.run_dir + "/oof_predictions.csv", oof, outputs);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const eval::Fusion fusion = o.fusion.value_or(o.preset->patient_fusion());
-  nlohmann::json meta = {{"title", "murmur cross-validation: preset " + o.preset->name()},
+  std::string title = "murmur cross-validation: preset " + o.preset->name();
+  if (!o.test_source.empty()) title += ", patients of " + o.test_source + " (every other source in training)";
+  nlohmann::json meta = {{"title", title},
                          {"config", config}, {"bootstrap", o.bootstrap},
                          {"patient_fusion", eval::fusion_name(fusion)}, {"data_dir", o.data.data_dir},
                          {"data_fingerprint", set.fingerprint}, {"skipped", set.skipped},

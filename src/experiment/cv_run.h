@@ -27,6 +27,10 @@ struct CvOptions {
   std::string run_dir = "runs/cv";
   // "patient": patient-grouped stratified k-fold; "source": leave one source out (loso_run.h).
   std::string split = "patient";
+  // With split "patient" on a collection: folds over this source's patients only; every other
+  // source's recordings join each fold's training side, and the report is about this source
+  // (e.g. BMD-HS's valve figures with every other stethoscope also taught). "" = every recording.
+  std::string test_source;
   int folds = 5;
   int repeats = 1;
   uint64_t seed = 0;                   // fold assignments; with train_seed, each fold's training seed

@@ -51,7 +51,7 @@ train::Batchable make_set_copies(const LoadedSet& set, const std::vector<ViewRef
   for (size_t i = 0; i < refs.size(); ++i) {
     const ViewRef& ref = refs[i];
     const data::Recording& r = set.recordings[size_t(ref.recording)];
-    auto v = preset.train_views(set.stored[size_t(ref.recording)]);
+    auto v = preset.train_views(preset.training_input(set.stored[size_t(ref.recording)], r));
     if (ref.view >= 0) v = v.slice(0, ref.view, ref.view + 1);
     if (copies[i] > 1) v = v.repeat_interleave(copies[i], 0);
     xs.push_back(v);
@@ -109,7 +109,7 @@ train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>
   std::vector<int64_t> ys(size_t(b.size()), 0);
   std::memcpy(ys.data(), b.y.data_ptr<int64_t>(), ys.size() * sizeof(int64_t));
   for (size_t i = 0; i < set.extra.size(); ++i) {
-    auto v = preset.train_views(set.extra_stored[i]);
+    auto v = preset.train_views(preset.training_input(set.extra_stored[i], set.extra[i]));
     if (copies > 1) v = v.repeat_interleave(copies, 0);
     auto target = torch::zeros({k});
     for (int label : set.extra[i].labels) target[label] = 1.0 / double(set.extra[i].labels.size());
@@ -127,15 +127,18 @@ void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::
                 side->end());
 }
 
-void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what) {
+void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what,
+                         const std::string& only_source) {
   if (!preset.multi_label()) return;
   const auto outputs = preset.output_names();
   for (auto& r : set.recordings) {
+    if (!only_source.empty() && r.source != only_source) continue;
     auto t = label_targets(r, outputs);
     if (std::any_of(t.begin(), t.end(), [](float v) { return v < 0; }))
       throw Error(what + " score every output of every test recording, but " + r.source + " (" + r.name +
                   ") has no label for some of preset " + preset.name() + "'s outputs: use cv --split source "
-                  "(leave one source out) or train --split all, or --data a single source that has them all (BMD-HS)");
+                  "(leave one source out) or train --split all, or test on a source that has them all (--data BMD-HS, or "
+                  "cv --test-source bmd-hs)");
   }
 }
 
@@ -162,7 +165,7 @@ train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set
         bar.tick();
         if (job.on_epoch) job.on_epoch(e);
       },
-      train::EpochCheckpoint{job.state_path, job.resume});
+      train::EpochCheckpoint{job.state_path, job.resume}, m.net.aux_loss);
   bar.done();
   return result;
 }

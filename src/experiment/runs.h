@@ -23,8 +23,7 @@ namespace murmur::experiment {
 
 // One training example: a recording's view (-1: all of its views).
 struct ViewRef {
-  int recording;
-  int view;
+  int recording, view;
 };
 std::vector<ViewRef> all_views(const std::vector<int>& recordings);
 
@@ -42,9 +41,10 @@ train::Batchable make_train_set(const LoadedSet& set, const std::vector<ViewRef>
 // Removes from split.train and split.val the recordings the preset does not train on (Preset::trains_on).
 void keep_trainable(const LoadedSet& set, const pipeline::Preset& preset, data::Split& split);
 
-// murmur::Error starting with `what` unless every recording has every output's label (a
-// multi-label preset scored on test recordings would count a label its source lacks as negative).
-void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what);
+// murmur::Error starting with `what` unless every recording (of `only_source`, if given) has every output's
+// label (a multi-label preset scored on test recordings would count a label its source lacks as negative).
+void require_every_label(const LoadedSet& set, const pipeline::Preset& preset, const std::string& what,
+                         const std::string& only_source = "");
 
 // A fresh model whose initial weights follow preset.train.seed (LibTorch's generator starts from a
 // different random seed in every process), then train.init's matching tensors (model/init.h; what

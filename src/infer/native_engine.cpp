@@ -90,6 +90,10 @@ NativeEngine::NativeEngine(const model::RawState& state, const model::NativeNetC
   }
   head_w_ = take(state, used, prefix + "head.weight", {cfg_.n_classes, 4 * w}, source);
   head_b_ = take(state, used, prefix + "head.bias", {cfg_.n_classes}, source);
+  if (cfg_.cycle_states > 0) {  // the heart-cycle head shaped the trunk in training; answers never use it
+    take_present(state, used, prefix + "cycle.weight", source);
+    take_present(state, used, prefix + "cycle.bias", source);
+  }
   std::string unexpected;
   for (const auto& [k, t] : state)
     if (k.rfind(prefix, 0) == 0 && !used.count(k)) unexpected += (unexpected.empty() ? "" : ", ") + k;

@@ -90,6 +90,7 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
       net.n_classes = kind->outputs;
       if (j.contains("net")) net = j["net"].get<model::NativeNetConfig>();
       net.in_channels = native.phase_channels ? 3 : 1;
+      net.cycle_states = native.cycle_weight > 0 ? 4 : 0;
       if (size_t(net.n_classes) != ck.class_names.size()) return no(file + ": outputs and class names differ");
       double temperature = 1.0;
       if (j.contains("calibration")) temperature = j["calibration"].value("temperature", 1.0);

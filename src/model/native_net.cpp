@@ -29,6 +29,8 @@ NativeNetImpl::NativeNetImpl(const NativeNetConfig& cfg) : cfg_(cfg) {
   trunk_ = register_module("trunk", seq);
   dropout_ = register_module("dropout", torch::nn::Dropout(cfg_.dropout));
   head_ = register_module("head", torch::nn::Linear(4 * w, cfg_.n_classes));
+  if (cfg_.cycle_states > 0)
+    cycle_ = register_module("cycle", torch::nn::Conv1d(torch::nn::Conv1dOptions(4 * w, cfg_.cycle_states, 1)));
 }
 
 torch::Tensor NativeNetImpl::trunk(const torch::Tensor& x) {
@@ -65,6 +67,29 @@ void NativeNetImpl::train(bool on) {
 torch::Tensor NativeNetImpl::forward(const torch::Tensor& x) {
   auto f = trunk(x).mean({2, 3});
   return head_->forward(dropout_->forward(f));
+}
+
+std::pair<torch::Tensor, torch::Tensor> NativeNetImpl::forward_with_cycle(const torch::Tensor& x) {
+  if (!cycle_) throw Error("NativeNet: no heart-cycle head (native.cycle_weight is 0)");
+  auto h = trunk(x);
+  auto logits = head_->forward(dropout_->forward(h.mean({2, 3})));
+  return {logits, cycle_->forward(h.mean(2))};
+}
+
+torch::Tensor cycle_targets(const torch::Tensor& frame_states, int64_t steps) {
+  const int64_t t = frame_states.size(1);
+  auto centre = torch::arange(steps, torch::kLong) * kNativeTimeStride + kNativeTimeStride / 2;
+  centre = centre.clamp_max(std::max<int64_t>(0, t - 1));
+  return frame_states.index_select(1, centre).round().to(torch::kLong) - 1;
+}
+
+torch::Tensor cycle_loss(const torch::Tensor& state_logits, const torch::Tensor& targets) {
+  auto known = targets.ge(0);
+  const int64_t n = known.sum().item<int64_t>();
+  if (n == 0) return state_logits.sum() * 0;
+  auto ce = torch::nn::functional::cross_entropy(
+      state_logits, targets.clamp_min(0), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  return (ce * known.to(ce.dtype())).sum() / double(n);
 }
 
 torch::Tensor NativeNetImpl::predict_windows(const torch::Tensor& x, int window_frames, int hop_frames) {

@@ -15,6 +15,7 @@ void NativeNetConfig::validate(const std::string& section) const {
   util::check_setting(n_classes >= 2, key("n_classes"), "must be at least 2", n_classes);
   util::check_setting(n_classes <= 1000, key("n_classes"), "must be at most 1000", n_classes);
   util::check_setting(in_channels == 1 || in_channels == 3, key("in_channels"), "must be 1 or 3", in_channels);
+  util::check_setting(cycle_states == 0 || cycle_states == 4, key("cycle_states"), "must be 0 or 4", cycle_states);
 }
 
 void to_json(nlohmann::json& j, const NativeNetConfig& c) {

@@ -17,6 +17,10 @@ struct NativeNetConfig {
   // Input channels: 1 (log-mel), or 3 with the cardiac-phase channels (native.phase_channels).
   // Derived from the preset's features, not a setting of its own, so not in the JSON.
   int in_channels = 1;
+  // States of the frame-level heart-cycle head ("cycle", a 1x1 convolution over the trunk's time
+  // steps): 4 (S1, systole, S2, diastole) when native.cycle_weight > 0, else 0 (no head). Derived
+  // like in_channels.
+  int cycle_states = 0;
   void validate(const std::string& section = "net") const;  // "net.field: rule (got v)"
 };
 

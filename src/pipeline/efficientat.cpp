@@ -60,7 +60,7 @@ torch::Tensor EfficientAtPreset<Base>::features(const audio::Audio& a) const {
 template <class Base>
 Network EfficientAtPreset<Base>::make_network() const {
   model::EfficientAt module(encoder);
-  return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x).first; }};
+  return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x).first; }, {}};
 }
 
 torch::Tensor efficientat_window_logits(model::EfficientAtImpl& net, const torch::Tensor& x, int window_frames,
@@ -127,6 +127,9 @@ void EfficientAtPreset<Base>::validate_own() const {
   util::check_setting(!this->native.phase_channels, "native.phase_channels",
                       "is not available for " + name() + " (the encoder takes one input channel)",
                       this->native.phase_channels);
+  util::check_setting(this->native.cycle_weight == 0, "native.cycle_weight",
+                      "is not available for " + name() + " (the encoder has no heart-cycle head)",
+                      this->native.cycle_weight);
   util::check_setting(this->audio.target_rate_hz == frontend.sample_rate_hz, "audio.target_rate_hz",
                       "must be the encoder's " + std::to_string(frontend.sample_rate_hz) + " Hz",
                       this->audio.target_rate_hz);

@@ -1,8 +1,11 @@
 #include "pipeline/native.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "pipeline/augment.h"
+#include "segment/score.h"
 #include "segment/segment.h"
 #include "util/check.h"
 
@@ -105,11 +108,51 @@ torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {
   return x;
 }
 
+torch::Tensor NativePreset::training_input(const torch::Tensor& stored, const data::Recording& r) const {
+  if (native.cycle_weight <= 0) return stored;
+  // One more channel: each frame's annotated state + 1 (0: none), constant over the bands, so that
+  // the windows, time reversal and padding of training cut and move it with the features.
+  auto row = torch::zeros({stored.size(2)});
+  if (!r.segmentation.empty()) {
+    const auto spans = segment::read_annotation(r.segmentation);
+    const double hop_s = double(log_mel.hop) / log_mel.sample_rate_hz;
+    auto acc = row.accessor<float, 1>();
+    const std::vector<std::string> states = {"S1", "systole", "S2", "diastole"};  // segment::State's order
+    for (int64_t k = 0; k < row.size(0); ++k) {
+      const double t = double(k) * hop_s;  // frame k is centred at k * hop
+      for (const auto& s : spans) {
+        if (t < s.start_s || t >= s.end_s) continue;
+        auto at = std::find(states.begin(), states.end(), s.state);
+        acc[k] = at == states.end() ? 0.f : float(at - states.begin() + 1);  // noise: none
+        break;
+      }
+    }
+  }
+  return torch::cat({stored, row.view({1, 1, -1}).expand({1, stored.size(1), stored.size(2)})});
+}
+
 Network NativePreset::make_network() const {
   auto cfg = net;
   cfg.in_channels = input_channels();
+  cfg.cycle_states = native.cycle_weight > 0 ? 4 : 0;
   model::NativeNet module(cfg);
-  return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x); }};
+  if (cfg.cycle_states == 0)
+    return {module.ptr(), [module](const torch::Tensor& x) mutable { return module->forward(x); }, {}};
+  // Training inputs carry training_input's state channel last: the features go to the network, the
+  // states become the heart-cycle head's targets, its loss waits for train::fit in `last`.
+  auto last = std::make_shared<torch::Tensor>();
+  const int64_t c = cfg.in_channels;
+  const double weight = native.cycle_weight;
+  auto forward = [module, last, c, weight](const torch::Tensor& x) mutable {
+    if (x.size(1) != c + 1) return module->forward(x);
+    auto features = x.slice(1, 0, c);
+    if (!module->is_training()) return module->forward(features);
+    auto [logits, states] = module->forward_with_cycle(features);
+    *last = model::cycle_loss(states, model::cycle_targets(x.select(1, c).select(1, 0), states.size(2))) * weight;
+    return logits;
+  };
+  auto aux = [last] { return std::exchange(*last, torch::Tensor()); };
+  return {module.ptr(), forward, aux};
 }
 
 Network NativePreset::for_inference(Network n) const {

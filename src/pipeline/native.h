@@ -12,6 +12,8 @@
 // Optional (robust.*): random stethoscope responses, noise and distortion on each training
 // recording before its windows are cut (robust.h).
 // Optional (native.phase_channels): two more channels marking systolic and diastolic frames.
+// Optional (native.cycle_weight): a frame-level head learns the annotated heart-cycle states of
+// the recordings that have them (an auxiliary loss in training; inference does not use it).
 // Evaluation: every 4 s window (1 s hop) from one trunk pass of NativeNet, mean probability;
 // patients: normalised geometric mean of their recordings (chosen on development folds).
 #pragma once
@@ -35,6 +37,8 @@ class NativePreset : public Preset {
   nlohmann::json feature_json() const override;
   torch::Tensor features(const audio::Audio& audio_at_rate) const override;
   torch::Tensor train_views(const torch::Tensor& stored) const override;
+  // native.cycle_weight > 0: the recording's annotated heart-cycle states as one more channel.
+  torch::Tensor training_input(const torch::Tensor& stored, const data::Recording& r) const override;
   torch::Tensor augment(const torch::Tensor& batch) const override;
   int examples_per_recording() const override { return native.crops_per_epoch; }
   bool trains_on_multi_disease() const override { return native.md_training; }

@@ -30,6 +30,12 @@ struct NativeFeatureConfig {
   // murmur's segmenter, segment/segment.h): lets the network tell systolic from diastolic
   // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 5).
   bool phase_channels = false;
+  // Heart-cycle auxiliary task: training recordings with a hand annotation of S1 / systole / S2 /
+  // diastole (PhysioNet 2016's, a manifest's `segmentation` column) also teach a frame-level head
+  // on the trunk to name the state of every time step; this weights its cross-entropy against the
+  // main loss. 0 = off (no head). Inference never uses the head: it only shapes the trunk, so that
+  // what the trunk passes on knows where systole and diastole are (docs/RESULTS.md section 6).
+  double cycle_weight = 0;
   void validate(const std::string& section = "native") const;
 };
 void to_json(nlohmann::json& j, const NativeFeatureConfig& c);

@@ -26,10 +26,11 @@
 
 namespace murmur::pipeline {
 
-// A preset's network: the module (PyTorch's state-dict keys) and its batch forward.
+// A preset's network: its module (PyTorch's state-dict keys), batch forward and auxiliary loss.
 struct Network {
   std::shared_ptr<torch::nn::Module> module;
-  train::Forward forward;  // batch -> logits [B, K]
+  train::Forward forward;   // batch -> logits [B, K]
+  train::AuxLoss aux_loss;  // of the last training forward, added by train::fit (empty: none)
 };
 
 class Preset {
@@ -48,8 +49,10 @@ class Preset {
   virtual nlohmann::json feature_json() const = 0;  // all that decides features() (cache key)
 
   virtual torch::Tensor features(const audio::Audio& audio_at_rate) const = 0;  // at audio.target_rate_hz
-  // Training examples of one stored recording before augmentation: [V, ...].
+  // Training examples of one stored recording before augmentation: [V, ...], cut from training_input
+  // (default: stored; may add what annotations teach, e.g. native.cycle_weight's state channel).
   virtual torch::Tensor train_views(const torch::Tensor& stored) const = 0;
+  virtual torch::Tensor training_input(const torch::Tensor& stored, const data::Recording&) const { return stored; }
   virtual torch::Tensor augment(const torch::Tensor& batch) const = 0;  // a training batch
   virtual int examples_per_recording() const { return 1; }  // copies of train_views per epoch
   virtual bool trains_on_multi_disease() const { return false; }  // MD patients as soft targets
@@ -64,7 +67,6 @@ class Preset {
   virtual void set_thresholds(const std::vector<float>& t);       // murmur::Error unless multi-label
   virtual bool calibrates() const { return false; }  // a temperature fitted on validation (model.h)
   double temperature = 1.0;
-
   virtual Network make_network() const = 0;
   virtual Network for_inference(Network net) const { return net; }  // e.g. BatchNorm folded
   // Probabilities [K] of one recording (eval mode, no grad): all its views, fused.
@@ -93,8 +95,6 @@ class Preset {
 using PresetPtr = std::shared_ptr<const Preset>;
 
 // Eval mode unless it is already: predict's worker threads then only read the modules' flags.
-inline void ensure_eval(torch::nn::Module& module) {
-  if (module.is_training()) module.eval();
-}
+inline void ensure_eval(torch::nn::Module& module) { if (module.is_training()) module.eval(); }
 
 }  // namespace murmur::pipeline

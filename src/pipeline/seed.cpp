@@ -63,7 +63,8 @@ torch::Tensor SeedPreset::augment(const torch::Tensor& batch) const { return tra
 
 Network SeedPreset::make_network() const {
   model::SeedCnn net;
-  return {net.ptr(), [net, image = image](const torch::Tensor& x) mutable { return net->forward(normalise_seed(x, image)); }};
+  return {net.ptr(), [net, image = image](const torch::Tensor& x) mutable { return net->forward(normalise_seed(x, image)); },
+          {}};
 }
 
 Network SeedPreset::for_inference(Network n) const {

@@ -257,8 +257,10 @@ void remove_training_state(const std::string& path) {
 
 FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable& train, const Batchable& val,
               int n_classes, const TrainConfig& cfg, const Augment& augment, const OnEpoch& on_epoch,
-              const EpochCheckpoint& checkpoint) {
+              const EpochCheckpoint& checkpoint, const AuxLoss& aux) {
   cfg.validate();
+  if (aux && dist::world() > 1)
+    throw Error("Train: an auxiliary loss (native.cycle_weight) is not supported with several ranks yet");
   if (train.size() == 0) throw Error("Train: the training set is empty");
   if (val.size() == 0) throw Error("Train: the validation set is empty (it drives the schedule and model choice)");
   torch::manual_seed(cfg.seed);
@@ -313,6 +315,8 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       auto loss = multi ? multilabel_loss(z, train.soft.index({idx}), weights)
                   : soft  ? soft_cross_entropy(z, train.soft.index({idx}), weights)
                           : torch::nn::functional::cross_entropy(z, y, loss_options);
+      if (aux)
+        if (auto extra = aux(); extra.defined()) loss = loss + extra;
       loss.backward();
       if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
       opt.step();

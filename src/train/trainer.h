@@ -56,14 +56,14 @@ struct EpochLog {  // epoch is 1-based; best: this epoch's weights were kept
 void to_json(nlohmann::json& j, const EpochLog& e);
 void from_json(const nlohmann::json& j, EpochLog& e);
 struct FitResult {
-  int best_epoch = 0;
-  double best_val_acc = -1;
+  int best_epoch = 0; double best_val_acc = -1;
   std::string stop_reason;  // "epochs", "target accuracy", "collapsed to one class", "patience"
   std::vector<EpochLog> history;
 };
 using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
 using Augment = std::function<torch::Tensor(const torch::Tensor&)>;
 using OnEpoch = std::function<void(const EpochLog&)>;
+using AuxLoss = std::function<torch::Tensor()>;  // the last training forward's extra loss (undefined: none)
 
 // After every epoch fit saves its whole state to `path` (atomically); with `resume` it continues after
 // it and ends exactly as an uninterrupted run would (same seed, machine, threads; on_epoch replayed). A state
@@ -85,15 +85,15 @@ double macro_balanced_accuracy(const torch::Tensor& logits, const torch::Tensor&
 torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const torch::Tensor& weights);
 
 struct Evaluation {  // mean loss, accuracy and logits [N, K] of `forward` on data, eval mode, batched
-  double loss = 0, acc = 0;
-  torch::Tensor logits;
+  double loss = 0, acc = 0; torch::Tensor logits;
 };
 Evaluation evaluate(torch::nn::Module& model, const Forward& forward, const Batchable& data,
                     const torch::Tensor& weights, int batch_size);
-// Trains `model` in place and leaves it holding the best validation-accuracy weights.
+// Trains `model` in place and leaves it holding the best validation-accuracy weights; `aux`, if
+// given, is added to each training step's loss (one process only).
 FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable& train,
               const Batchable& val, int n_classes, const TrainConfig& cfg, const Augment& augment = {},
-              const OnEpoch& on_epoch = {}, const EpochCheckpoint& checkpoint = {});
+              const OnEpoch& on_epoch = {}, const EpochCheckpoint& checkpoint = {}, const AuxLoss& aux = {});
 // Flips each item of [B, C, H, W] left-right with probability p (torchvision RandomHorizontalFlip).
 torch::Tensor random_hflip(const torch::Tensor& batch, double p);
 
