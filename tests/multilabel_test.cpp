@@ -169,6 +169,30 @@ TEST(MultiLabel, EvaluateSchemaAndSeededPatientBootstrap) {
   EXPECT_EQ(a["thresholds"], "per fold, from the predictions");
 }
 
+TEST(MultiLabel, FiveClassViewLeavesOtherOutputsOut) {
+  // Pooled's outputs: the valve diseases among abnormal and murmur, which the view leaves out.
+  const std::vector<std::string> labels = {"AS", "abnormal", "AR", "MR", "murmur", "MS"};
+  me::Predictions rows = {row("p", "r1", {1, 2, 4}, {0.5f, 0.99f, 0.2f, 0.1f, 0.97f, 0.25f}),  // AR (+ abnormal, murmur)
+                          row("q", "r2", {}, {0.5f, 0.01f, 0.2f, 0.1f, 0.02f, 0.25f})};
+  rows[0].thresholds = {0.4f, 0.5f, 0.3f, 0.6f, 0.5f, 0.7f};
+  rows[1].unknown_labels = {4};
+  auto valves = me::valve_rows(rows, labels);
+  ASSERT_EQ(valves.size(), 2u);
+  EXPECT_EQ(valves[0].probs, (std::vector<float>{0.2f, 0.5f, 0.1f, 0.25f}));  // AR, AS, MR, MS
+  EXPECT_EQ(valves[0].thresholds, (std::vector<float>{0.3f, 0.4f, 0.6f, 0.7f}));
+  EXPECT_EQ(valves[0].true_labels, (std::vector<int>{0}));
+  EXPECT_TRUE(valves[1].unknown_labels.empty());
+  EXPECT_TRUE(valves[1].thresholds.empty());
+  // The same view as the four valve outputs alone give (FiveClassViewByHand's numbers).
+  auto five = me::five_class_view(rows, labels);
+  ASSERT_EQ(five.size(), 2u);
+  std::vector<double> want = {0.0675 / 0.7275, 0.27 / 0.7275, 0.03 / 0.7275, 0.09 / 0.7275, 0.27 / 0.7275};
+  for (int c = 0; c < 5; ++c) EXPECT_NEAR(five[0].probs[c], want[c], 1e-6) << c;
+  EXPECT_EQ(five[0].true_class, 0);
+  EXPECT_EQ(five[1].true_class, 4);
+  EXPECT_THROW(me::valve_rows(rows, {"AS", "abnormal", "AR", "XX", "murmur", "MS"}), murmur::Error);
+}
+
 TEST(MultiLabel, FiveClassViewByHand) {
   // Labels in another order than kClassNames: AS, AR, MR, MS.
   const std::vector<std::string> labels = {"AS", "AR", "MR", "MS"};

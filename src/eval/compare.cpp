@@ -302,8 +302,14 @@ nlohmann::json compare_runs(const Predictions& a_in, const std::vector<std::stri
     return set.metrics(std::vector<int>(set.n, 1)).balanced_accuracy;
   });
   if (ml_a && ml_b) {
-    // Both multi-label: macro AUROC over the four diseases on every shared patient (MD included).
-    Predictions ma = aggregate_patients_multilabel(a_in), mb = aggregate_patients_multilabel(b_in);
+    // Both multi-label: macro AUROC over their labels on every shared patient (MD included); over
+    // the four diseases when the label sets differ (valves against pooled's six outputs).
+    std::vector<std::string> la = names_a, lb = names_b, sorted_a = names_a, sorted_b = names_b;
+    std::sort(sorted_a.begin(), sorted_a.end()), std::sort(sorted_b.begin(), sorted_b.end());
+    const bool to_valves = sorted_a != sorted_b && has_valve_outputs(names_a) && has_valve_outputs(names_b);
+    if (to_valves) la = lb = std::vector<std::string>(data::kClassNames.begin(), data::kClassNames.end() - 1);
+    Predictions ma = aggregate_patients_multilabel(to_valves ? valve_rows(a_in, names_a) : a_in),
+                mb = aggregate_patients_multilabel(to_valves ? valve_rows(b_in, names_b) : b_in);
     std::set<Key> keys_b;
     for (const auto& p : mb) keys_b.insert({p.repeat, p.patient});
     std::set<Key> both;
@@ -311,14 +317,14 @@ nlohmann::json compare_runs(const Predictions& a_in, const std::vector<std::stri
       if (keys_b.count({p.repeat, p.patient})) both.insert({p.repeat, p.patient});
     auto in_both = [&](const Prediction& r) { return both.count({r.repeat, r.patient}) > 0; };
     ma = filter(ma, in_both), mb = filter(mb, in_both);
-    reorder_labels(&mb, names_b, names_a);
+    reorder_labels(&mb, lb, la);
     bool folds_agree = true;
     for (size_t i = 0; i < ma.size(); ++i) {
       if (ma[i].true_labels != mb[i].true_labels)
         throw Error("compare: runs " + cfg.label_a + " and " + cfg.label_b + " disagree on the labels of " + key_name(ma[i]));
       folds_agree &= ma[i].fold == mb[i].fold;
     }
-    const int labels = static_cast<int>(names_a.size());
+    const int labels = static_cast<int>(la.size());
     j["corrected_t_macro_auroc"] = corrected_t(ma, mb, folds_agree, "patient multi-label macro_auroc",
                                                [&](const Predictions& rows) { return compute_multilabel_metrics(rows, labels).macro_auroc; });
     j["corrected_t_macro_auroc"]["shared_patients"] = patient_groups(ma).size();

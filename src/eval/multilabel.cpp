@@ -197,17 +197,49 @@ nlohmann::json evaluate_multilabel(const Predictions& recordings, const std::vec
   return j;
 }
 
-Predictions five_class_view(const Predictions& multilabel, const std::vector<std::string>& class_names) {
+bool has_valve_outputs(const std::vector<std::string>& class_names) {
+  for (size_t k = 0; k + 1 < data::kClassNames.size(); ++k)  // every class but N
+    if (std::find(class_names.begin(), class_names.end(), data::kClassNames[k]) == class_names.end()) return false;
+  return true;
+}
+
+Predictions valve_rows(const Predictions& multilabel, const std::vector<std::string>& class_names) {
+  if (!has_valve_outputs(class_names)) throw Error("valve_rows: the labels must include AR, AS, MR and MS");
+  check_multilabel_rows(multilabel, static_cast<int>(class_names.size()));
+  const size_t n_valves = data::kClassNames.size() - 1;
+  std::vector<int> from(class_names.size(), -1);  // output index -> valve index, or -1
+  for (size_t v = 0; v < n_valves; ++v)
+    from[size_t(std::find(class_names.begin(), class_names.end(), data::kClassNames[v]) - class_names.begin())] = int(v);
+  Predictions out;
+  for (const auto& r : multilabel) {
+    Prediction q = r;
+    q.probs.assign(n_valves, 0.f);
+    q.thresholds.assign(r.thresholds.empty() ? 0 : n_valves, 0.f);
+    q.true_labels.clear(), q.unknown_labels.clear();
+    for (size_t c = 0; c < class_names.size(); ++c) {
+      if (from[c] < 0) continue;
+      q.probs[size_t(from[c])] = r.probs[c];
+      if (!r.thresholds.empty()) q.thresholds[size_t(from[c])] = r.thresholds[c];
+    }
+    for (int l : r.true_labels)
+      if (from[size_t(l)] >= 0) q.true_labels.push_back(from[size_t(l)]);
+    for (int l : r.unknown_labels)
+      if (from[size_t(l)] >= 0) q.unknown_labels.push_back(from[size_t(l)]);
+    std::sort(q.true_labels.begin(), q.true_labels.end());
+    std::sort(q.unknown_labels.begin(), q.unknown_labels.end());
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+Predictions five_class_view(const Predictions& multilabel_in, const std::vector<std::string>& names_in) {
   const auto& five = data::kClassNames;  // AR, AS, MR, MS, N
   const int normal = static_cast<int>(five.size()) - 1;
-  std::vector<std::string> sorted = class_names;
-  std::sort(sorted.begin(), sorted.end());
-  if (sorted != std::vector<std::string>(five.begin(), five.begin() + normal))
-    throw Error("five_class_view: the labels must be AR, AS, MR and MS (in any order)");
+  if (!has_valve_outputs(names_in)) throw Error("five_class_view: the labels must include AR, AS, MR and MS");
+  const std::vector<std::string> class_names(five.begin(), five.begin() + normal);
+  const Predictions multilabel = valve_rows(multilabel_in, names_in);
   std::vector<int> to_five(class_names.size());  // label index -> kClassNames index
-  for (size_t c = 0; c < class_names.size(); ++c)
-    to_five[c] = static_cast<int>(std::find(five.begin(), five.end(), class_names[c]) - five.begin());
-  check_multilabel_rows(multilabel, static_cast<int>(class_names.size()));
+  for (size_t c = 0; c < class_names.size(); ++c) to_five[c] = int(c);
   Predictions out;
   for (const auto& r : multilabel) {
     if (r.true_labels.size() > 1) continue;

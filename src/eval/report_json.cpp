@@ -60,11 +60,8 @@ nlohmann::json build_report(const Predictions& predictions, const Curves& curves
   r["run"] = run_section(meta);
   if (is_multi_label(class_names)) {
     r["metrics"] = evaluate_multilabel(predictions, class_names, boot);
-    // The 5-class question on the single-label patients, if the labels are the four valve diseases.
-    std::vector<std::string> sorted = class_names, five_names = data::kClassNames;
-    std::sort(sorted.begin(), sorted.end());
-    five_names.pop_back();  // AR, AS, MR, MS
-    Predictions five = sorted == five_names ? five_class_view(predictions, class_names) : Predictions{};
+    // The 5-class question on the single-label patients, if the labels include the four valve diseases.
+    Predictions five = has_valve_outputs(class_names) ? five_class_view(predictions, class_names) : Predictions{};
     if (five.empty()) {
       r["five_class"] = nullptr;
     } else {
