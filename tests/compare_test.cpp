@@ -250,6 +250,19 @@ TEST(Compare, MultiLabelAgainstFiveClassOnSharedSingleLabelPatients) {
   EXPECT_DOUBLE_EQ(mm["paired_bootstrap"]["difference"].get<double>(), 0.0);
   EXPECT_EQ(mm["corrected_t_macro_auroc"]["metric"], "patient multi-label macro_auroc");
   EXPECT_EQ(mm["corrected_t_macro_auroc"]["shared_patients"], 24);
+  // Against a pooled run (two more outputs, here always wrong): scored on the four diseases alone.
+  auto pooled = ml2;
+  for (auto& x : pooled) {
+    x.probs.insert(x.probs.begin() + 1, 0.99f);  // "abnormal" between AR and AS
+    x.probs.push_back(0.01f);                    // "murmur"
+    x.thresholds = std::vector<float>(6, 0.5f);
+    for (int& l : x.true_labels) l = l == 0 ? 0 : l + 1;
+    x.true_labels.push_back(5);
+  }
+  auto mp = me::compare_runs(ml, labels, pooled, {"AR", "abnormal", "AS", "MR", "MS", "murmur"}, cfg);
+  EXPECT_DOUBLE_EQ(mp["paired_bootstrap"]["difference"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(mp["corrected_t_macro_auroc"]["p_value"].get<double>(), 1.0);
+  EXPECT_EQ(mp["corrected_t_macro_auroc"]["shared_patients"], 24);
 }
 
 // Each run is fused its own way and the comparison says how; settings errors name the key.

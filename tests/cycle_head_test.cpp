@@ -72,6 +72,13 @@ TEST(CycleHead, TrainingInputCarriesTheAnnotatedStates) {
   EXPECT_EQ(x[1][0][29].item<float>(), 0.f);
   EXPECT_EQ(x[1][31][39].item<float>(), 0.f);
   EXPECT_TRUE(x[1].select(1, 5).eq(2).all().item<bool>());  // the same in every band
+  // A noise span overrides the states it overlaps (as the segmenter's scoring ignores them).
+  std::ofstream(d + "/overlap.tsv") << "start_s\tend_s\tstate\n0.0\t1.0\tdiastole\n0.2\t0.3\tnoise\n";
+  r.segmentation = d + "/overlap.tsv";
+  auto o = p->training_input(stored, r)[1][0];
+  EXPECT_EQ(o[6].item<float>(), 4.f);  // 0.192 s
+  for (int k : {7, 8, 9}) EXPECT_EQ(o[k].item<float>(), 0.f) << k;  // 0.224-0.288 s
+  EXPECT_EQ(o[10].item<float>(), 4.f);
   data::Recording plain;  // no annotation: a channel of "none"
   EXPECT_EQ(p->training_input(stored, plain)[1].abs().sum().item<float>(), 0.f);
   // A malformed annotation names its file and line.

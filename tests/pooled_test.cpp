@@ -271,6 +271,7 @@ TEST(Pooled, TestSourceFoldsThatSourceWithTheOthersInTraining) {
     auto done = experiment::read_json_file(d + "/bmd-folds/repeat0/fold" + std::to_string(f) + "/done.json");
     EXPECT_EQ(done["test_patients"].get<std::vector<std::string>>(), expected) << "fold " << f;
     EXPECT_EQ(done["trained_on_sources"], (nlohmann::json{"bmd-hs", "clinic-a", "clinic-b"}));
+    ASSERT_FALSE(done["val_patients"].empty());
     for (auto& p : done["val_patients"]) EXPECT_EQ(p.get<std::string>().rfind("bmd-hs:", 0), 0u) << p;
   }
   // The report is about BMD-HS's patients only: every one of its recordings scored once.

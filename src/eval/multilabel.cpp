@@ -242,7 +242,7 @@ Predictions five_class_view(const Predictions& multilabel_in, const std::vector<
   for (size_t c = 0; c < class_names.size(); ++c) to_five[c] = int(c);
   Predictions out;
   for (const auto& r : multilabel) {
-    if (r.true_labels.size() > 1) continue;
+    if (r.true_labels.size() > 1 || !r.unknown_labels.empty()) continue;
     Prediction q = r;
     q.true_labels.clear(), q.thresholds.clear();
     q.true_class = r.true_labels.empty() ? normal : to_five[r.true_labels[0]];

@@ -54,6 +54,9 @@ void check_multilabel_rows(const Predictions& rows, int k) {
       if (r.true_labels[i] < 0 || r.true_labels[i] >= k || (i && r.true_labels[i] <= r.true_labels[i - 1]))
         throw Error("predictions: " + r.file + ": true_labels must be ascending distinct indices in 0.." +
                     std::to_string(k - 1));
+    for (int u : r.unknown_labels)
+      if (u < 0 || u >= k)
+        throw Error("predictions: " + r.file + ": unknown label " + std::to_string(u) + " outside 0.." + std::to_string(k - 1));
     if (!r.thresholds.empty() && static_cast<int>(r.thresholds.size()) != k)
       throw Error("predictions: " + r.file + ": " + std::to_string(r.thresholds.size()) +
                   " thresholds for " + std::to_string(k) + " labels");

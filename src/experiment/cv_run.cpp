@@ -101,6 +101,12 @@ std::vector<data::Split> patient_folds(const CvOptions& o, const LoadedSet& set,
     throw Error("cv: --test-source '" + o.test_source + "' has no usable recording in " + o.data.data_dir +
                 " (its sources: " + known + ")");
   }
+  // Stand-in strata (a patient without valve labels, LoadedSet::items) numbered in the order this
+  // source alone would number them: the folds then equal those of a run on it alone.
+  std::map<int, int> strata;
+  for (auto& it : sub)
+    for (int& l : it.labels)
+      if (l >= data::kNumClasses) l = data::kNumClasses + strata.emplace(l, int(strata.size())).first->second;
   auto folds = data::stratified_group_kfold(sub, o.folds, seed);
   for (auto& s : folds)
     for (auto* side : {&s.train, &s.val, &s.test})

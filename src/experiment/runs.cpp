@@ -226,7 +226,7 @@ nlohmann::json evaluate_rows(const eval::Predictions& rows, const pipeline::Pres
   const auto names = preset.output_names();
   if (!preset.multi_label()) return eval::evaluate(rows, names, boot, preset.patient_fusion());
   nlohmann::json m = eval::evaluate_multilabel(rows, names, boot);
-  auto five = eval::five_class_view(rows, names);
+  auto five = eval::has_valve_outputs(names) ? eval::five_class_view(rows, names) : eval::Predictions{};
   m["five_class"] = five.empty() ? nlohmann::json() : eval::evaluate(five, data::kClassNames, boot, preset.patient_fusion());
   return m;
 }

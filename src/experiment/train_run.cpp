@@ -262,6 +262,7 @@ nlohmann::json evaluate_run(const std::string& model_path, const DataOptions& da
   } else {
     which = test_recordings(set, preset, split, seed);
   }
+  require_every_label(set, preset, "evaluate: the metrics");
   eval::Predictions preds;
   for (int i : which)
     preds.push_back(prediction_row(set.recordings[size_t(i)], predictor.predict_stored(set.stored[size_t(i)]), 0, 0, preset));

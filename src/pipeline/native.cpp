@@ -120,12 +120,17 @@ torch::Tensor NativePreset::training_input(const torch::Tensor& stored, const da
     const std::vector<std::string> states = {"S1", "systole", "S2", "diastole"};  // segment::State's order
     for (int64_t k = 0; k < row.size(0); ++k) {
       const double t = double(k) * hop_s;  // frame k is centred at k * hop
+      float state = 0;  // none; a noise span overrides any state it overlaps, as in segment/score.h
       for (const auto& s : spans) {
         if (t < s.start_s || t >= s.end_s) continue;
         auto at = std::find(states.begin(), states.end(), s.state);
-        acc[k] = at == states.end() ? 0.f : float(at - states.begin() + 1);  // noise: none
-        break;
+        if (at == states.end()) {
+          state = 0;
+          break;
+        }
+        if (state == 0) state = float(at - states.begin() + 1);
       }
+      acc[k] = state;
     }
   }
   return torch::cat({stored, row.view({1, 1, -1}).expand({1, stored.size(1), stored.size(2)})});

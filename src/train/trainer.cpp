@@ -315,12 +315,13 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
       auto loss = multi ? multilabel_loss(z, train.soft.index({idx}), weights)
                   : soft  ? soft_cross_entropy(z, train.soft.index({idx}), weights)
                           : torch::nn::functional::cross_entropy(z, y, loss_options);
+      const double main_loss = loss.item<double>();  // logged: comparable with val_loss
       if (aux)
         if (auto extra = aux(); extra.defined()) loss = loss + extra;
       loss.backward();
       if (cfg.grad_clip_norm > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), cfg.grad_clip_norm);
       opt.step();
-      loss_sum += loss.item<double>() * double(idx.size(0));
+      loss_sum += main_loss * double(idx.size(0));
       if (multi) {  // known labels right
         auto t = train.soft.index({idx});
         correct += (z.gt(0).eq(t.gt(0.5)) & t.ge(0)).sum().item<int64_t>();
