@@ -232,28 +232,25 @@ Predictions valve_rows(const Predictions& multilabel, const std::vector<std::str
   return out;
 }
 
-Predictions five_class_view(const Predictions& multilabel_in, const std::vector<std::string>& names_in) {
+Predictions five_class_view(const Predictions& multilabel, const std::vector<std::string>& class_names) {
   const auto& five = data::kClassNames;  // AR, AS, MR, MS, N
   const int normal = static_cast<int>(five.size()) - 1;
-  if (!has_valve_outputs(names_in)) throw Error("five_class_view: the labels must include AR, AS, MR and MS");
-  const std::vector<std::string> class_names(five.begin(), five.begin() + normal);
-  const Predictions multilabel = valve_rows(multilabel_in, names_in);
-  std::vector<int> to_five(class_names.size());  // label index -> kClassNames index
-  for (size_t c = 0; c < class_names.size(); ++c) to_five[c] = int(c);
+  if (!has_valve_outputs(class_names)) throw Error("five_class_view: the labels must include AR, AS, MR and MS");
   Predictions out;
-  for (const auto& r : multilabel) {
+  // valve_rows puts the four diseases in kClassNames order: label index = 5-class index.
+  for (const auto& r : valve_rows(multilabel, class_names)) {
     if (r.true_labels.size() > 1 || !r.unknown_labels.empty()) continue;
     Prediction q = r;
     q.true_labels.clear(), q.thresholds.clear();
-    q.true_class = r.true_labels.empty() ? normal : to_five[r.true_labels[0]];
-    std::vector<double> p(class_names.size()), term(five.size(), 0.0);
+    q.true_class = r.true_labels.empty() ? normal : r.true_labels[0];
+    std::vector<double> p(static_cast<size_t>(normal)), term(five.size(), 0.0);
     double none = 1;
     for (size_t c = 0; c < p.size(); ++c) {
       p[c] = std::clamp(double(r.probs[c]), 1e-7, 1 - 1e-7);
       none *= 1 - p[c];
     }
     term[normal] = none;
-    for (size_t c = 0; c < p.size(); ++c) term[to_five[c]] = none / (1 - p[c]) * p[c];
+    for (size_t c = 0; c < p.size(); ++c) term[c] = none / (1 - p[c]) * p[c];
     double total = std::accumulate(term.begin(), term.end(), 0.0);
     q.probs.assign(five.size(), 0.0f);
     for (size_t c = 0; c < five.size(); ++c) q.probs[c] = static_cast<float>(term[c] / total);

@@ -62,8 +62,8 @@ nlohmann::json evaluate_multilabel(const Predictions& recordings,
 // data::kClassNames order {"AR","AS","MR","MS","N"}: P(N) = prod_k (1 - p_k), P(only k) =
 // p_k prod_{j!=k} (1 - p_j), renormalised to sum 1 (p clamped to [1e-7, 1 - 1e-7] first);
 // true_class = the disease's index, or 4 for normal; true_labels and thresholds cleared. Rows with
-// two or more labels, or a valve label their source does not say, are dropped. class_names must hold AR, AS, MR and MS (murmur::Error); other
-// outputs (pooled's abnormal, murmur) are left out first (valve_rows).
+// two or more labels, or a valve label their source does not say, are dropped. class_names must
+// hold AR, AS, MR and MS (murmur::Error); other outputs (pooled's) are left out first (valve_rows).
 Predictions five_class_view(const Predictions& multilabel, const std::vector<std::string>& class_names);
 // Multi-label rows restricted to the four valve diseases in data::kClassNames order (AR, AS, MR,
 // MS): probabilities, thresholds, true and unknown labels of the other outputs dropped.
