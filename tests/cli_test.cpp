@@ -143,27 +143,37 @@ TEST(Cli, TrainPredictCvCompare) {
         EXPECT_NEAR(nj[part][i]["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << part << " " << name;
     }
   }
-  CliRun needs = run_raw("-q predict --explain --model " + d + "/model/model.pth " + d + "/data/train/AS_002_sit_Aor.wav",
-                         "MURMUR_LIBTORCH=0");
+  CliRun needs = run_raw("-q predict --set eval.views=1 --model " + d + "/model/model.pth " + d +
+                         "/data/train/AS_002_sit_Aor.wav", "MURMUR_LIBTORCH=0");
   EXPECT_EQ(needs.code, 1) << needs.out;
   EXPECT_TRUE(contains(needs.out, "MURMUR_LIBTORCH=0, but this needs LibTorch")) << needs.out;
   // --explain: each answer with the phase and band it relied on; the patient's names its site.
+  // `murmur` explains without LibTorch as murmur-torch does.
   const std::string pair = d + "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav";
-  CliRun why = run_murmur("--json predict --explain --model " + d + "/model/model.pth " + pair);
+  const std::string explain = "--json predict --explain --model " + d + "/model/model.pth " + pair;
+  CliRun why = run_raw(explain, "MURMUR_LIBTORCH=0"), why_torch = run_raw(explain, "MURMUR_LIBTORCH=1");
   ASSERT_EQ(why.code, 0) << why.out;
-  auto wj = json_in(why.out);
+  ASSERT_EQ(why_torch.code, 0) << why_torch.out;
+  auto wj = json_in(why.out), wt = json_in(why_torch.out);
   ASSERT_EQ(wj["recordings"].size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     const auto& r = wj["recordings"][i];
-    for (auto& [name, pr] : j["recordings"][i]["probabilities"].items())  // explained in LibTorch
+    for (auto& [name, pr] : j["recordings"][i]["probabilities"].items())
       EXPECT_NEAR(r["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << "explaining changes no answer";
     const auto& c = r["explanation"]["classes"][0];
     EXPECT_EQ(c["class"], r["class"]);
     const std::string phase = c["phase"];
     EXPECT_TRUE(phase == "systolic" || phase == "diastolic" || phase == "both" || phase == "unclear") << phase;
     EXPECT_EQ(c["bands"].size(), 4u);
+    const auto& ct = wt["recordings"][i]["explanation"]["classes"][0];
+    EXPECT_EQ(c["phase"], ct["phase"]);
+    EXPECT_EQ(c["strongest_band"], ct["strongest_band"]);
+    for (const char* key : {"p_without_systole", "p_without_diastole"})
+      EXPECT_NEAR(c[key].get<double>(), ct[key].get<double>(), 1e-5) << key;
   }
   EXPECT_TRUE(contains(wj["patients"][0]["explanation"]["sentence"].get<std::string>(), ", strongest at ")) << why.out;
+  EXPECT_EQ(wj["patients"][0]["explanation"]["classes"][0]["recording"],
+            wt["patients"][0]["explanation"]["classes"][0]["recording"]);
   CliRun why_text = run_murmur("predict --explain --pictures " + d + "/why --model " + d + "/model/model.pth " + pair);
   EXPECT_TRUE(contains(why_text.out, "    why: ")) << why_text.out;
   // --pictures: the explanation over the recording, phases shaded, the occlusions drawn under it.

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "data/recording.h"
 #include "infer/native_predictor.h"
 #include "model/checkpoint.h"
+#include "pipeline/explain.h"
 #include "pipeline/predictor.h"
 #include "pipeline/registry.h"
 #include "synth/synth.h"
@@ -58,7 +60,38 @@ murmur::audio::Audio recording(const std::string& cls, int rate_hz, double secon
   return murmur::audio::from_samples(x.data(), x.size(), rate_hz, "synth " + cls);
 }
 
-// Both predictors on a few recordings (several lengths and rates): equal within 1e-5.
+// Both sides' explanations of one recording: the same classes, phases and occluded answers, or
+// both refusing it.
+void expect_same_explanation(const mp::Predictor& torch_side, const murmur::infer::NativePredictor& native,
+                             const murmur::audio::Audio& a, const std::string& what) {
+  std::optional<mp::Explanation> expected;
+  std::string refused;
+  try {
+    expected = mp::explain(torch_side, a);
+  } catch (const murmur::Error& e) {
+    refused = e.what();
+  }
+  if (!expected) {
+    EXPECT_THROW(native.explain(a), murmur::Error) << what << ": LibTorch's side refused it: " << refused;
+    return;
+  }
+  const auto got = native.explain(a);
+  EXPECT_EQ(got.explained, expected->explained) << what;
+  ASSERT_EQ(got.all.size(), expected->all.size()) << what;
+  for (size_t k = 0; k < got.all.size(); ++k) {
+    const auto &g = got.all[k], &e = expected->all[k];
+    EXPECT_NEAR(g.p, e.p, 1e-5) << what << " " << e.cls;
+    EXPECT_NEAR(g.p_without_systole, e.p_without_systole, 1e-5) << what << " " << e.cls;
+    EXPECT_NEAR(g.p_without_diastole, e.p_without_diastole, 1e-5) << what << " " << e.cls;
+    ASSERT_EQ(g.bands.size(), e.bands.size());
+    for (size_t b = 0; b < g.bands.size(); ++b) EXPECT_NEAR(g.bands[b].p_without, e.bands[b].p_without, 1e-5) << what;
+    EXPECT_EQ(g.phase, e.phase) << what << " " << e.cls;
+  }
+  EXPECT_EQ(got.heart_rate_bpm, expected->heart_rate_bpm) << what;
+}
+
+// Both predictors on a few recordings (several lengths and rates): equal within 1e-5, and so
+// are their explanations and their description (info) of the model.
 void expect_same_answers(const std::string& model_path) {
   torch::set_num_threads(1);
   auto torch_side = mp::Predictor::open(model_path);
@@ -72,6 +105,11 @@ void expect_same_answers(const std::string& model_path) {
   const auto t = torch_side.thresholds();
   ASSERT_EQ(native->thresholds().size(), t.size());
   for (size_t k = 0; k < t.size(); ++k) EXPECT_FLOAT_EQ(native->thresholds()[k], t[k]);
+  for (const char* key : {"class_names", "n_models", "patient_fusion", "thresholds"})
+    EXPECT_EQ(native->info().value(key, nlohmann::json()), torch_side.info().value(key, nlohmann::json())) << key;
+  ASSERT_EQ(native->info()["models"].size(), torch_side.info()["models"].size());
+  EXPECT_EQ(native->info()["models"][0], torch_side.info()["models"][0]);
+  EXPECT_EQ(native->info()["preset"], torch_side.info()["preset"]);
   int n = 0;
   for (const auto& [cls, rate, seconds] : std::vector<std::tuple<std::string, int, double>>{
            {"AS", 4000, 20}, {"MR", 4000, 7.3}, {"N", 2000, 12}, {"AR", 4000, 2.5}, {"MS", 8000, 1.2}}) {
@@ -82,6 +120,7 @@ void expect_same_answers(const std::string& model_path) {
     for (size_t k = 0; k < got.size(); ++k)
       EXPECT_NEAR(got[k], expected[int64_t(k)].item<float>(), 1e-5) << model_path << ": " << cls << " " << rate
                                                                      << " Hz " << seconds << " s, output " << k;
+    if (n <= 2 || seconds < 2) expect_same_explanation(torch_side, *native, a, model_path + ": " + cls);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "features/png.h"
+#include "serve/serve_model.h"
 #include "serve/server.h"
 #include "serve_test_util.h"
 #include "util/error.h"
@@ -309,6 +310,59 @@ TEST(Serve, SurvivesMalformedRequests) {
   auto p = c.Post("/v1/predict", heart_wav(), "audio/wav");
   ASSERT_TRUE(p);
   EXPECT_EQ(p->status, 200);
+}
+
+// What `murmur serve` runs for a native model: the native engine without LibTorch (serve_model.h)
+// answers as LibTorch's service does: probabilities, explanations, the model's description,
+// pictures and errors.
+TEST(Serve, NativeEngineAnswersAsLibTorchDoes) {
+  std::string why;
+  auto engine = ms::native_serve_model(mt::tiny_model_path(), 1, &why);
+  ASSERT_TRUE(engine) << why;
+  ms::Server lean(mt::tiny_model_path(), std::move(engine), loopback_config());
+  lean.start();
+  auto torch_side = client(shared_server()), native = client(lean);
+  for (const char* path : {"/v1/predict", "/v1/predict?explain=1"}) {
+    auto a = torch_side.Post(path, heart_wav(), "audio/wav"), b = native.Post(path, heart_wav(), "audio/wav");
+    ASSERT_TRUE(a && b);
+    ASSERT_EQ(b->status, 200) << b->body;
+    const auto ja = json_of(a), jb = json_of(b);
+    EXPECT_EQ(jb["class"], ja["class"]) << path;
+    for (auto& [k, v] : ja["probabilities"].items())
+      EXPECT_NEAR(jb["probabilities"][k].get<double>(), v.get<double>(), 1e-5) << path << " " << k;
+    for (const char* key : {"duration_s", "sample_rate_hz", "channels", "quality", "preset", "model", "file"})
+      EXPECT_EQ(jb[key], ja[key]) << path << " " << key;
+    EXPECT_EQ(jb.contains("explanation"), ja.contains("explanation")) << path;
+    if (!ja.contains("explanation")) continue;
+    const auto &ea = ja["explanation"], &eb = jb["explanation"];
+    ASSERT_FALSE(eb.contains("unavailable")) << eb.dump();
+    EXPECT_EQ(eb["heart_rate_bpm"], ea["heart_rate_bpm"]);
+    ASSERT_EQ(eb["classes"].size(), ea["classes"].size());
+    for (size_t k = 0; k < ea["classes"].size(); ++k) {
+      EXPECT_EQ(eb["classes"][k]["class"], ea["classes"][k]["class"]);
+      EXPECT_EQ(eb["classes"][k]["phase"], ea["classes"][k]["phase"]);
+      for (const char* key : {"p_without_systole", "p_without_diastole"})
+        EXPECT_NEAR(eb["classes"][k][key].get<double>(), ea["classes"][k][key].get<double>(), 1e-5) << key;
+    }
+  }
+  auto ma = torch_side.Get("/v1/model"), mb = native.Get("/v1/model");
+  ASSERT_TRUE(ma && mb);
+  for (const char* key : {"class_names", "n_models", "model", "models", "patient_fusion"})
+    EXPECT_EQ(json_of(mb)[key], json_of(ma)[key]) << key;
+  EXPECT_EQ(json_of(mb)["preset"]["name"], "native");
+  auto pa = torch_side.Post("/v1/spectrogram", heart_wav(), "audio/wav");
+  auto pb = native.Post("/v1/spectrogram", heart_wav(), "audio/wav");
+  ASSERT_TRUE(pa && pb);
+  ASSERT_EQ(pb->status, 200) << pb->body;
+  EXPECT_EQ(be32(pb->body, 16), be32(pa->body, 16));
+  EXPECT_EQ(be32(pb->body, 20), be32(pa->body, 20));
+  const std::string too_short = mt::wav_bytes(std::vector<float>(400, 0.1f), 4000);
+  auto sa = torch_side.Post("/v1/predict", too_short, "audio/wav"), sb = native.Post("/v1/predict", too_short, "audio/wav");
+  ASSERT_TRUE(sa && sb);
+  EXPECT_EQ(sb->status, 422);
+  EXPECT_EQ(sb->body, sa->body);
+  lean.stop();
+  EXPECT_THROW(ms::Server(mt::tiny_model_path(), std::unique_ptr<ms::ServeModel>(), loopback_config()), murmur::Error);
 }
 
 TEST(Serve, RejectsBadSettingsAndBusyPorts) {

@@ -2,9 +2,9 @@
 // itself does not, so `murmur --help`, index, synth, segment, spectrogram and compare start in
 // milliseconds (loading LibTorch and registering its operators costs ~0.6 s of every process that
 // links it: docs/RESULTS.md section 8). `murmur predict ...` runs `murmur-torch predict ...`
-// (execv, same arguments, same process id), found next to the running `murmur`. One exception:
-// `murmur predict` with a native-family model runs in `murmur` itself, on oneDNN without
-// LibTorch (cli/predict_native.cpp).
+// (execv, same arguments, same process id), found next to the running `murmur`. Exceptions:
+// `murmur predict`, `stream` and `serve` with a native-family model run in `murmur` itself, on
+// oneDNN without LibTorch (cli/predict_native.cpp, stream.cpp, serve.cpp).
 //
 //   cmd = app.add_subcommand("predict", model_command_about("predict"));  // in murmur-torch
 #pragma once
@@ -35,7 +35,7 @@ inline constexpr ModelCommand kModelCommands[] = {
 std::string model_command_about(const std::string& name);
 
 // In `murmur` (the launcher), for the commands that run native models themselves (predict,
-// stream): replaces this process by murmur-torch beside it, with the arguments `murmur` was
+// stream, serve): replaces this process by murmur-torch beside it, with the arguments `murmur` was
 // started with, for what they do not run (`why`). The environment decides too: MURMUR_LIBTORCH=1
 // sends every model to murmur-torch (libtorch_wanted()), MURMUR_LIBTORCH=0 none (then this throws
 // murmur::Error saying why LibTorch was needed). murmur::Error also if murmur-torch cannot run.

@@ -1,46 +1,14 @@
 // murmur predict --model M FILE_OR_DIR...: class probabilities for recordings (and their patients),
 // one recording per core. --explain adds why (pipeline/explain.h): the phase of the cardiac cycle
 // and the frequency band the answer relied on, per recording and per patient.
-#include <algorithm>
-
 #include "cli/inputs.h"
 #include "cli/predict_common.h"
-#include "data/index.h"
 #include "pipeline/explain.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
 
 namespace murmur::cli {
 namespace {
-
-// A patient's answer explained by the recording most sure of each of its classes ("findings",
-// or the class), with that recording's site: "AS: systolic, 100-200 Hz, strongest at Aor (...)".
-nlohmann::json patient_explanation(const nlohmann::json& answer, const std::vector<size_t>& members,
-                                   const std::vector<std::string>& files, const std::vector<pipeline::Explanation>& why,
-                                   const std::vector<std::string>& names) {
-  std::vector<std::string> classes;
-  if (answer.contains("findings")) classes = answer["findings"].get<std::vector<std::string>>();
-  else classes.push_back(answer["class"].get<std::string>());
-  nlohmann::json out = {{"classes", nlohmann::json::array()}, {"sentence", ""}};
-  std::string said;
-  for (const auto& cls : classes) {
-    const size_t k = size_t(std::find(names.begin(), names.end(), cls) - names.begin());
-    if (k >= names.size()) continue;
-    std::vector<const pipeline::Explanation*> of;
-    for (size_t i : members) of.push_back(&why[i]);
-    const size_t best = members[pipeline::most_sure(of, k)];
-    const auto n = data::parse_recording_name(stem_of(files[best]));
-    const std::string site = n ? n->site : "";
-    auto c = pipeline::to_json(why[best].all[k]);
-    c["strongest_at"] = site;
-    c["recording"] = files[best];
-    c["sentence"] = pipeline::sentence(why[best].all[k], site);
-    said += (said.empty() ? "" : "; ") + c["sentence"].get<std::string>();
-    out["classes"].push_back(c);
-  }
-  out["sentence"] = said.empty() ? "no valve disease found: nothing to explain" : said;
-  return out;
-}
 
 void setup(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
@@ -79,13 +47,7 @@ void setup(CLI::App& app) {
                          for (const auto& p : probs) t.push_back(torch::tensor(p, torch::kDouble));
                          return predictor.fuse_patient(t);
                        }};
-    PredictExtras extras;
-    if (args->explain) {
-      extras.recording = [&](size_t i) { return pipeline::to_json(why[i]); };
-      extras.patient = [&](const nlohmann::json& r, const std::vector<size_t>& members) {
-        return patient_explanation(r, members, files, why, names);
-      };
-    }
+    const PredictExtras extras = args->explain ? explanation_extras(why, files, names) : PredictExtras{};
     finish_predict(predict_report(model, files, got.answers, got.failed, extras), names);
   });
 }

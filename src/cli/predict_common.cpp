@@ -1,5 +1,6 @@
 #include "cli/predict_common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -30,6 +31,35 @@ void print_table(const nlohmann::json& out, const std::vector<std::string>& name
   for (auto& r : out["recordings"]) row(r["file"].get<std::string>(), r);
   const std::string fusion = out["patient_fusion"].get<std::string>();
   for (auto& r : out["patients"]) row("patient " + r["patient"].get<std::string>() + " (" + fusion + ")", r);
+}
+
+// A patient's answer explained by the recording most sure of each of its classes ("findings",
+// or the class), with that recording's site: "AS: systolic, 100-200 Hz, strongest at Aor (...)".
+nlohmann::json patient_explanation(const nlohmann::json& answer, const std::vector<size_t>& members,
+                                   const std::vector<std::string>& files, const std::vector<pipeline::Explanation>& why,
+                                   const std::vector<std::string>& names) {
+  std::vector<std::string> classes;
+  if (answer.contains("findings")) classes = answer["findings"].get<std::vector<std::string>>();
+  else classes.push_back(answer["class"].get<std::string>());
+  nlohmann::json out = {{"classes", nlohmann::json::array()}, {"sentence", ""}};
+  std::string said;
+  for (const auto& cls : classes) {
+    const size_t k = size_t(std::find(names.begin(), names.end(), cls) - names.begin());
+    if (k >= names.size()) continue;
+    std::vector<const pipeline::Explanation*> of;
+    for (size_t i : members) of.push_back(&why[i]);
+    const size_t best = members[pipeline::most_sure(of, k)];
+    const auto n = data::parse_recording_name(stem_of(files[best]));
+    const std::string site = n ? n->site : "";
+    auto c = pipeline::to_json(why[best].all[k]);
+    c["strongest_at"] = site;
+    c["recording"] = files[best];
+    c["sentence"] = pipeline::sentence(why[best].all[k], site);
+    said += (said.empty() ? "" : "; ") + c["sentence"].get<std::string>();
+    out["classes"].push_back(c);
+  }
+  out["sentence"] = said.empty() ? "no valve disease found: nothing to explain" : said;
+  return out;
 }
 
 }  // namespace
@@ -114,6 +144,16 @@ void finish_predict(const nlohmann::json& out, const std::vector<std::string>& n
   else print_table(out, names);
   if (out["recordings"].empty()) throw Error("no recording could be classified");
   if (!out["skipped"].empty()) throw SomeInputsFailed{out["skipped"].size()};
+}
+
+PredictExtras explanation_extras(const std::vector<pipeline::Explanation>& why, const std::vector<std::string>& files,
+                                 const std::vector<std::string>& names) {
+  PredictExtras extras;
+  extras.recording = [&why](size_t i) { return pipeline::to_json(why[i]); };
+  extras.patient = [&why, &files, &names](const nlohmann::json& r, const std::vector<size_t>& members) {
+    return patient_explanation(r, members, files, why, names);
+  };
+  return extras;
 }
 
 }  // namespace murmur::cli

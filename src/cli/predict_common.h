@@ -17,6 +17,7 @@
 
 #include "cli/command.h"
 #include "eval/fusion.h"
+#include "pipeline/explanation.h"
 
 namespace murmur::cli {
 
@@ -57,6 +58,12 @@ struct PredictExtras {
   std::function<nlohmann::json(size_t)> recording;
   std::function<nlohmann::json(const nlohmann::json&, const std::vector<size_t>&)> patient;
 };
+
+// --explain's additions: each recording's explanation (why[i]), and a patient's answer explained
+// by the recording most sure of each of its classes, with its site ("... strongest at Aor").
+// The vectors must outlive what this returns.
+PredictExtras explanation_extras(const std::vector<pipeline::Explanation>& why, const std::vector<std::string>& files,
+                                 const std::vector<std::string>& names);
 
 // {"model", "preset", "n_models", "recordings", "patients", "skipped", "patient_fusion"}: answers[i]
 // for files[i] unless failed[i] says why it was skipped (reported on stderr). Patients are the

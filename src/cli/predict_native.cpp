@@ -1,6 +1,7 @@
 // `murmur predict` in the launcher: native-family models (presets native, valves, pooled) run here
-// on oneDNN (infer/native_predictor.h), so the process never loads LibTorch; any other model,
-// --explain, --set or pictures hand the same arguments to murmur-torch (cli/predict.cpp). Both
+// on oneDNN (infer/native_predictor.h), with --explain and --pictures too, so the process never
+// loads LibTorch; any other model, --set or picture files hand the same arguments to murmur-torch
+// (cli/predict.cpp). Both
 // print the same report (cli/predict_common.h). In the environment, MURMUR_LIBTORCH=1 sends every
 // prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would need it is an error).
 #include "cli/inputs.h"
@@ -20,22 +21,31 @@ bool is_picture(const std::string& path) {
 
 void run(const PredictArgs& args) {
   if (libtorch_wanted()) hand_to_model_binary("MURMUR_LIBTORCH=1");
-  if (args.explain || !args.pictures_dir.empty()) hand_to_model_binary("--explain and --pictures run in LibTorch");
+  if (!args.pictures_dir.empty() && !args.explain) throw Error("--pictures: draws explanations; add --explain");
   if (!args.eval_overrides.empty()) hand_to_model_binary("--set runs in LibTorch");
   const std::vector<std::string> files = recording_files(args.files);
   for (const auto& f : files)
     if (is_picture(f)) hand_to_model_binary(f + ": pictures are the seed preset's input");
-  std::string why;
-  auto predictor = infer::NativePredictor::open(args.model, &why);
-  if (!predictor) hand_to_model_binary(why);  // LibTorch's path runs it, or says what is wrong with it
+  std::string why_not;
+  auto predictor = infer::NativePredictor::open(args.model, &why_not);
+  if (!predictor) hand_to_model_binary(why_not);  // LibTorch's path runs it, or says what is wrong with it
 
   // Several files: one per core, each on one oneDNN thread; one file: every core for it.
   const int workers = files.size() > 1 ? global().threads : 1;
   infer::set_engine_threads(workers > 1 ? 1 : global().threads);
+  std::vector<pipeline::Explanation> why(files.size());
   const PredictOutcome got = answer_each(files, workers, [&](size_t i) {
     if (workers > 1) infer::set_engine_threads(1);  // this worker's own
-    const auto p = predictor->predict_file(files[i]);
-    return std::vector<double>(p.begin(), p.end());
+    if (!args.explain) {
+      const auto p = predictor->predict_file(files[i]);
+      return std::vector<double>(p.begin(), p.end());
+    }
+    const auto a = audio::load(files[i], predictor->audio_config());
+    why[i] = predictor->explain(a, nullptr, {}, files[i]);
+    if (!args.pictures_dir.empty())
+      pipeline::write_explanation_picture(args.pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
+                                          stem_of(files[i]));
+    return pipeline::probabilities(why[i]);
   });
   PredictModel model{args.model, predictor->preset_name(), predictor->n_models(), predictor->patient_fusion(),
                      predictor->class_names(), predictor->thresholds(),
@@ -44,7 +54,8 @@ void run(const PredictArgs& args) {
                        for (const auto& p : probs) f.emplace_back(p.begin(), p.end());
                        return predictor->fuse_patient(f);
                      }};
-  finish_predict(predict_report(model, files, got.answers, got.failed), predictor->class_names());
+  const PredictExtras extras = args.explain ? explanation_extras(why, files, predictor->class_names()) : PredictExtras{};
+  finish_predict(predict_report(model, files, got.answers, got.failed, extras), predictor->class_names());
 }
 
 void setup(CLI::App& app) {

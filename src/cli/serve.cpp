@@ -1,4 +1,6 @@
-// murmur serve --model M --port P: the web service and page (murmur::serve::Server).
+// murmur serve --model M --port P: the web service and page (murmur::serve::Server). In the
+// launcher a native-family model is served on oneDNN without LibTorch (serve/serve_model.h);
+// any other model, --max-batch > 1 or MURMUR_LIBTORCH=1 hands the arguments to murmur-torch.
 #include <signal.h>
 
 #include <atomic>
@@ -8,7 +10,11 @@
 
 #include "cli/command.h"
 #include "cli/model_commands.h"
+#include "serve/serve_model.h"
 #include "serve/server.h"
+#ifndef MURMUR_LAUNCHER
+#include "serve/torch_serve_model.h"
+#endif
 
 namespace murmur::cli {
 namespace {
@@ -27,7 +33,7 @@ void setup(CLI::App& app) {
   cmd->add_option("-p,--port", cfg->port, "TCP port (0 = any free port)")->capture_default_str();
   cmd->add_option("--workers", cfg->workers, "Uploads decoded and classified at once (others wait their turn)")
       ->capture_default_str();
-  cmd->add_option("--model-copies", cfg->model_copies, "Model instances shared by the workers")->capture_default_str();
+  cmd->add_option("--model-copies", cfg->model_copies, "Model instances shared by the workers (LibTorch's; a native model served without LibTorch is one, shared)")->capture_default_str();
   cmd->add_option("--max-batch", cfg->max_batch,
                   "Micro-batching: recordings of concurrent requests in one forward pass (1 = off; no faster on 2 "
                   "cores: docs/serve.md)")->capture_default_str();
@@ -58,7 +64,17 @@ void setup(CLI::App& app) {
   cmd->add_option("--max-headers", cfg->max_headers, "Most request header lines; more get 431")->capture_default_str();
   cmd->callback([model, cfg] {
     cfg->log_requests = !global().quiet;  // one line per request on stderr unless --quiet
-    serve::Server server(*model, *cfg);
+#ifdef MURMUR_LAUNCHER
+    if (libtorch_wanted()) hand_to_model_binary("MURMUR_LIBTORCH=1");
+    if (cfg->max_batch > 1) hand_to_model_binary("--max-batch runs in LibTorch");
+    std::string why;
+    auto native = serve::native_serve_model(*model, global().threads, &why);
+    if (!native) hand_to_model_binary(why);  // LibTorch's path runs it, or says what is wrong with it
+    cfg->model_copies = 1;  // the engine is shared by every worker: copies would only cost memory
+    serve::Server server(*model, std::move(native), *cfg);
+#else
+    serve::Server server(*model, serve::torch_serve_model(*model, *cfg), *cfg);
+#endif
     struct sigaction sa {};
     sa.sa_handler = on_signal;  // the handler only sets a flag; this thread stops the server
     sigaction(SIGINT, &sa, nullptr);

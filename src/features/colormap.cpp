@@ -1,5 +1,8 @@
 #include "features/colormap.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace murmur::features {
 
 namespace {
@@ -146,6 +149,24 @@ int colormap_index(float normalised) {
   if (!(xa >= 0.f)) return 0;  // under (and NaN, which the seed images never contain)
   if (xa >= float(kColormapSize)) return kColormapSize - 1;  // over
   return int(xa);
+}
+
+Image viridis_picture(const float* values, int rows, int cols, int row_px) {
+  row_px = std::max(1, row_px);
+  const size_t n = size_t(rows) * size_t(cols);
+  const float lo = n ? *std::min_element(values, values + n) : 0.f, hi = n ? *std::max_element(values, values + n) : 0.f;
+  const float scale = hi > lo ? 1.f / (hi - lo) : 0.f;
+  const auto& lut = viridis_lut();
+  Image im(cols, rows * row_px, 3);
+  for (int b = 0; b < rows; ++b)
+    for (int t = 0; t < cols; ++t) {
+      const auto& rgb = lut[size_t(colormap_index((values[size_t(b) * size_t(cols) + size_t(t)] - lo) * scale))];
+      for (int r = 0; r < row_px; ++r) {
+        const int y = (rows - 1 - b) * row_px + r;
+        for (int c = 0; c < 3; ++c) im.at(t, y, c) = uint8_t(std::lround(rgb[size_t(c)] * 255));
+      }
+    }
+  return im;
 }
 
 }  // namespace murmur::features

@@ -10,6 +10,8 @@
 
 #include <array>
 
+#include "features/png.h"
+
 namespace murmur::features {
 
 constexpr int kColormapSize = 256;  // matplotlib's Colormap.N for viridis
@@ -21,5 +23,9 @@ const ColormapTable& viridis_lut();
 // int(x * N) in float32, x == 1 mapped to N - 1, clipped to [0, N - 1] (matplotlib sends
 // x < 0 and x > 1 to the under/over colours, which for viridis are the end entries).
 int colormap_index(float normalised);
+
+// rows x cols values (row-major) as an RGB picture in viridis from their min to their max, each
+// row row_px pixels high, row 0 at the bottom (a log-mel's lowest band: the web page's picture).
+Image viridis_picture(const float* values, int rows, int cols, int row_px = 4);
 
 }  // namespace murmur::features

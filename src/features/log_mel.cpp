@@ -107,6 +107,19 @@ void from_json(const nlohmann::json& j, LogMelConfig& c) {
   c.validate();
 }
 
+std::vector<double> mel_band_peak_hz(const LogMelConfig& cfg) {
+  const Matrix fb = mel_filterbank(cfg);
+  const double bin_hz = double(cfg.sample_rate_hz) / cfg.n_fft;
+  std::vector<double> hz;
+  for (int b = 0; b < fb.rows; ++b) {
+    int peak = 0;
+    for (int c = 1; c < fb.cols; ++c)
+      if (fb.at(b, c) > fb.at(b, peak)) peak = c;
+    hz.push_back(peak * bin_hz);
+  }
+  return hz;
+}
+
 Matrix mel_filterbank(const LogMelConfig& cfg) {
   cfg.validate();
   const int n_bins = cfg.n_fft / 2 + 1;

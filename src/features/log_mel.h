@@ -57,6 +57,8 @@ void from_json(const nlohmann::json& j, LogMelConfig& c);
 
 // [n_mels, n_fft/2 + 1] Slaney mel filterbank (librosa.filters.mel, htk=False, norm='slaney').
 Matrix mel_filterbank(const LogMelConfig& cfg);
+// Each mel band's frequency (Hz): where its filter peaks (explanations' band occlusion).
+std::vector<double> mel_band_peak_hz(const LogMelConfig& cfg);
 
 // [n_fft/2 + 1, frames] |STFT|^2 with a periodic Hann window.
 Matrix power_spectrogram(const std::vector<float>& pcm, const LogMelConfig& cfg);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "features/colormap.h"
 #include "segment/segment.h"
 #include "util/error.h"
 #include "util/number_text.h"
@@ -117,6 +118,9 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
         p.native_ = native;
         p.class_names_ = ck.class_names;
       }
+      p.info_["models"].push_back({{"path", file}, {"preset", name}, {"epoch", ck.epoch}, {"val_acc", ck.val_acc},
+                                   {"members", ck.n_members}, {"provenance", ck.provenance}});
+      if (!p.info_.contains("preset")) p.info_["preset"] = j;  // as stored: Preset::to_json when it was trained
       for (int64_t k = 0; k < ck.n_members; ++k) {
         const std::string prefix = ck.n_members > 1 ? "member" + std::to_string(k) + "." : "";
         const std::string source = ck.n_members > 1 ? file + " member " + std::to_string(k) : file;
@@ -132,6 +136,11 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
     for (size_t o = 0; o < m.thresholds.size() && o < p.thresholds_.size(); ++o)
       p.thresholds_[o] += m.thresholds[o] / float(p.models_.size());
   }
+  p.band_hz_ = features::mel_band_peak_hz(p.log_mel_);
+  p.info_["class_names"] = p.class_names_;
+  if (!p.thresholds_.empty()) p.info_["thresholds"] = p.thresholds_;
+  p.info_["n_models"] = p.models_.size();  // ensemble members counted one by one, as Predictor does
+  p.info_["patient_fusion"] = eval::fusion_name(p.kind_->fusion);
   return p;
 }
 
@@ -200,16 +209,40 @@ std::vector<float> NativePredictor::probs_of(const std::vector<float>& x, int fr
   return sum;
 }
 
-std::vector<float> NativePredictor::predict_audio(const audio::Audio& a) const {
-  int frames = 0;
-  const auto x = features(audio::at_rate(a, audio_.target_rate_hz), &frames);
-  return probs_of(x, frames);
+NativePredictor::Input NativePredictor::input_of(const audio::Audio& a) const {
+  Input in;
+  in.x = features(audio::at_rate(a, audio_.target_rate_hz), &in.frames);
+  return in;
 }
+
+std::vector<float> NativePredictor::predict_input(const Input& in) const { return probs_of(in.x, in.frames); }
+
+std::vector<float> NativePredictor::predict_audio(const audio::Audio& a) const { return predict_input(input_of(a)); }
 
 std::vector<float> NativePredictor::predict_file(const std::string& path) const {
   int frames = 0;
   const auto x = features(audio::load(path, audio_), &frames);
   return probs_of(x, frames);
+}
+
+pipeline::Explanation NativePredictor::explain(const audio::Audio& a, const Input* given,
+                                               const pipeline::ExplainConfig& cfg, const std::string& name) const {
+  Input own;  // computed at the first call: after the segmenter has checked the audio
+  const double hop_s = double(log_mel_.hop) / log_mel_.sample_rate_hz;
+  auto probs_of_occluded = [&](const pipeline::Occlusion* o) {
+    if (!given && own.x.empty()) own = input_of(a);
+    const Input& in = given ? *given : own;
+    std::vector<float> x = in.x;
+    // Channel 0, masked at 0: the recording's mean level after standardisation (NativePreset).
+    if (o) pipeline::occlude(x.data(), log_mel_.n_mels, in.frames, hop_s, band_hz_, 0.f, *o);
+    const auto p = probs_of(x, in.frames);
+    return std::vector<double>(p.begin(), p.end());
+  };
+  return pipeline::explain_with(probs_of_occluded, a, class_names_, thresholds_, cfg, name);
+}
+
+features::Image NativePredictor::feature_picture(const Input& in) const {
+  return features::viridis_picture(in.x.data(), log_mel_.n_mels, in.frames);
 }
 
 std::vector<float> NativePredictor::fuse_patient(const std::vector<std::vector<float>>& recording_probs) const {

@@ -5,6 +5,8 @@
 //   if (auto p = NativePredictor::open("model.pth")) {     // or a cv run folder (fold ensemble)
 //     std::vector<float> probs = p->predict_file("a.wav");  // [K], as Predictor::predict_file
 //     p->class_names(); p->thresholds(); p->fuse_patient({probs_a, probs_b});
+//     auto in = p->input_of(a);                              // features once, then:
+//     p->predict_input(in); p->explain(a, &in); p->feature_picture(in);
 //   }
 //
 // open() returns nothing (and says why in *why_not) for any model it does not run: another
@@ -20,7 +22,9 @@
 #include "audio/audio.h"
 #include "eval/fusion.h"
 #include "features/log_mel.h"
+#include "features/png.h"
 #include "infer/native_engine.h"
+#include "pipeline/explanation.h"
 #include "pipeline/native_config.h"
 
 namespace murmur::infer {
@@ -34,6 +38,17 @@ class NativePredictor {
   std::vector<float> predict_file(const std::string& path) const;      // [K]
   std::vector<float> predict_audio(const audio::Audio& audio) const;   // audio at any rate
   std::vector<float> fuse_patient(const std::vector<std::vector<float>>& recording_probs) const;
+
+  // The network's input for audio at any rate (resampled first), and its probabilities [K].
+  struct Input { std::vector<float> x; int frames = 0; };  // [C][n_mels][frames]
+  Input input_of(const audio::Audio& audio) const;
+  std::vector<float> predict_input(const Input& in) const;
+  // pipeline::explain's answer on this engine (`in`: input_of(audio) if the caller has it).
+  pipeline::Explanation explain(const audio::Audio& audio, const Input* in = nullptr,
+                                const pipeline::ExplainConfig& cfg = {}, const std::string& name = "recording") const;
+  features::Image feature_picture(const Input& in) const;  // as Preset::feature_picture
+  // As Predictor::info: models (path, epoch, provenance), the preset as stored, classes, fusion.
+  const nlohmann::json& info() const { return info_; }
 
   // A preset this runs: its name, outputs by default, how they are read and patients fused.
   struct Kind {
@@ -67,6 +82,8 @@ class NativePredictor {
   std::vector<Model> models_;
   std::vector<std::string> class_names_;
   std::vector<float> thresholds_;
+  std::vector<double> band_hz_;  // each mel band's frequency, for occlusions
+  nlohmann::json info_;
 };
 
 }  // namespace murmur::infer

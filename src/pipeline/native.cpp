@@ -166,39 +166,16 @@ Network NativePreset::for_inference(Network n) const {
 }
 
 torch::Tensor NativePreset::occluded(const torch::Tensor& stored, const Occlusion& o) const {
-  // Frame k is centred at k * hop.
-  auto x = stored.clone();
-  auto mel = x[0];
-  const float level = occlusion_level(mel);
-  const double hop_s = double(log_mel.hop) / log_mel.sample_rate_hz;
-  for (int64_t k = 0; k < mel.size(1); ++k) {
-    const double t = double(k) * hop_s;
-    for (const auto& [a, b] : o.spans_s)
-      if (t >= a && t < b) {
-        mel.select(1, k).fill_(level);
-        break;
-      }
-  }
-  if (o.hi_hz > o.lo_hz) {
-    const std::vector<double> hz = band_peak_hz();
-    for (int64_t b = 0; b < int64_t(hz.size()) && b < mel.size(0); ++b)
-      if (hz[size_t(b)] >= o.lo_hz && hz[size_t(b)] < o.hi_hz) mel.select(0, b).fill_(level);
-  }
+  // Channel 0, frame k centred at k * hop (the same masking NativePredictor does without LibTorch).
+  auto x = stored.clone().contiguous();
+  if (x.scalar_type() != torch::kFloat || x.dim() < 3) throw Error("occluded: features are not float [C, F, T]");
+  const float level = occlusion_level(x[0]);
+  occlude(x.data_ptr<float>(), int(x.size(-2)), int(x.size(-1)), double(log_mel.hop) / log_mel.sample_rate_hz,
+          o.hi_hz > o.lo_hz ? band_peak_hz() : std::vector<double>{}, level, o);
   return x;
 }
 
-std::vector<double> NativePreset::band_peak_hz() const {
-  const features::Matrix fb = features::mel_filterbank(log_mel);
-  const double bin_hz = double(log_mel.sample_rate_hz) / log_mel.n_fft;
-  std::vector<double> hz;
-  for (int b = 0; b < fb.rows; ++b) {
-    int peak = 0;
-    for (int c = 1; c < fb.cols; ++c)
-      if (fb.at(b, c) > fb.at(b, peak)) peak = c;
-    hz.push_back(peak * bin_hz);
-  }
-  return hz;
-}
+std::vector<double> NativePreset::band_peak_hz() const { return features::mel_band_peak_hz(log_mel); }
 
 torch::Tensor NativePreset::recording_probs(const Network& n, const torch::Tensor& stored) const {
   return batch_probs(n, {stored}).front();

@@ -52,22 +52,7 @@ void Preset::validate() const {
 features::Image Preset::feature_picture(const torch::Tensor& stored, int row_px) const {
   // The first channel: the spectrogram (further channels, if any, are per-frame phase labels).
   auto m = stored.reshape({-1, stored.size(-2), stored.size(-1)})[0].to(torch::kFloat).contiguous();
-  const int bands = int(m.size(0)), frames = int(m.size(1));
-  row_px = std::max(1, row_px);
-  float lo = m.min().item<float>(), hi = m.max().item<float>();
-  float scale = hi > lo ? 1.f / (hi - lo) : 0.f;
-  const auto& lut = features::viridis_lut();
-  auto acc = m.accessor<float, 2>();
-  features::Image im(frames, bands * row_px, 3);
-  for (int b = 0; b < bands; ++b)
-    for (int t = 0; t < frames; ++t) {
-      const auto& rgb = lut[size_t(features::colormap_index((acc[b][t] - lo) * scale))];
-      for (int r = 0; r < row_px; ++r) {
-        int y = (bands - 1 - b) * row_px + r;  // band 0 (lowest frequency) at the bottom
-        for (int c = 0; c < 3; ++c) im.at(t, y, c) = uint8_t(std::lround(rgb[size_t(c)] * 255));
-      }
-    }
-  return im;
+  return features::viridis_picture(m.data_ptr<float>(), int(m.size(0)), int(m.size(1)), row_px);
 }
 
 std::vector<torch::Tensor> Preset::batch_probs(const Network& net, const std::vector<torch::Tensor>& stored) const {

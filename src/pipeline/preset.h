@@ -7,8 +7,8 @@
 //   Model m = Model::fresh(p);                        // model.h: its network, initial weights
 //   torch::Tensor probs = m.recording_probs(stored);  // [K]
 //
-// Stages: audio (load, resample) -> features -> train_views + augment (training) or
-// recording_probs (every view, fused) -> temperature -> patient_fusion (eval/fusion.h).
+// Stages: audio -> features -> train_views + augment, or recording_probs (views fused,
+// temperature) -> patient_fusion (eval/fusion.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -22,6 +22,7 @@
 #include "eval/fusion.h"
 #include "features/log_mel.h"
 #include "features/png.h"
+#include "pipeline/occlusion.h"
 #include "train/trainer.h"
 
 namespace murmur::pipeline {
@@ -79,9 +80,8 @@ class Preset {
   virtual features::Image feature_picture(const torch::Tensor& stored, int row_px = 4) const;
   // A picture file as model input [1, ...] (picture presets); others refuse it.
   virtual torch::Tensor picture_input(const features::Image& picture, const std::string& source) const;
-  // Explanations (explain.h): `stored` with the frames centred in any of `spans_s` and the bands
-  // centred in [lo_hz, hi_hz) at the recording's mean level; murmur::Error unless occludable().
-  struct Occlusion { std::vector<std::pair<double, double>> spans_s; double lo_hz = 0, hi_hz = 0; };
+  // Explanations (explain.h): `stored` masked as occlusion.h says; murmur::Error unless occludable().
+  using Occlusion = pipeline::Occlusion;
   virtual torch::Tensor occluded(const torch::Tensor& stored, const Occlusion& o) const;
   virtual bool occludable() const { return false; }  // no: features without time and frequency axes
 

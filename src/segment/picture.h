@@ -7,7 +7,7 @@
 //
 // SVG (self-contained: styles inline, the spectrogram an embedded PNG; titles, axes, legend) or
 // PNG (the same panels as pixels, without text), chosen by the extension; written atomically.
-// PictureExtras add to the SVG what a caller knows beyond the segmentation (pipeline/explain.h
+// PictureExtras add to the SVG what a caller knows beyond the segmentation (pipeline/explanation.h
 // outlines the band an answer relied on and draws its occlusions underneath).
 #pragma once
 

@@ -11,10 +11,9 @@
 #include <mutex>
 #include <thread>
 
-#include "pipeline/explain.h"
-#include "serve/batcher.h"
+#include "pipeline/answer.h"
 #include "serve/guard.h"
-#include "serve/model_pool.h"
+#include "serve/serve_model.h"
 #include "serve/stream.h"
 #include "serve/upload.h"
 #include "util/check.h"
@@ -38,8 +37,8 @@ void send_error(httplib::Response& res, int status, const std::string& message) 
   send_json(res, status, {{"error", message}, {"status", status}});
 }
 
-nlohmann::json build_model_info(const std::string& path, const pipeline::Predictor& predictor) {
-  nlohmann::json info = predictor.info();
+nlohmann::json build_model_info(const std::string& path, const ServeModel& model) {
+  nlohmann::json info = model.info();
   // Paths inside the model folder are reported relative to it: the server's own layout is none
   // of a client's business.
   for (auto& m : info["models"]) {
@@ -122,8 +121,7 @@ void to_json(nlohmann::json& j, const ServerConfig& c) {
 
 struct Server::Impl {
   ServerConfig cfg;
-  ModelPool pool;
-  Batcher batcher;  // plain predictions: concurrent requests share a forward pass
+  std::unique_ptr<ServeModel> model;
   util::Semaphore inference;  // requests decoded and classified at once (ServerConfig::workers)
   UploadBudget buffered;
   nlohmann::json info;
@@ -133,14 +131,9 @@ struct Server::Impl {
   socket_t listen_fd = -1;
   const size_t max_bytes;
 
-  Impl(const std::string& path, const ServerConfig& c)
-      : cfg(c), pool(path, c.model_copies),
-        batcher([this](const std::vector<torch::Tensor>& xs) {
-                  return pool.with([&](const pipeline::Predictor& p) { return p.predict_stored_batch(xs); });
-                },
-                BatchConfig{c.batch_window_ms, c.max_batch}, c.model_copies),
-        inference(c.workers),
-        buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, pool.any())),
+  Impl(const std::string& path, std::unique_ptr<ServeModel> m, const ServerConfig& c)
+      : cfg(c), model(std::move(m)), inference(c.workers),
+        buffered(size_t(c.max_buffered_mb * 1024 * 1024)), info(build_model_info(path, *model)),
         http(limits_of(c)), max_bytes(size_t(c.max_upload_mb * 1024 * 1024)) {
     info["server"] = cfg;
     http.set_tcp_nodelay(true);  // else keep-alive clients wait ~40 ms per answer (Nagle, delayed ACK)
@@ -262,7 +255,7 @@ struct Server::Impl {
     using httplib::ContentReader, httplib::Request, httplib::Response;
     http.Get("/", [](const Request&, Response& res) { res.set_content(index_html(), "text/html; charset=utf-8"); });
     http.Get("/healthz", [this](const Request&, Response& res) {
-      const auto b = batcher.stats();
+      const auto b = model->batch_stats();
       send_json(res, 200, {{"status", "ok"}, {"model", info["model"]},
                            {"batches", {{"count", b.batches}, {"recordings", b.recordings}, {"largest", b.largest}}}});
     });
@@ -271,55 +264,38 @@ struct Server::Impl {
       guarded(res, [&] {
         auto t0 = std::chrono::steady_clock::now();
         Upload up = read_upload(req, reader, max_bytes, buffered);
-        const auto& any = pool.any();
         nlohmann::json out = inference.with([&] {
-          auto coming = batcher.coming();  // a batch now forming may wait for this request
-          audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
-          up = Upload{{}, up.name, nullptr};  // the decoded samples replace the file's bytes
-          Quality q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
-          // Features outside the pool (thread-safe, so workers overlap); only the network waits
-          // for a model instance.
-          torch::Tensor stored = any.features_of(a);
-          // ?explain=1: why, by occlusion over the cardiac cycle and bands (pipeline/explain.h);
-          // its first pass is the answer. One that fails (a seed model, a clip too short to
-          // segment) costs no answer.
+          // ?explain=1: why, by occlusion over the cardiac cycle and bands (pipeline/explanation.h).
           const bool explain = req.get_param_value("explain") == "1";
-          nlohmann::json why;
-          torch::Tensor probs;
-          if (explain) {
-            { Batcher::Coming not_batched = std::move(coming); }  // withdrawn: batches need not wait
-            probs = pool.with([&](const pipeline::Predictor& p) {
-              try {
-                auto e = pipeline::explain_stored(p, a, stored, {}, up.name);
-                why = pipeline::to_json(e);
-                return torch::tensor(pipeline::probabilities(e), torch::kDouble);
-              } catch (const Error& e) {
-                why = {{"unavailable", e.what()}};
-                return p.predict_stored(stored);
-              }
-            });
-          } else {
-            probs = batcher.submit(coming, stored);
-          }
-          nlohmann::json o = pipeline::answer_json(any.class_names(), probs, any.thresholds());
-          o.update({{"duration_s", a.duration_s()}, {"sample_rate_hz", a.sample_rate_hz},
-                    {"channels", a.source_channels}, {"quality", nlohmann::json(q)}});
-          if (explain) o["explanation"] = why;
+          double duration_s = 0;
+          int rate_hz = 0, channels = 0;
+          Quality q;
+          ServeModel::Answer got = model->classify(
+              [&] {
+                audio::Audio a = decode_upload(up, cfg.max_duration_s, model->min_duration_s());
+                up = Upload{{}, up.name, nullptr};  // the decoded samples replace the file's bytes
+                q = assess_quality(a.samples, a.sample_rate_hz, StreamConfig{});
+                duration_s = a.duration_s(), rate_hz = a.sample_rate_hz, channels = a.source_channels;
+                return a;
+              },
+              explain, up.name);
+          nlohmann::json o = pipeline::answer_json(model->class_names(), got.probs, model->thresholds());
+          o.update({{"duration_s", duration_s}, {"sample_rate_hz", rate_hz}, {"channels", channels},
+                    {"quality", nlohmann::json(q)}});
+          if (explain) o["explanation"] = got.explanation;
           return o;
         });
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        out.update({{"file", up.name}, {"model", info["model"]}, {"preset", any.preset().name()}, {"elapsed_ms", ms}});
+        out.update({{"file", up.name}, {"model", info["model"]}, {"preset", model->preset_name()}, {"elapsed_ms", ms}});
         send_json(res, 200, out);
       });
     });
     http.Post("/v1/spectrogram", [this](const Request& req, Response& res, const ContentReader& reader) {
       guarded(res, [&] {
         Upload up = read_upload(req, reader, max_bytes, buffered);
-        const auto& any = pool.any();
         std::string png = inference.with([&] {
-          audio::Audio a = decode_upload(up, cfg.max_duration_s, any.preset().audio.min_duration_s);
-          features::Image picture = any.preset().feature_picture(any.features_of(a));
-          return features::encode_png(picture, /*compression_level=*/3);
+          audio::Audio a = decode_upload(up, cfg.max_duration_s, model->min_duration_s());
+          return features::encode_png(model->feature_picture(a), /*compression_level=*/3);
         });
         res.status = 200;
         res.set_content(png, "image/png");
@@ -340,9 +316,10 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const std::string& model_path, const ServerConfig& cfg) {
+Server::Server(const std::string& model_path, std::unique_ptr<ServeModel> model, const ServerConfig& cfg) {
   cfg.validate();
-  impl_ = std::make_unique<Impl>(model_path, cfg);
+  if (!model) throw Error("serve: " + model_path + ": no model");
+  impl_ = std::make_unique<Impl>(model_path, std::move(model), cfg);
 }
 
 Server::~Server() { stop(); }

@@ -3,7 +3,8 @@
 //
 //   murmur::serve::ServerConfig cfg;               // 127.0.0.1:8080, 4 workers, 20 MB uploads
 //   cfg.port = 0;                                  // any free port
-//   murmur::serve::Server server("model.pth", cfg);   // a model.pth or a cv run folder
+//   murmur::serve::Server server("model.pth", cfg);   // a model.pth or a cv run folder, on LibTorch
+//   murmur::serve::Server lean("model.pth", native_serve_model("model.pth", 1), cfg);  // or any ServeModel
 //   server.start();                                // background thread; returns once listening
 //   std::cout << server.url();                     // http://127.0.0.1:41234
 //   server.stop();
@@ -57,10 +58,15 @@ struct ServerConfig {
 
 void to_json(nlohmann::json& j, const ServerConfig& c);
 
+class ServeModel;  // serve_model.h
+
 class Server {
  public:
-  // Loads the model (model_copies times); throws murmur::Error if it cannot.
+  // Loads the model on LibTorch (model_copies times; torch_serve_model.h); throws murmur::Error
+  // if it cannot. Defined in murmur_core: the launcher, without LibTorch, uses the other.
   Server(const std::string& model_path, const ServerConfig& cfg = {});
+  // Serves `model`, opened from model_path (GET /v1/model reports paths relative to it).
+  Server(const std::string& model_path, std::unique_ptr<ServeModel> model, const ServerConfig& cfg = {});
   ~Server();  // stops and joins
 
   void start();  // binds and serves on a background thread; throws murmur::Error if bind fails
