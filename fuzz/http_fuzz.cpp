@@ -1,5 +1,6 @@
 // Fuzz target: `murmur serve` as a client meets it. A real server (the small native model in
-// fuzz/corpus/checkpoint/native_tiny.pth, one worker, short timeouts) listens on a loopback port;
+// fuzz/corpus/checkpoint/native_tiny.pth on the native engine without LibTorch, as `murmur serve`
+// runs it; one worker, short timeouts) listens on a loopback port;
 // each input is sent as raw bytes on a fresh connection, the write side is closed, and the answer
 // is read to the end. This covers murmur's connection guard (limits, chunked counting, timeouts),
 // cpp-httplib's request parser, the multipart reader and every handler, uploads included.
@@ -15,6 +16,7 @@
 #include <memory>
 
 #include "fuzz_util.h"
+#include "serve/serve_model.h"
 #include "serve/server.h"
 
 namespace {
@@ -69,7 +71,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   cfg.max_duration_s = 30;
   cfg.read_timeout_s = 0.5;   // an input is complete once sent: a stall is the parser waiting for more
   cfg.request_timeout_s = 2;
-  server = std::make_unique<murmur::serve::Server>(MURMUR_SOURCE_DIR "/fuzz/corpus/checkpoint/native_tiny.pth", cfg);
+  const std::string model = MURMUR_SOURCE_DIR "/fuzz/corpus/checkpoint/native_tiny.pth";
+  auto engine = murmur::serve::native_serve_model(model, 1);
+  if (!engine) std::abort();  // the committed model is one the native engine runs
+  server = std::make_unique<murmur::serve::Server>(model, std::move(engine), cfg);
   server->start();
   // Stopped (threads joined, memory freed) before LeakSanitizer's check at exit, which then sees
   // only what a request really leaked. Per-input leak checks are off for this target
