@@ -1,9 +1,9 @@
 // `murmur predict` in the launcher: native-family models (presets native, valves, pooled) run here
 // on oneDNN (infer/native_predictor.h), with --explain and --pictures too, so the process never
 // loads LibTorch; any other model, --set or picture files hand the same arguments to murmur-torch
-// (cli/predict.cpp). Both
-// print the same report (cli/predict_common.h). In the environment, MURMUR_LIBTORCH=1 sends every
-// prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would need it is an error).
+// (cli/predict.cpp). Both print the same report (cli/predict_common.h). In the environment,
+// MURMUR_LIBTORCH=1 sends every prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would
+// need it is an error).
 #include "cli/inputs.h"
 #include "cli/model_commands.h"
 #include "cli/predict_common.h"
