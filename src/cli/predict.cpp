@@ -29,10 +29,7 @@ void setup(CLI::App& app) {
     const int torch_threads = torch::get_num_threads();
     if (workers > 1) torch::set_num_threads(1);
     const PredictOutcome got = answer_each(files, workers, [&](size_t i) -> std::vector<double> {
-      if (!args->explain) {
-        const torch::Tensor p = predictor.predict_file(files[i]).to(torch::kDouble).contiguous();
-        return {p.data_ptr<double>(), p.data_ptr<double>() + p.numel()};
-      }
+      if (!args->explain) return pipeline::probabilities(predictor.predict_file(files[i]));
       const auto a = audio::load(files[i], predictor.preset().audio);
       why[i] = pipeline::explain(predictor, a, {}, files[i]);
       if (!args->pictures_dir.empty())

@@ -4,14 +4,10 @@
 
 namespace murmur::pipeline {
 
-namespace {
-
-std::vector<double> as_doubles(const torch::Tensor& t) {
-  auto d = t.to(torch::kDouble).contiguous();
+std::vector<double> probabilities(const torch::Tensor& probs) {
+  const auto d = probs.to(torch::kDouble).contiguous();
   return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
 }
-
-}  // namespace
 
 Explanation explain(const Predictor& p, const audio::Audio& a, const ExplainConfig& cfg, const std::string& name) {
   return explain_stored(p, a, torch::Tensor(), cfg, name);  // features after the segmenter's checks
@@ -27,7 +23,7 @@ Explanation explain_stored(const Predictor& p, const audio::Audio& a, const torc
   torch::Tensor x = stored;  // computed at the first call: after the segmenter has checked the audio
   auto probs_of = [&](const Occlusion* o) {
     if (!x.defined()) x = p.features_of(a);
-    return as_doubles(p.predict_stored(o ? preset.occluded(x, *o) : x));
+    return probabilities(p.predict_stored(o ? preset.occluded(x, *o) : x));
   };
   return explain_with(probs_of, a, p.class_names(), p.thresholds(), cfg, name);
 }

@@ -21,5 +21,8 @@ Explanation explain(const Predictor& p, const audio::Audio& audio, const Explain
 // pass. An undefined `stored` is computed here, after the segmenter has checked the audio.
 Explanation explain_stored(const Predictor& p, const audio::Audio& audio, const torch::Tensor& stored,
                            const ExplainConfig& cfg = {}, const std::string& name = "recording");
+// A probability tensor [K] (Predictor's answers) as doubles in class order, as explanation.h and
+// the ServeModel answers hold them.
+std::vector<double> probabilities(const torch::Tensor& probs);
 
 }  // namespace murmur::pipeline

@@ -9,11 +9,6 @@
 namespace murmur::serve {
 namespace {
 
-std::vector<double> as_doubles(const torch::Tensor& t) {
-  const auto d = t.to(torch::kDouble).contiguous();
-  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
-}
-
 class TorchServeModel final : public ServeModel {
  public:
   TorchServeModel(const std::string& path, const ServerConfig& cfg)
@@ -37,7 +32,7 @@ class TorchServeModel final : public ServeModel {
     const torch::Tensor stored = pool_.any().features_of(a);
     Answer out;
     if (!explain) {
-      out.probs = as_doubles(batcher_.submit(coming, stored));
+      out.probs = pipeline::probabilities(batcher_.submit(coming, stored));
       return out;
     }
     { Batcher::Coming not_batched = std::move(coming); }  // withdrawn: batches need not wait
@@ -49,7 +44,7 @@ class TorchServeModel final : public ServeModel {
         return pipeline::probabilities(e);
       } catch (const Error& e) {
         out.explanation = {{"unavailable", e.what()}};
-        return as_doubles(p.predict_stored(stored));
+        return pipeline::probabilities(p.predict_stored(stored));
       }
     });
     return out;
