@@ -2,8 +2,8 @@
 // is present, else a synthetic one), one thread:
 //   load (4 kHz WAV), resample 4 kHz -> 22,050 Hz, reference log-mel (2048-point FFT, 862 frames),
 //   the native log-mel (512-point FFT, 626 frames), one FFT per backend (FFTW against kissfft),
-//   seed picture (1500x600) and the whole WAV -> 3x224x224 seed tensor; the native features and a
-//   native-model prediction of the same recording, and an efficientat one.
+//   seed picture (1500x600) and the whole WAV -> 3x224x224 seed tensor (as predict makes it); the
+//   native features and a native-model prediction of the same recording, and an efficientat one.
 // The Python side-by-side (bench/side_by_side.py) prints the ratios against the reference.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -97,11 +97,13 @@ void BM_SeedPicture(benchmark::State& state) {
 }
 BENCHMARK(BM_SeedPicture)->Unit(benchmark::kMillisecond);
 
+// One 3x224x224 input, as predict makes it (the twin is for training and eval.views = 2).
 void BM_WavToSeedTensor(benchmark::State& state) {
   murmur::pipeline::SeedPreset preset;
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), preset.audio);
-    benchmark::DoNotOptimize(murmur::pipeline::normalise_seed(preset.train_views(preset.features(a)), preset.image));
+    benchmark::DoNotOptimize(
+        murmur::pipeline::normalise_seed(preset.train_views(preset.answer_features(a)), preset.image));
   }
 }
 BENCHMARK(BM_WavToSeedTensor)->Unit(benchmark::kMillisecond);
@@ -130,7 +132,7 @@ void predict_recording(benchmark::State& state, const std::string& preset,
   auto model = inference_model(preset, settings);
   for (auto _ : state) {
     auto a = murmur::audio::load(recording_path(), model.preset->audio);
-    benchmark::DoNotOptimize(model.recording_probs(model.preset->features(a)));
+    benchmark::DoNotOptimize(model.recording_probs(model.preset->answer_features(a)));
   }
 }
 

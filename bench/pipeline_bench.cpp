@@ -1,6 +1,7 @@
 // murmur's half of the side-by-side (bench/side_by_side.py runs the Python reference on the
 // same files in the same run): WAV -> 3x224x224 seed tensor, and WAV -> native features, for
-// every file given, one thread. Prints one JSON object with ms per recording.
+// every file given, one thread, as predict makes them (answer_features: the seed picture without
+// the twin that training adds). Prints one JSON object with ms per recording.
 //   build/pipeline_bench FILE.wav...
 #include <torch/torch.h>
 
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     double checksum = 0;
     for (auto& f : files) {
-      auto x = input(p, p.features(murmur::audio::load(f, p.audio)));
+      auto x = input(p, p.answer_features(murmur::audio::load(f, p.audio)));
       checksum += x.sum().item<double>();
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

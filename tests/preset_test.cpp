@@ -109,6 +109,12 @@ TEST(Preset, SeedFeaturesArePictureAndTwin) {
   auto twin = std::make_shared<mp::SeedPreset>(*p);
   twin->eval_views = 2;
   EXPECT_TRUE(twin->recording_probs(m.net, stored).allclose(both, 1e-5, 1e-6));
+  // predict and serve compute only the views recording_probs reads: the same bytes, the same answer.
+  auto answer = p->answer_features(tone_audio(22050, 20.0));
+  ASSERT_EQ(answer.sizes(), (std::vector<int64_t>{1, 224, 224, 3}));
+  EXPECT_TRUE(answer.equal(stored.slice(0, 0, 1)));
+  EXPECT_TRUE(m.recording_probs(answer).equal(probs));
+  EXPECT_TRUE(twin->answer_features(tone_audio(22050, 20.0)).equal(stored));
   EXPECT_THROW(mp::with_overrides(*p, {"eval.views=3"}), murmur::Error);
   EXPECT_EQ(static_cast<const mp::SeedPreset&>(*mp::with_overrides(*p, {"eval.views=2"})).eval_views, 2);
 }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 #include <limits>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
@@ -240,6 +241,35 @@ TEST(SeedImage, TimeReversedIsTheMirrorImage) {
   EXPECT_EQ(murmur::features::flip_left_right(flipped).pixels, im.pixels);
   EXPECT_EQ(murmur::features::seed_input(db, cfg, true), murmur::features::image_to_input(flipped, cfg));
   EXPECT_EQ(murmur::features::seed_input(db, cfg, false), murmur::features::image_to_input(im, cfg));
+  // The network's bytes, picture and twin, drawn once: PIL's resize of the RGB picture and of its
+  // mirror image, every channel count the resize takes giving the same bytes.
+  auto pictures = murmur::features::seed_pictures(db, cfg, 2);
+  ASSERT_EQ(pictures.size(), 2u);
+  auto rgb = [](const Image& rgba) {
+    Image out(rgba.width, rgba.height, 3);
+    for (size_t i = 0; i < size_t(rgba.width) * rgba.height; ++i)
+      for (int c = 0; c < 3; ++c) out.pixels[i * 3 + c] = rgba.pixels[i * 4 + c];
+    return out;
+  };
+  EXPECT_EQ(pictures[0].pixels, murmur::features::resize_bilinear_pil(rgb(im), 224, 224).pixels);
+  EXPECT_EQ(pictures[1].pixels, murmur::features::resize_bilinear_pil(rgb(flipped), 224, 224).pixels);
+  Image small4 = murmur::features::resize_bilinear_pil(flipped, 224, 224);
+  EXPECT_EQ(rgb(small4).pixels, pictures[1].pixels);
+  EXPECT_EQ(murmur::features::seed_pictures(db, cfg, 1).size(), 1u);
+  // Rows shared out over threads, in any order: the same bytes.
+  auto backwards_on_threads = [](size_t n, const std::function<void(size_t)>& body) {
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < 3; ++t)
+      pool.emplace_back([&, t] {
+        for (size_t i = n; i-- > 0;)
+          if (i % 3 == t) body(i);
+      });
+    for (auto& th : pool) th.join();
+  };
+  auto shared = murmur::features::seed_pictures(db, cfg, 2, backwards_on_threads);
+  EXPECT_EQ(shared[0].pixels, pictures[0].pixels);
+  EXPECT_EQ(shared[1].pixels, pictures[1].pixels);
+  EXPECT_THROW(murmur::features::seed_pictures(db, cfg, 3), murmur::Error);
 }
 
 // Short recordings and few-band crops are enlarged >= 3x both ways: matplotlib 3.10 resamples

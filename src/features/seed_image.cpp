@@ -147,9 +147,42 @@ uint8_t pil_clip8(int32_t v) {
   return uint8_t(s < 0 ? 0 : s > 255 ? 255 : s);
 }
 
-// Resamples the first `ch` channels of an image with `src_ch` interleaved channels.
+// Pillow's horizontal pass over one row: the first kCh of kSrc interleaved channels, read
+// mirrored left-right if asked (the time-reversed twin without a flipped copy). Integer sums, so
+// the order of the taps does not change a bit.
+template <int kSrc, int kCh>
+void horizontal_row(const uint8_t* src, int in_w, bool mirror, const PilCoeffs& hc, int width, uint8_t* dst) {
+  const int step = mirror ? -kSrc : kSrc;
+  for (int x = 0; x < width; ++x) {
+    const int xmin = hc.bounds[x * 2], n = hc.bounds[x * 2 + 1];
+    const int* k = &hc.k[size_t(x) * hc.ksize];
+    const uint8_t* p = src + size_t(mirror ? in_w - 1 - xmin : xmin) * kSrc;
+    int32_t ss[kCh];
+    for (int c = 0; c < kCh; ++c) ss[c] = 1 << (kPilPrecisionBits - 1);
+    for (int t = 0; t < n; ++t, p += step)
+      for (int c = 0; c < kCh; ++c) ss[c] += int32_t(p[c]) * k[t];
+    for (int c = 0; c < kCh; ++c) dst[x * kCh + c] = pil_clip8(ss[c]);
+  }
+}
+
+using HorizontalRow = void (*)(const uint8_t*, int, bool, const PilCoeffs&, int, uint8_t*);
+
+HorizontalRow horizontal_row_for(int src_ch, int ch) {
+  switch (src_ch * 8 + ch) {
+    case 1 * 8 + 1: return horizontal_row<1, 1>;
+    case 2 * 8 + 2: return horizontal_row<2, 2>;
+    case 3 * 8 + 3: return horizontal_row<3, 3>;
+    case 4 * 8 + 3: return horizontal_row<4, 3>;
+    case 4 * 8 + 4: return horizontal_row<4, 4>;
+  }
+  throw Error("resize_bilinear_pil: cannot take " + std::to_string(ch) + " of " + std::to_string(src_ch) +
+              " channels");
+}
+
+// Resamples the first `ch` channels of an image with `src_ch` interleaved channels, optionally
+// mirrored left-right first; the horizontal pass's rows (the larger pass) through `run` if given.
 Image resize_pil_channels(const uint8_t* pixels, int in_w, int in_h, int src_ch, int ch, int width,
-                          int height) {
+                          int height, bool mirror = false, const RowRunner& run = {}) {
   const PilCoeffs hc = pil_coeffs(in_w, width);
   const PilCoeffs vc = pil_coeffs(in_h, height);
   // Pillow runs the horizontal pass first (only on the rows the vertical pass reads), each
@@ -160,24 +193,18 @@ Image resize_pil_channels(const uint8_t* pixels, int in_w, int in_h, int src_ch,
   const int y_last = need_v ? vc.bounds[(height - 1) * 2] + vc.bounds[(height - 1) * 2 + 1] : in_h;
   const int tmp_w = need_h ? width : in_w;
   Image tmp(tmp_w, y_last - y_first, ch);
-  for (int y = y_first; y < y_last; ++y) {
+  const HorizontalRow row_pass = horizontal_row_for(src_ch, ch);
+  auto pass_row = [&](int y) {
     const uint8_t* src = pixels + size_t(y) * in_w * src_ch;
     uint8_t* dst = &tmp.pixels[size_t(y - y_first) * tmp_w * ch];
-    if (!need_h) {
-      for (int x = 0; x < in_w; ++x)
-        for (int c = 0; c < ch; ++c) dst[x * ch + c] = src[x * src_ch + c];
-      continue;
-    }
-    for (int x = 0; x < width; ++x) {
-      const int xmin = hc.bounds[x * 2], n = hc.bounds[x * 2 + 1];
-      const int* k = &hc.k[size_t(x) * hc.ksize];
-      const uint8_t* p = src + size_t(xmin) * src_ch;
-      int32_t ss[4] = {1 << (kPilPrecisionBits - 1), 1 << (kPilPrecisionBits - 1),
-                       1 << (kPilPrecisionBits - 1), 1 << (kPilPrecisionBits - 1)};
-      for (int t = 0; t < n; ++t)
-        for (int c = 0; c < ch; ++c) ss[c] += int32_t(p[t * src_ch + c]) * k[t];
-      for (int c = 0; c < ch; ++c) dst[x * ch + c] = pil_clip8(ss[c]);
-    }
+    if (need_h) return row_pass(src, in_w, mirror, hc, width, dst);
+    for (int x = 0; x < in_w; ++x)
+      for (int c = 0; c < ch; ++c) dst[x * ch + c] = src[size_t(mirror ? in_w - 1 - x : x) * src_ch + c];
+  };
+  if (run) {
+    run(size_t(y_last - y_first), [&](size_t k) { pass_row(y_first + int(k)); });
+  } else {
+    for (int y = y_first; y < y_last; ++y) pass_row(y);
   }
   if (!need_v) return tmp;
   Image out(width, height, ch);
@@ -240,6 +267,18 @@ std::vector<float> seed_input(const Matrix& db, const SeedImageConfig& cfg, bool
   // mirrored so no extra 1500x600 copies are made.
   const Image rgb = detail::imshow_viridis_impl(seed_crop(db, cfg), cfg.width_px, cfg.height_px, 3, time_reversed);
   return image_to_input(rgb, cfg);
+}
+
+std::vector<Image> seed_pictures(const Matrix& db, const SeedImageConfig& cfg, int views, const RowRunner& run) {
+  cfg.validate();
+  if (views != 1 && views != 2) throw Error("seed_pictures: views must be 1 or 2, got " + std::to_string(views));
+  const Image rgb = detail::imshow_viridis_impl(seed_crop(db, cfg), cfg.width_px, cfg.height_px, 3, false, run);
+  const int s = cfg.input_size_px;
+  std::vector<Image> out;
+  for (int v = 0; v < views; ++v)
+    out.push_back(resize_pil_channels(rgb.pixels.data(), rgb.width, rgb.height, 3, 3, s, s, /*mirror=*/v == 1,
+                                      run));
+  return out;
 }
 
 }  // namespace murmur::features

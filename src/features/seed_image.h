@@ -11,6 +11,7 @@
 //   std::vector<float> x = murmur::features::seed_input(db, cfg, /*time_reversed=*/false);
 //   // x: [3, 224, 224] CHW float, what the seed CNN saw for this recording
 //   Image png = murmur::features::render_seed_image(db, cfg);  // the 1500x600 RGBA picture
+//   auto both = murmur::features::seed_pictures(db, cfg, 2);   // 224x224 RGB bytes and twin
 //
 // render_seed_image reproduces matplotlib's pipeline exactly (viridis colour per cell, then
 // Agg's Hanning resampling in RGBA space with its 1/256-pixel positions, 14-bit weights and
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
@@ -75,5 +77,14 @@ std::vector<float> image_to_input(const Image& image, const SeedImageConfig& cfg
 
 // render_seed_image, optionally flip_left_right, image_to_input: [3, 224, 224] CHW.
 std::vector<float> seed_input(const Matrix& db, const SeedImageConfig& cfg, bool time_reversed);
+
+// Runs body(0) .. body(n - 1), in any order, possibly side by side (e.g. on LibTorch's threads).
+using RowRunner = std::function<void(size_t n, const std::function<void(size_t)>& body)>;
+
+// The network's 8-bit pictures (image_to_input's pixels before /255): input_size_px square RGB,
+// the reference's picture and, for views = 2, its time-reversed twin. The big picture is drawn
+// once, as RGB (its rows, and the resize's, through `run` if given: the same bytes); the twin is
+// resized from it read mirrored (the pixels of flip_left_right).
+std::vector<Image> seed_pictures(const Matrix& db, const SeedImageConfig& cfg, int views, const RowRunner& run = {});
 
 }  // namespace murmur::features

@@ -187,7 +187,8 @@ void detail::check_matrix(const Matrix& m, const char* what) {
 }
 
 
-Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, int channels, bool mirror) {
+Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, int channels, bool mirror,
+                                  const RowRunner& run) {
   detail::check_matrix(m, "imshow_viridis");
   if (width_px < 1 || height_px < 1)
     throw Error("imshow_viridis: bad picture size " + std::to_string(width_px) + "x" + std::to_string(height_px));
@@ -215,16 +216,15 @@ Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, 
   }
 
   Image out(width_px, height_px, channels, 255);
+  // ScalarMappable.to_rgba(bytes=True) truncates. The clamp as max/min: the same values (none is
+  // NaN) without branches.
   auto store = [](uint8_t* px, const double* fg, int total) {
-    for (int c = 0; c < 3; ++c) {
-      double v = total ? fg[c] / total : 0.0;
-      v = std::clamp(v, 0.0, 1.0);
-      px[c] = uint8_t(v * 255.0);  // ScalarMappable.to_rgba(bytes=True) truncates
-    }
+    const double t = total ? double(total) : 1.0;  // total 0: fg is 0 too
+    for (int c = 0; c < 3; ++c) px[c] = uint8_t(std::min(std::max(fg[c] / t, 0.0), 1.0) * 255.0);
   };
   const bool two_by_two = !nearest && tx.index.size() == size_t(2) * width_px &&
                           ty.index.size() == size_t(2) * height_px;
-  for (int j = 0; j < height_px; ++j) {
+  auto draw_row = [&](int j) {
     // Agg's output row j is drawn j rows above the bottom of the figure.
     uint8_t* row = &out.pixels[size_t(height_px - 1 - j) * width_px * channels];
     if (two_by_two) {
@@ -245,7 +245,7 @@ Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, 
           fg[c] = src0[i0 + c] * w00 + src0[i1 + c] * w01 + src1[i0 + c] * w10 + src1[i1 + c] * w11;
         store(row + (mirror ? width_px - 1 - i : i) * channels, fg, w00 + w01 + w10 + w11);
       }
-      continue;
+      return;
     }
     for (int i = 0; i < width_px; ++i) {
       double fg[3] = {0, 0, 0};
@@ -264,6 +264,12 @@ Image detail::imshow_viridis_impl(const Matrix& m, int width_px, int height_px, 
       }
       store(row + (mirror ? width_px - 1 - i : i) * channels, fg, total);
     }
+  };
+  // Rows are independent: the runner may share them out.
+  if (run) {
+    run(size_t(height_px), [&](size_t j) { draw_row(int(j)); });
+  } else {
+    for (int j = 0; j < height_px; ++j) draw_row(j);
   }
   return out;
 }

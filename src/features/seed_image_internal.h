@@ -11,7 +11,9 @@ namespace murmur::features::detail {
 
 void check_matrix(const Matrix& m, const char* what);
 
-// imshow_viridis into `channels` (3 or 4) channels, optionally mirrored left-right.
-Image imshow_viridis_impl(const Matrix& m, int width_px, int height_px, int channels, bool mirror);
+// imshow_viridis into `channels` (3 or 4) channels, optionally mirrored left-right; the enlarging
+// (RGBA-stage) drawing's rows through `run` if given.
+Image imshow_viridis_impl(const Matrix& m, int width_px, int height_px, int channels, bool mirror,
+                          const RowRunner& run = {});
 
 }  // namespace murmur::features::detail

@@ -82,7 +82,7 @@ std::vector<torch::Tensor> Predictor::predict_stored_batch(const std::vector<tor
 }
 
 torch::Tensor Predictor::features_of(const audio::Audio& a) const {
-  return preset().features(audio::at_rate(a, preset().audio.target_rate_hz));
+  return preset().answer_features(audio::at_rate(a, preset().audio.target_rate_hz));
 }
 
 torch::Tensor Predictor::predict_audio(const audio::Audio& a) const { return predict_stored(features_of(a)); }
@@ -97,7 +97,7 @@ torch::Tensor Predictor::predict_file(const std::string& path) const {
       return torch::softmax(m.net.forward(input), 1)[0];
     });
   }
-  return predict_stored(preset().features(audio::load(path, preset().audio)));
+  return predict_stored(preset().answer_features(audio::load(path, preset().audio)));
 }
 
 std::vector<float> Predictor::fuse_patient(const std::vector<torch::Tensor>& recording_probs) const {

@@ -30,7 +30,7 @@ class Predictor {
   torch::Tensor predict_stored(const torch::Tensor& stored) const; // features() output
   // The same for several recordings at once (serve's micro-batches; Preset::batch_probs).
   std::vector<torch::Tensor> predict_stored_batch(const std::vector<torch::Tensor>& stored) const;
-  torch::Tensor features_of(const audio::Audio& audio) const;      // resampled, then features()
+  torch::Tensor features_of(const audio::Audio& audio) const;      // resampled, then answer_features()
   std::vector<float> fuse_patient(const std::vector<torch::Tensor>& recording_probs) const;
 
   const Preset& preset() const { return *models_.front().preset; }

@@ -7,12 +7,11 @@
 //   Model m = Model::fresh(p);                        // model.h: its network, initial weights
 //   torch::Tensor probs = m.recording_probs(stored);  // [K]
 //
-// Stages: audio -> features -> train_views + augment, or recording_probs (views fused,
-// temperature) -> patient_fusion (eval/fusion.h).
+// Stages: audio -> features -> train_views + augment, or (answer_features) recording_probs
+// (views fused, temperature) -> patient_fusion (eval/fusion.h).
 #pragma once
 
 #include <torch/torch.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -50,6 +49,7 @@ class Preset {
   virtual nlohmann::json feature_json() const = 0;  // all that decides features() (cache key)
 
   virtual torch::Tensor features(const audio::Audio& audio_at_rate) const = 0;  // at audio.target_rate_hz
+  virtual torch::Tensor answer_features(const audio::Audio& a) const { return features(a); }  // less unread views
   // Training examples of one stored recording before augmentation: [V, ...], cut from training_input
   // (default: stored; may add what annotations teach, e.g. native.cycle_weight's state channel).
   virtual torch::Tensor train_views(const torch::Tensor& stored) const = 0;

@@ -4,22 +4,21 @@
 
 #include "model/seed_cnn.h"
 #include "util/check.h"
+#include "util/openmp.h"
 
 namespace murmur::pipeline {
 
 namespace {
 
-// An RGB(A) picture -> uint8 [H, W, 3] tensor resized like PIL to size x size.
-torch::Tensor rgb_224(const features::Image& picture, int size) {
-  features::Image rgb;
-  rgb.width = picture.width;
-  rgb.height = picture.height;
-  rgb.channels = 3;
-  rgb.pixels.resize(size_t(rgb.width) * size_t(rgb.height) * 3);
-  for (size_t i = 0, n = size_t(rgb.width) * size_t(rgb.height); i < n; ++i)
-    for (int c = 0; c < 3; ++c) rgb.pixels[i * 3 + size_t(c)] = picture.pixels[i * size_t(picture.channels) + size_t(c)];
-  features::Image small = features::resize_bilinear_pil(rgb, size, size);
-  return torch::from_blob(small.pixels.data(), {size, size, 3}, torch::kUInt8).clone();
+// The network's pictures of a recording at the preset's rate: uint8 [views, H, W, 3] (the
+// picture, then its time-reversed twin), their rows drawn through `run`.
+torch::Tensor seed_views(const SeedPreset& p, const audio::Audio& a, int views, const features::RowRunner& run) {
+  const auto pictures = features::seed_pictures(features::log_mel(a.samples, p.log_mel), p.image, views, run);
+  const int s = p.image.input_size_px;
+  auto out = torch::empty({views, s, s, 3}, torch::kUInt8);
+  for (int v = 0; v < views; ++v)
+    std::memcpy(out[v].data_ptr<uint8_t>(), pictures[size_t(v)].pixels.data(), pictures[size_t(v)].pixels.size());
+  return out;
 }
 
 }  // namespace
@@ -51,8 +50,18 @@ features::Image SeedPreset::picture(const audio::Audio& a) const {
 }
 
 torch::Tensor SeedPreset::features(const audio::Audio& a) const {
-  features::Image p = picture(a);
-  return torch::stack({rgb_224(p, image.input_size_px), rgb_224(features::flip_left_right(p), image.input_size_px)});
+  check_rate(a);
+  return seed_views(*this, a, 2, {});  // the cache's callers run one recording per thread
+}
+
+torch::Tensor SeedPreset::answer_features(const audio::Audio& a) const {
+  check_rate(a);
+  // The twin only where it is evaluated; the picture's rows on LibTorch's threads, as the network
+  // after it (one thread where predict runs a recording per core).
+  auto on_torch_threads = [](size_t n, const std::function<void(size_t)>& body) {
+    util::on_openmp_threads(n, torch::get_num_threads(), body);
+  };
+  return seed_views(*this, a, eval_views, on_torch_threads);
 }
 
 torch::Tensor SeedPreset::train_views(const torch::Tensor& stored) const {

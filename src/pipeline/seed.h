@@ -8,7 +8,8 @@
 // per-file crop, matplotlib-exact viridis picture, 224x224 RGB. Stored: the picture and its
 // time-reversed twin as bytes. Training: both, horizontal flip p = 0.3, normalised batch by batch
 // by the network's forward; evaluation: the picture alone, as the reference evaluated
-// (`--set eval.views=2`: the mean probability of picture and twin); patients: mean.
+// (`--set eval.views=2`: the mean probability of picture and twin); patients: mean. predict and
+// serve compute only the views evaluated (answer_features), the picture's rows on LibTorch's threads.
 // SeedCnn (430,853 parameters); inference folds BatchNorm into the convolutions.
 #pragma once
 
@@ -30,6 +31,7 @@ class SeedPreset : public Preset {
   std::unique_ptr<Preset> clone() const override { return std::make_unique<SeedPreset>(*this); }
   nlohmann::json feature_json() const override;
   torch::Tensor features(const audio::Audio& audio_at_rate) const override;
+  torch::Tensor answer_features(const audio::Audio& audio_at_rate) const override;  // eval_views views
   torch::Tensor train_views(const torch::Tensor& stored) const override;
   torch::Tensor augment(const torch::Tensor& batch) const override;
   Network make_network() const override;

@@ -1,0 +1,18 @@
+#include "util/openmp.h"
+
+#include <algorithm>
+
+namespace murmur::util {
+
+void on_openmp_threads(size_t n, int threads, const std::function<void(size_t)>& body) {
+#ifdef _OPENMP
+  const long count = long(n);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads)) if (threads > 1 && n > 1)
+  for (long i = 0; i < count; ++i) body(size_t(i));
+#else
+  (void)threads;
+  for (size_t i = 0; i < n; ++i) body(i);
+#endif
+}
+
+}  // namespace murmur::util
