@@ -15,4 +15,12 @@ void on_openmp_threads(size_t n, int threads, const std::function<void(size_t)>&
 #endif
 }
 
+bool openmp_built_in() {
+#ifdef _OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
 }  // namespace murmur::util

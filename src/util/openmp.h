@@ -14,5 +14,6 @@
 namespace murmur::util {
 
 void on_openmp_threads(size_t n, int threads, const std::function<void(size_t)>& body);
+bool openmp_built_in();  // false: on_openmp_threads runs the items in order on the calling thread
 
 }  // namespace murmur::util
