@@ -2,8 +2,8 @@
 """Prediction as a user meets it, against the reference's Python pipeline, same machine, same run:
 whole processes, start to finish, timed from outside.
 
-1. One recording: `murmur predict` (seed model: the reference's own checkpoint; native model,
-   on oneDNN in `murmur` itself and, with MURMUR_LIBTORCH=1, in LibTorch)
+1. One recording: `murmur predict` (seed model: the reference's own checkpoint; native model;
+   each on oneDNN in `murmur` itself and, with MURMUR_LIBTORCH=1, in LibTorch)
    against one Python process that imports the reference's stack, loads seed_model.pth and
    predicts the same file (bench/side_by_side.py's reference_tensor, then SeedCNN).
 2. A folder: `murmur --threads C predict` over N BMD-HS recordings (one recording per core)
@@ -81,10 +81,11 @@ def main():
         one = files[0]
         rows = []
         py_one = best_of(3, lambda: wall(['/usr/bin/python3', os.path.abspath(__file__), '--one', one]))
-        # MURMUR_LIBTORCH=1: the native model run in LibTorch (murmur-torch) instead of oneDNN directly.
+        # MURMUR_LIBTORCH=1: the model run in LibTorch (murmur-torch) instead of oneDNN directly.
         in_torch = dict(os.environ, MURMUR_LIBTORCH='1')
-        for name, model, env in (('seed', REFERENCE, None), ('native', native, None),
-                                 ('native in LibTorch', native, in_torch)):
+        models = (('seed', REFERENCE, None), ('seed in LibTorch', REFERENCE, in_torch), ('native', native, None),
+                  ('native in LibTorch', native, in_torch))
+        for name, model, env in models:
             t = best_of(3, lambda: wall([murmur, '-q', '--threads', '1', 'predict', '--model', model, one], env))
             rows.append((f'one recording, one process, 1 thread ({name}), s', t, py_one, py_one / t))
         help_s = best_of(3, lambda: wall([murmur, '--help']))
@@ -93,15 +94,14 @@ def main():
         with mp.Pool(cores, initializer=_init, initargs=(REFERENCE,)) as pool:
             pool.map(_predict, files, chunksize=1)
         py_batch = time.perf_counter() - t0
-        for name, model, env in (('seed', REFERENCE, None), ('native', native, None),
-                                 ('native in LibTorch', native, in_torch)):
+        for name, model, env in models:
             t = wall([murmur, '-q', '--threads', str(cores), 'predict', '--model', model] + files, env)
             rows.append((f'{len(files)} recordings, {cores} cores ({name}), recordings/s', len(files) / t,
                          len(files) / py_batch, py_batch / t))
     print(f'{len(files)} BMD-HS recordings, {cores} cores, same run; `murmur --help`: {help_s:.2f} s')
-    print(f'{"":52s} {"murmur":>10s} {"Python":>10s} {"ratio":>8s}')
+    print(f'{"":58s} {"murmur":>10s} {"Python":>10s} {"ratio":>8s}')
     for what, a, b, r in rows:
-        print(f'{what:52s} {a:10.2f} {b:10.2f} {r:7.2f}x')
+        print(f'{what:58s} {a:10.2f} {b:10.2f} {r:7.2f}x')
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
 // LibTorch-free inference (infer/) against LibTorch's (pipeline::Predictor) on every kind of
-// native-family model: the same probabilities within 1e-5, and the models it leaves to LibTorch.
+// native-family model and on seed models (murmur's and the reference's own checkpoint): the same
+// probabilities within 1e-5, and the models it leaves to LibTorch.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -9,11 +10,13 @@
 
 #include "data/recording.h"
 #include "infer/native_predictor.h"
+#include "infer/seed_predictor.h"
 #include "model/checkpoint.h"
 #include "pipeline/explain.h"
 #include "pipeline/predictor.h"
 #include "pipeline/registry.h"
 #include "synth/synth.h"
+#include "util/fs.h"
 #include "test_util.h"
 
 namespace {
@@ -35,7 +38,8 @@ std::string save_model(const mp::PresetPtr& preset, const std::string& dir, int 
       torch::Tensor t = item.value();
       if (key.find("running_mean") != std::string::npos) t.uniform_(-0.5, 0.5);
       else if (key.find("running_var") != std::string::npos) t.uniform_(0.5, 2.0);
-      else if (key.find("trunk.") != std::string::npos && t.dim() == 1) t.uniform_(0.5, 1.5);  // gamma, beta
+      else if ((key.rfind("trunk.", 0) == 0 || key.rfind("features.", 0) == 0) && t.dim() == 1)
+        t.uniform_(0.5, 1.5);  // gamma, beta (and the seed's convolution biases)
     }
     if (members == 1) ck.state_dict = sd;
     else murmur::model::add_member_state(ck.state_dict, sd, k);
@@ -193,6 +197,94 @@ TEST(NativeEngine, RefusesWeightsThatDoNotFitNamingTheKey) {
   } catch (const murmur::Error& e) {
     EXPECT_NE(std::string(e.what()).find("unexpected keys [extra.weight]"), std::string::npos) << e.what();
   }
+}
+
+// Both predictors of a seed model on recordings (several lengths and rates) and on pictures:
+// equal within 1e-5; the same description of the model.
+void expect_same_seed_answers(const std::string& model_path, const std::vector<std::string>& pictures = {}) {
+  torch::set_num_threads(1);
+  auto torch_side = mp::Predictor::open(model_path);
+  std::string why;
+  auto seed = murmur::infer::SeedPredictor::open(model_path, &why);
+  ASSERT_TRUE(seed.has_value()) << why;
+  EXPECT_EQ(seed->class_names(), torch_side.class_names());
+  EXPECT_EQ(seed->n_models(), torch_side.n_models());
+  EXPECT_EQ(seed->patient_fusion(), torch_side.preset().patient_fusion());
+  for (const char* key : {"class_names", "n_models", "patient_fusion"})
+    EXPECT_EQ(seed->info().value(key, nlohmann::json()), torch_side.info().value(key, nlohmann::json())) << key;
+  EXPECT_EQ(seed->info()["models"], torch_side.info()["models"]);
+  auto expect_near = [&](const std::vector<float>& got, const torch::Tensor& want, const std::string& what) {
+    const torch::Tensor expected = want.to(torch::kFloat).contiguous();
+    ASSERT_EQ(got.size(), size_t(expected.numel())) << what;
+    for (size_t k = 0; k < got.size(); ++k)
+      EXPECT_NEAR(got[k], expected[int64_t(k)].item<float>(), 1e-5) << model_path << ": " << what << ", output " << k;
+  };
+  int n = 0;
+  for (const auto& [cls, rate, seconds] :
+       std::vector<std::tuple<std::string, int, double>>{{"AS", 4000, 20}, {"MS", 4000, 3.5}, {"N", 2000, 9}}) {
+    const auto a = recording(cls, rate, seconds, uint64_t(++n));
+    expect_near(seed->predict_audio(a), torch_side.predict_audio(a), cls + " " + std::to_string(seconds) + " s");
+  }
+  for (const auto& png : pictures) expect_near(seed->predict_file(png), torch_side.predict_file(png), png);
+}
+
+TEST(SeedEngine, EqualsLibTorchOnSeedModels) {
+  const std::string dir = murmur::test::temp_dir("seed_engine");
+  // A picture as the reference drew it, and an RGB one.
+  murmur::features::SeedImageConfig image;
+  const auto a = recording("MR", murmur::features::kReferenceRateHz, 6, 7);
+  auto db = murmur::features::log_mel(a.samples, murmur::features::LogMelConfig{});
+  const auto picture = murmur::features::render_seed_image(db, image);
+  murmur::features::write_png(dir + "/rgba.png", picture);
+  murmur::features::write_png(dir + "/rgb.png", murmur::features::resize_bilinear_pil(picture, 300, 120));
+  expect_same_seed_answers(save_model(mp::make_preset("seed"), dir + "/seed"), {dir + "/rgba.png"});
+  expect_same_seed_answers(save_model(mp::with_overrides(*mp::make_preset("seed"), {"eval.views=2"}), dir + "/twin"),
+                           {dir + "/rgb.png"});
+  save_model(mp::make_preset("seed"), dir + "/cv/fold_0", 1, 10);  // a cv folder: the folds' mean
+  save_model(mp::make_preset("seed"), dir + "/cv/fold_1", 1, 20);
+  expect_same_seed_answers(dir + "/cv");
+  expect_same_seed_answers(save_model(mp::make_preset("seed"), dir + "/ensemble", /*members=*/2));
+}
+
+TEST(SeedEngine, ReferenceCheckpointGivesItsGoldenLogits) {
+  MURMUR_REQUIRE_SHARED();
+  const std::string ref = murmur::test::shared_dir() + "/reference/";
+  const auto ck = murmur::model::read_saved_checkpoint(ref + "seed_model.pth");
+  const murmur::infer::SeedEngine net(ck.state, 5, "", "seed_model.pth");
+  const torch::Tensor x = murmur::model::read_tensor_file(ref + "random_input.pt").contiguous();
+  const auto golden = nlohmann::json::parse(murmur::util::read_file(ref + "golden.json"));
+  double worst = 0;
+  for (int64_t i = 0; i < 2; ++i) {
+    const float* p = x[i].data_ptr<float>();
+    const auto z = net.logits(std::vector<float>(p, p + 3 * 224 * 224), 224, 224);
+    const auto want = golden["random_input_logits"][size_t(i)].get<std::vector<float>>();
+    ASSERT_EQ(z.size(), want.size());
+    for (size_t k = 0; k < z.size(); ++k) worst = std::max(worst, double(std::abs(z[k] - want[k])));
+  }
+  std::cout << "[ measured ] oneDNN seed network: max |logit - golden| on random_input.pt: " << worst << "\n";
+  EXPECT_LT(worst, 1e-4);
+  std::vector<std::string> pictures;
+  for (const auto& [name, expected] : golden["images"].items()) pictures.push_back(ref + "seed_spectrograms/" + name);
+  expect_same_seed_answers(ref + "seed_model.pth", pictures);
+}
+
+TEST(SeedEngine, LeavesOtherModelsAndRefusesWeightsThatDoNotFit) {
+  const std::string dir = murmur::test::temp_dir("seed_engine_other");
+  std::string why;
+  EXPECT_FALSE(murmur::infer::SeedPredictor::open(save_model(mp::make_preset("native"), dir + "/native"), &why));
+  EXPECT_NE(why.find("preset native"), std::string::npos) << why;
+  const auto ck = murmur::model::read_saved_checkpoint(save_model(mp::make_preset("seed"), dir + "/seed"));
+  try {
+    murmur::infer::SeedEngine(ck.state, 4, "", "x.pth");
+    FAIL() << "a 4-class network took 5-class weights";
+  } catch (const murmur::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("x.pth: classifier.7.weight: shape [5, 64] in the state dict, [4, 64]"),
+              std::string::npos) << e.what();
+  }
+  auto without = ck.state;
+  without.erase(std::remove_if(without.begin(), without.end(), [](const auto& kv) { return kv.first == "features.0.bias"; }),
+                without.end());
+  EXPECT_THROW(murmur::infer::SeedEngine(without, 5, "", "x.pth"), murmur::Error);
 }
 
 }  // namespace

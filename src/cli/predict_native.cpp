@@ -1,22 +1,48 @@
 // `murmur predict` in the launcher: native-family models (presets native, valves, pooled) run here
-// on oneDNN (infer/native_predictor.h), with --explain and --pictures too, so the process never
-// loads LibTorch; any other model, --set or picture files hand the same arguments to murmur-torch
-// (cli/predict.cpp). Both print the same report (cli/predict_common.h). In the environment,
-// MURMUR_LIBTORCH=1 sends every prediction to murmur-torch, MURMUR_LIBTORCH=0 none (what would
-// need it is an error).
+// on oneDNN (infer/native_predictor.h), with --explain and --pictures too, and so do seed models
+// (the reference's checkpoint, murmur's seed models; infer/seed_predictor.h), recordings and
+// pictures, so the process never loads LibTorch; any other model, --set, or --explain of a seed
+// model hands the same arguments to murmur-torch (cli/predict.cpp). Both print the same report
+// (cli/predict_common.h). In the environment, MURMUR_LIBTORCH=1 sends every prediction to
+// murmur-torch, MURMUR_LIBTORCH=0 none (what would need it is an error).
 #include "cli/inputs.h"
 #include "cli/model_commands.h"
 #include "cli/predict_common.h"
 #include "infer/native_predictor.h"
+#include "infer/seed_predictor.h"
+#include "infer/stored_model.h"
 #include "util/error.h"
 
 namespace murmur::cli {
 namespace {
 
-bool is_picture(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
-  return ext == ".png" || ext == ".PNG";
+// Several files: one per core, each on one oneDNN thread; one file: every core for it.
+int workers_for(size_t files) {
+  const int workers = files > 1 ? global().threads : 1;
+  infer::set_engine_threads(workers > 1 ? 1 : global().threads);
+  return workers;
+}
+
+template <class P>
+std::function<std::vector<float>(const std::vector<std::vector<double>>&)> patient_fuser(const P& predictor) {
+  return [&predictor](const std::vector<std::vector<double>>& probs) {
+    std::vector<std::vector<float>> f;
+    for (const auto& p : probs) f.emplace_back(p.begin(), p.end());
+    return predictor.fuse_patient(f);
+  };
+}
+
+// A seed model: recordings and the reference's pictures, no explanations (LibTorch's path says why).
+void run_seed(const PredictArgs& args, const std::vector<std::string>& files, const infer::SeedPredictor& predictor) {
+  const int workers = workers_for(files.size());
+  const PredictOutcome got = answer_each(files, workers, [&](size_t i) {
+    if (workers > 1) infer::set_engine_threads(1);  // this worker's own
+    const auto p = predictor.predict_file(files[i]);
+    return std::vector<double>(p.begin(), p.end());
+  });
+  const PredictModel model{args.model, "seed", predictor.n_models(), predictor.patient_fusion(),
+                           predictor.class_names(), {}, patient_fuser(predictor)};
+  finish_predict(predict_report(model, files, got.answers, got.failed), predictor.class_names());
 }
 
 void run(const PredictArgs& args) {
@@ -24,15 +50,17 @@ void run(const PredictArgs& args) {
   if (!args.pictures_dir.empty() && !args.explain) throw Error("--pictures: draws explanations; add --explain");
   if (!args.eval_overrides.empty()) hand_to_model_binary("--set runs in LibTorch");
   const std::vector<std::string> files = recording_files(args.files);
-  for (const auto& f : files)
-    if (is_picture(f)) hand_to_model_binary(f + ": pictures are the seed preset's input");
-  std::string why_not;
+  std::string why_not, why_not_seed;
   auto predictor = infer::NativePredictor::open(args.model, &why_not);
-  if (!predictor) hand_to_model_binary(why_not);  // LibTorch's path runs it, or says what is wrong with it
+  if (!predictor) {
+    auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model, &why_not_seed);
+    if (seed) return run_seed(args, files, *seed);
+    hand_to_model_binary(why_not);  // LibTorch's path runs it, or says what is wrong with it
+  }
+  for (const auto& f : files)
+    if (infer::is_picture_file(f)) hand_to_model_binary(f + ": pictures are the seed preset's input");
 
-  // Several files: one per core, each on one oneDNN thread; one file: every core for it.
-  const int workers = files.size() > 1 ? global().threads : 1;
-  infer::set_engine_threads(workers > 1 ? 1 : global().threads);
+  const int workers = workers_for(files.size());
   std::vector<pipeline::Explanation> why(files.size());
   const PredictOutcome got = answer_each(files, workers, [&](size_t i) {
     if (workers > 1) infer::set_engine_threads(1);  // this worker's own
@@ -47,13 +75,9 @@ void run(const PredictArgs& args) {
                                           stem_of(files[i]));
     return pipeline::probabilities(why[i]);
   });
-  PredictModel model{args.model, predictor->preset_name(), predictor->n_models(), predictor->patient_fusion(),
-                     predictor->class_names(), predictor->thresholds(),
-                     [&](const std::vector<std::vector<double>>& probs) {
-                       std::vector<std::vector<float>> f;
-                       for (const auto& p : probs) f.emplace_back(p.begin(), p.end());
-                       return predictor->fuse_patient(f);
-                     }};
+  const PredictModel model{args.model,          predictor->preset_name(),   predictor->n_models(),
+                           predictor->patient_fusion(), predictor->class_names(), predictor->thresholds(),
+                           patient_fuser(*predictor)};
   const PredictExtras extras = args.explain ? explanation_extras(why, files, predictor->class_names()) : PredictExtras{};
   finish_predict(predict_report(model, files, got.answers, got.failed, extras), predictor->class_names());
 }

@@ -248,15 +248,21 @@ std::vector<float> image_to_input(const Image& image, const SeedImageConfig& cfg
     throw Error("image_to_input: bad image " + std::to_string(image.width) + "x" + std::to_string(image.height));
   // PIL's convert('RGB') of RGBA drops alpha without compositing: resample channels 0..2.
   const int s = cfg.input_size_px;
-  const Image small = resize_pil_channels(image.pixels.data(), image.width, image.height,
-                                          image.channels, 3, s, s);
-  std::vector<float> out(size_t(3) * s * s);
-  for (int c = 0; c < 3; ++c) {
+  return normalised_input(resize_pil_channels(image.pixels.data(), image.width, image.height, image.channels, 3, s, s),
+                          cfg);
+}
+
+std::vector<float> normalised_input(const Image& rgb, const SeedImageConfig& cfg) {
+  if (rgb.channels != 3 || rgb.pixels.size() != size_t(rgb.width) * size_t(rgb.height) * 3)
+    throw Error("normalised_input: expected an RGB image");
+  const size_t n = size_t(rgb.width) * size_t(rgb.height);
+  std::vector<float> out(3 * n);
+  for (size_t c = 0; c < 3; ++c) {
     // torchvision ToTensor (float32 / 255) then Normalize (sub mean, div std) in float32.
     float table[256];
     for (int v = 0; v < 256; ++v) table[v] = (float(v) / 255.0f - cfg.mean[c]) / cfg.std[c];
-    float* plane = &out[size_t(c) * s * s];
-    for (size_t i = 0; i < size_t(s) * s; ++i) plane[i] = table[small.pixels[i * 3 + c]];
+    float* plane = &out[c * n];
+    for (size_t i = 0; i < n; ++i) plane[i] = table[rgb.pixels[i * 3 + c]];
   }
   return out;
 }

@@ -87,4 +87,7 @@ using RowRunner = std::function<void(size_t n, const std::function<void(size_t)>
 // resized from it read mirrored (the pixels of flip_left_right).
 std::vector<Image> seed_pictures(const Matrix& db, const SeedImageConfig& cfg, int views, const RowRunner& run = {});
 
+// One of those pictures as the network's input: /255, (x - mean) / std in float32, [3, H, W] CHW.
+std::vector<float> normalised_input(const Image& rgb, const SeedImageConfig& cfg);
+
 }  // namespace murmur::features

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "infer/conv_trunk.h"
 #include "model/native_net_config.h"
 #include "model/saved.h"
 
@@ -37,12 +38,8 @@ class NativeEngine {
   int n_outputs() const { return cfg_.n_classes; }
 
  private:
-  struct Conv {
-    int in = 0, out = 0;
-    std::vector<float> weight, bias;  // folded: [out][in][3][3] and [out]
-  };
   model::NativeNetConfig cfg_;
-  std::vector<Conv> convs_;            // the four blocks; the first three max-pool 2x after
+  std::vector<ConvBlock> convs_;        // the four blocks; the first three max-pool 2x after
   std::vector<float> head_w_, head_b_;  // [K][C], [K]
 };
 

@@ -2,17 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <set>
 
 #include "features/colormap.h"
+#include "infer/stored_model.h"
 #include "segment/segment.h"
 #include "util/error.h"
-#include "util/number_text.h"
 
 namespace murmur::infer {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -37,15 +34,6 @@ bool known_section(const std::string& key) {
   return kKnown.count(key) > 0;
 }
 
-std::vector<float> softmax(const std::vector<float>& z) {
-  const float top = *std::max_element(z.begin(), z.end());
-  std::vector<float> p(z.size());
-  double sum = 0;
-  for (size_t k = 0; k < z.size(); ++k) sum += (p[k] = std::exp(z[k] - top));
-  for (auto& v : p) v = float(v / sum);
-  return p;
-}
-
 }  // namespace
 
 std::optional<NativePredictor> NativePredictor::open(const std::string& path, std::string* why_not) {
@@ -53,16 +41,8 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
     if (why_not) *why_not = why;
     return std::nullopt;
   };
-  std::vector<std::string> files;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    for (auto& e : fs::recursive_directory_iterator(path, ec))
-      if (e.path().filename() == "model.pth") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    if (files.empty()) return no(path + ": no model.pth inside");
-  } else {
-    files.push_back(path);
-  }
+  const std::vector<std::string> files = model_files(path, why_not);
+  if (files.empty()) return std::nullopt;
   NativePredictor p;
   try {
     for (const auto& file : files) {
@@ -76,11 +56,7 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
       for (auto& [key, value] : j.items())
         if (!known_section(key)) return no(file + ": section \"" + key + "\" is not known here");
       if (!j.contains("audio") || !j.contains("log_mel")) return no(file + ": no audio or log_mel section");
-      audio::LoadConfig a;
-      a.target_rate_hz = j["audio"].value("target_rate_hz", 4000);
-      a.min_duration_s = j["audio"].value("min_duration_s", a.min_duration_s);
-      a.max_duration_s = j["audio"].value("max_duration_s", a.max_duration_s);
-      a.validate();
+      const audio::LoadConfig a = stored_audio(j, 4000);
       const auto log_mel = j["log_mel"].get<features::LogMelConfig>();
       log_mel.validate();
       if (a.target_rate_hz != log_mel.sample_rate_hz) return no(file + ": audio and log_mel rates differ");
@@ -93,10 +69,8 @@ std::optional<NativePredictor> NativePredictor::open(const std::string& path, st
       net.in_channels = native.phase_channels ? 3 : 1;
       net.cycle_states = native.cycle_weight > 0 ? 4 : 0;
       if (size_t(net.n_classes) != ck.class_names.size()) return no(file + ": outputs and class names differ");
-      double temperature = 1.0;
-      if (j.contains("calibration")) temperature = j["calibration"].value("temperature", 1.0);
-      if (!(temperature >= 0.01 && temperature <= 100) || (temperature != 1.0 && kind->multi_label))
-        return no(file + ": calibration.temperature out of range");
+      const double temperature = stored_temperature(j, file);
+      if (temperature != 1.0 && kind->multi_label) return no(file + ": calibration.temperature out of range");
       if (net.n_classes != kind->outputs) return no(file + ": net.n_classes is not the preset's");
       std::vector<float> thresholds;
       if (kind->multi_label) {
@@ -198,12 +172,7 @@ std::vector<float> NativePredictor::probs_of(const std::vector<float>& x, int fr
       for (size_t k = 0; k < p.size(); ++k) p[k] += q[k];
     }
     for (auto& v : p) v /= float(logits.size());
-    if (m.temperature != 1.0) {  // Model::calibrated: p^(1/T), renormalised
-      std::vector<float> z(p.size());
-      for (size_t k = 0; k < p.size(); ++k) z[k] = float(std::log(std::max(p[k], 1e-12f)) / m.temperature);
-      p = softmax(z);
-    }
-    for (size_t k = 0; k < p.size(); ++k) sum[k] += p[k] < util::kProbabilityFloor ? 0.f : p[k];
+    add_floored(sum, calibrated(std::move(p), m.temperature));
   }
   for (auto& v : sum) v /= float(models_.size());
   return sum;

@@ -1,6 +1,9 @@
 #include "util/openmp.h"
 
 #include <algorithm>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace murmur::util {
 
@@ -20,6 +23,14 @@ bool openmp_built_in() {
   return true;
 #else
   return false;
+#endif
+}
+
+int openmp_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
 #endif
 }
 

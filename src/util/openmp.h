@@ -14,6 +14,9 @@
 namespace murmur::util {
 
 void on_openmp_threads(size_t n, int threads, const std::function<void(size_t)>& body);
-bool openmp_built_in();  // false: on_openmp_threads runs the items in order on the calling thread
+bool openmp_built_in();
+// The threads an OpenMP region started here would use (omp_get_max_threads: what oneDNN computes on,
+// infer::set_engine_threads); 1 without OpenMP.
+int openmp_threads();  // false: on_openmp_threads runs the items in order on the calling thread
 
 }  // namespace murmur::util
