@@ -4,7 +4,8 @@
 //     flip, class-weighted cross-entropy, AdamW, clipping, a 16-image validation pass per epoch);
 //   - SeedCnn forward, batch 1: the training module in eval mode, and the folded inference network;
 //   - end-to-end predict of each WAV (load, resample, log-mel, pictures, network) with a warm
-//     Predictor: the seed preset (the reference's checkpoint) and, if given, a native model.
+//     Predictor: the seed preset (the reference's checkpoint) and, if given, a native model; the
+//     seed model again without LibTorch, as `murmur predict` runs it (infer/seed_predictor.h).
 // Writes the training images (the first picture of each WAV) to IMAGES_PT for the Python side.
 // Prints one JSON object.
 //   build/seed_bench THREADS IMAGES_PT SEED_MODEL [NATIVE_MODEL|-] FILE.wav...
@@ -14,11 +15,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "audio/audio.h"
 #include "data/index.h"
+#include "infer/native_engine.h"
+#include "infer/seed_predictor.h"
 #include "model/checkpoint.h"
 #include "pipeline/predictor.h"
 #include "pipeline/seed.h"
@@ -114,20 +118,29 @@ int main(int argc, char** argv) {
   murmur::model::FoldedSeedCnn folded(*net);
   out["forward_folded_ms"] = median_ms(30, [&] { folded.forward(one); });
 
-  // End-to-end predict, warm model, per file.
-  auto predict_ms = [&](const std::string& model_path) {
-    auto p = murmur::pipeline::Predictor::open(model_path);
-    p.predict_file(files.front());
+  // End-to-end predict, warm model, per file: the median.
+  auto per_file_ms = [&](const std::function<void(const std::string&)>& predict_file) {
+    predict_file(files.front());
     std::vector<double> t;
     for (auto& f : files) {
       auto t1 = Clock::now();
-      p.predict_file(f);
+      predict_file(f);
       t.push_back(ms_since(t1));
     }
     return median(t);
   };
-  out["predict_seed_ms"] = predict_ms(seed_model);
-  if (native_model != "-") out["predict_native_ms"] = predict_ms(native_model);
+  auto in_libtorch = [&](const std::string& model_path) {
+    auto p = murmur::pipeline::Predictor::open(model_path);
+    return per_file_ms([&](const std::string& f) { p.predict_file(f); });
+  };
+  out["predict_seed_ms"] = in_libtorch(seed_model);
+  if (native_model != "-") out["predict_native_ms"] = in_libtorch(native_model);
+  // The seed model as `murmur predict` runs it, without LibTorch (infer/seed_predictor.h): oneDNN
+  // on the same threads, and the picture's rows on them too.
+  if (auto p = murmur::infer::SeedPredictor::open(seed_model)) {
+    murmur::infer::set_engine_threads(threads);
+    out["predict_seed_onednn_ms"] = per_file_ms([&](const std::string& f) { p->predict_file(f); });
+  }
   std::cout << out.dump() << "\n";
   return 0;
 }

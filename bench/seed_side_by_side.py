@@ -108,18 +108,21 @@ def main():
     py['predict_ms'] = statistics.median(times)
 
     print(f'{len(files)} BMD-HS recordings ({m["train_images"]} training images), {threads} threads on both sides, same run')
-    print(f'{"":52s} {"murmur":>10s} {"PyTorch":>10s} {"ratio":>8s}')
-    row = lambda what, a, b, r: print(f'{what:52s} {a:10.2f} {b:10.2f} {r:7.2f}x')
+    print(f'{"":58s} {"murmur":>10s} {"PyTorch":>10s} {"ratio":>8s}')
+    row = lambda what, a, b, r: print(f'{what:58s} {a:10.2f} {b:10.2f} {r:7.2f}x')
     row('training, images/s (higher is better)', m['train_images_per_s'], py['train_images_per_s'],
         m['train_images_per_s'] / py['train_images_per_s'])
     row('SeedCNN forward, batch 1, ms (training module, eval)', m['forward_ms'], py['forward_ms'], py['forward_ms'] / m['forward_ms'])
     row('SeedCNN forward, batch 1, ms (BatchNorm folded)', m['forward_folded_ms'], py['forward_ms'],
         py['forward_ms'] / m['forward_folded_ms'])
     row('predict one 20 s WAV end to end, ms (seed)', m['predict_seed_ms'], py['predict_ms'], py['predict_ms'] / m['predict_seed_ms'])
+    if 'predict_seed_onednn_ms' in m:
+        row('... (seed, oneDNN without LibTorch, as `murmur predict`)', m['predict_seed_onednn_ms'], py['predict_ms'],
+            py['predict_ms'] / m['predict_seed_onednn_ms'])
     if 'predict_native_ms' in m:
         row('predict one 20 s WAV end to end, ms (native)', m['predict_native_ms'], py['predict_ms'],
             py['predict_ms'] / m['predict_native_ms'])
-    print(f'{"peak RSS after training, MB (whole process)":52s} {m["peak_rss_mb_after_training"]:10.0f} '
+    print(f'{"peak RSS after training, MB (whole process)":58s} {m["peak_rss_mb_after_training"]:10.0f} '
           f'{py["peak_rss_mb_after_training"]:10.0f}')
     print(json.dumps({'murmur': m, 'python': py}))
 

@@ -42,6 +42,28 @@ nlohmann::json json_in(const std::string& out) {
   return nlohmann::json::parse(out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1));
 }
 
+// `args` run by `murmur` without LibTorch (MURMUR_LIBTORCH=0 forbids handing over) and by
+// murmur-torch (MURMUR_LIBTORCH=1): the same exit code, skips and classes, probabilities within
+// 1e-5, patients included.
+void expect_launcher_answers_as_libtorch(const std::string& args, int code) {
+  CliRun native = run_raw(args, "MURMUR_LIBTORCH=0"), torch_side = run_raw(args, "MURMUR_LIBTORCH=1");
+  ASSERT_EQ(native.code, code) << native.out;
+  ASSERT_EQ(torch_side.code, code) << torch_side.out;
+  auto nj = json_in(native.out), tj = json_in(torch_side.out);
+  EXPECT_EQ(nj["skipped"], tj["skipped"]);
+  EXPECT_EQ(nj["preset"], tj["preset"]);
+  EXPECT_EQ(nj["n_models"], tj["n_models"]);
+  for (const char* part : {"recordings", "patients"}) {
+    ASSERT_EQ(nj[part].size(), tj[part].size()) << part;
+    for (size_t i = 0; i < nj[part].size(); ++i) {
+      EXPECT_EQ(nj[part][i]["class"], tj[part][i]["class"]);
+      for (auto& [name, pr] : tj[part][i]["probabilities"].items())
+        EXPECT_NEAR(nj[part][i]["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << part << " " << name;
+    }
+  }
+}
+
+
 // One synthetic data set (15 patients, 120 recordings) for the whole test binary.
 const std::string& work_dir() {
   static const std::string dir = [] {
@@ -130,19 +152,7 @@ TEST(Cli, TrainPredictCvCompare) {
   // answers (MURMUR_LIBTORCH=1, murmur-torch) are the same within 1e-5, patients included.
   const std::string batch = "-q --threads 2 --json predict --model " + d + "/model/model.pth " + d +
                             "/data/train/AS_002_sit_Aor.wav " + d + "/corrupt.wav " + d + "/data/train/AS_002_sup_Mit.wav";
-  CliRun native = run_raw(batch, "MURMUR_LIBTORCH=0"), torch_side = run_raw(batch, "MURMUR_LIBTORCH=1");
-  ASSERT_EQ(native.code, 3) << native.out;
-  ASSERT_EQ(torch_side.code, 3) << torch_side.out;
-  auto nj = json_in(native.out), tj = json_in(torch_side.out);
-  EXPECT_EQ(nj["skipped"], tj["skipped"]);
-  for (const char* part : {"recordings", "patients"}) {
-    ASSERT_EQ(nj[part].size(), tj[part].size()) << part;
-    for (size_t i = 0; i < nj[part].size(); ++i) {
-      EXPECT_EQ(nj[part][i]["class"], tj[part][i]["class"]);
-      for (auto& [name, pr] : tj[part][i]["probabilities"].items())
-        EXPECT_NEAR(nj[part][i]["probabilities"][name].get<double>(), pr.get<double>(), 1e-5) << part << " " << name;
-    }
-  }
+  expect_launcher_answers_as_libtorch(batch, 3);
   CliRun needs = run_raw("-q predict --set eval.views=1 --model " + d + "/model/model.pth " + d +
                          "/data/train/AS_002_sit_Aor.wav", "MURMUR_LIBTORCH=0");
   EXPECT_EQ(needs.code, 1) << needs.out;
@@ -326,6 +336,13 @@ TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
   auto m = nlohmann::json::parse(std::ifstream(d + "/seed/metrics.json"));
   EXPECT_EQ(m["preset"], "seed");
   EXPECT_EQ(m["history"].size(), 1u);
+  // `murmur predict` runs seed models itself, on oneDNN: LibTorch's answers, a picture too.
+  const std::string png = d + "/seed_picture.png";
+  ASSERT_EQ(run_murmur("spectrogram " + d + "/data/train/N_001_sit_Aor.wav -o " + png).code, 0);
+  expect_launcher_answers_as_libtorch("-q --threads 2 --json predict --model " + d + "/seed/model.pth " + d +
+                                          "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav " +
+                                          png + " " + d + "/nope.wav",
+                                      3);
 }
 
 // `murmur train` killed (SIGKILL) mid-run and started again with --resume ends exactly as an
@@ -373,7 +390,10 @@ TEST(Cli, TrainResumesAfterBeingKilled) {
 TEST(Cli, PredictWithReferenceCheckpoint) {
   MURMUR_REQUIRE_BMDHS();
   std::string s = murmur::test::shared_dir();
-  CliRun r = run_murmur("--json predict --model " + s + "/reference/seed_model.pth " + s + "/data/bmd-hs/train/AS_005_sit_Aor.wav");
+  // `murmur` answers it without LibTorch (MURMUR_LIBTORCH=0), as murmur-torch does.
+  CliRun r = run_raw("-q --json predict --model " + s + "/reference/seed_model.pth " + s +
+                         "/data/bmd-hs/train/AS_005_sit_Aor.wav",
+                     "MURMUR_LIBTORCH=0");
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
   auto golden = nlohmann::json::parse(std::ifstream(s + "/reference/golden.json"));
@@ -382,8 +402,9 @@ TEST(Cli, PredictWithReferenceCheckpoint) {
   EXPECT_EQ(j["recordings"][0]["class"], "AS") << r.out;
   EXPECT_EQ(j["preset"], "seed");
   // The reference's own picture: its eval transform alone reproduces golden.json's probabilities.
-  CliRun png = run_murmur("--json predict --model " + s + "/reference/seed_model.pth " + s +
-                          "/reference/seed_spectrograms/AS_005_sit_Aor.png");
+  CliRun png = run_raw("-q --json predict --model " + s + "/reference/seed_model.pth " + s +
+                           "/reference/seed_spectrograms/AS_005_sit_Aor.png",
+                       "MURMUR_LIBTORCH=0");
   ASSERT_EQ(png.code, 0) << png.out;
   auto pj = nlohmann::json::parse(png.out.substr(png.out.find('{')));
   auto golden_probs = golden["images"]["AS_005_sit_Aor.png"]["probs"];

@@ -3,8 +3,9 @@
 // milliseconds (loading LibTorch and registering its operators costs ~0.6 s of every process that
 // links it: docs/RESULTS.md section 8). `murmur predict ...` runs `murmur-torch predict ...`
 // (execv, same arguments, same process id), found next to the running `murmur`. Exceptions:
-// `murmur predict`, `stream` and `serve` with a native-family model run in `murmur` itself, on
-// oneDNN without LibTorch (cli/predict_native.cpp, stream.cpp, serve.cpp).
+// `murmur predict`, `stream` and `serve` with a native-family model, and `murmur predict` with a
+// seed model, run in `murmur` itself, on oneDNN without LibTorch (cli/predict_native.cpp,
+// stream.cpp, serve.cpp).
 //
 //   cmd = app.add_subcommand("predict", model_command_about("predict"));  // in murmur-torch
 #pragma once
