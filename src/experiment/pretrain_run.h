@@ -1,0 +1,37 @@
+// `murmur pretrain`: the native trunk learnt from recordings without their labels
+// (train/pretrain.h: contrastive, two windows of a recording as positives), saved so that any
+// native-family preset starts from it (`train --init`, `cv --init`: model/init.h takes trunk.*).
+//
+//   PretrainRunOptions o;  o.data.data_dir = "../shared/data";  o.out_dir = "pre";
+//   nlohmann::json summary = pretrain_run(o);   // pre/model.pth (trunk.* and projection.*)
+//   // then: murmur cv --preset valves --init pre/model.pth --data ../shared/data/bmd-hs
+//
+// Recordings: every one load_dataset gives the preset (the default, pooled, takes every recording
+// with any label from every source of a collection; the labels are not used), whole. Views: two
+// windows of native.window_s from anywhere in the recording, each through the preset's training
+// augmentation.
+// model.pth is written atomically after every epoch with the epochs done; `resume` continues
+// from it (same batches and views; the optimizer's moments start again, so not bit-identical),
+// and may raise pretrain.epochs (the cosine schedule then follows the new total).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "experiment/dataset.h"
+#include "pipeline/registry.h"
+#include "train/pretrain.h"
+
+namespace murmur::experiment {
+
+struct PretrainRunOptions {
+  pipeline::PresetPtr preset = pipeline::make_preset("pooled");
+  DataOptions data;
+  std::string out_dir = "pretrained";
+  train::PretrainConfig pretrain;
+  bool resume = false;
+};
+
+nlohmann::json pretrain_run(const PretrainRunOptions& options);
+
+}  // namespace murmur::experiment
