@@ -328,6 +328,24 @@ TEST(Cli, TrainOnAllPatientsShipsOneFile) {
   EXPECT_TRUE(contains(many.out, "--seeds: must be >= 1 with --members x --seeds <= 64")) << many.out;
 }
 
+// `murmur pretrain` (through the launcher) learns a trunk without labels; `train --init` takes it.
+TEST(Cli, PretrainThenFineTune) {
+  const std::string d = work_dir();
+  CliRun pre = run_murmur("--json pretrain --data " + d + "/data --epochs 2 --batch 16 -o " + d + "/pre");
+  ASSERT_EQ(pre.code, 0) << pre.out;
+  const auto pj = json_in(pre.out);
+  EXPECT_EQ(pj["history"].size(), 2u);
+  EXPECT_EQ(pj["preset"], "pooled");
+  EXPECT_TRUE(std::filesystem::exists(d + "/pre/pretrain.json"));
+  CliRun ft = run_raw("--threads 2 train --preset valves --init " + d + "/pre/model.pth --data " + d +
+                      "/data --epochs 1 -o " + d + "/pre_ft");  // not quiet: it lists what --init took
+  ASSERT_EQ(ft.code, 0) << ft.out;
+  EXPECT_TRUE(contains(ft.out, "took 24 of the model's 26 tensors")) << ft.out;
+  CliRun bad = run_murmur("pretrain --preset seed --data " + d + "/data -o " + d + "/pre_seed");
+  EXPECT_EQ(bad.code, 1) << bad.out;
+  EXPECT_TRUE(contains(bad.out, "has no native trunk")) << bad.out;
+}
+
 TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
   const std::string d = work_dir();
   CliRun t = run_murmur("train --preset seed --split recording --data " + d + "/data --epochs 1 -o " + d + "/seed");

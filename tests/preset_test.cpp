@@ -246,6 +246,13 @@ TEST(Preset, OverridesAreCheckedAndApplied) {
   EXPECT_THROW(mp::with_overrides(*p, {"native.no_such_field=1"}), murmur::Error);
   EXPECT_THROW(mp::with_overrides(*p, {"epochs=7"}), murmur::Error);
   EXPECT_THROW(mp::with_overrides(*p, {"log_mel.fmax_hz=3000"}), murmur::Error);  // above Nyquist
+  // Training settings a preset's JSON holds only when set (a start, a freezing schedule) can be set.
+  auto frozen = mp::with_overrides(*p, {"train.freeze_prefix=trunk.", "train.freeze_epochs=5",
+                                        "train.unfreeze_lr_scale=0.3"});
+  EXPECT_EQ(frozen->train.freeze_prefix, "trunk.");
+  EXPECT_EQ(frozen->train.freeze_epochs, 5);
+  EXPECT_DOUBLE_EQ(frozen->train.unfreeze_lr_scale, 0.3);
+  EXPECT_THROW(mp::with_overrides(*p, {"train.no_such_field=1"}), murmur::Error);
 }
 
 // A bad --set value is refused with the key exactly as the user typed it.

@@ -7,6 +7,9 @@
 #include "model/init.h"
 #include "pipeline/native.h"
 #include "util/error.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/version.h"
 
 namespace murmur::experiment {
 
@@ -85,8 +88,12 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
   const auto view = [&](const torch::Tensor& windows) { return native->augment(windows); };
   if (done < o.pretrain.epochs)
     train::pretrain_trunk(*net, recordings, native->frames_per_window(), view, o.pretrain, head, done, on_epoch);
-  return {{"model", model_path}, {"preset", o.preset->name()}, {"recordings", n_recordings}, {"sources", set.sources()},
-          {"skipped", set.skipped.size()}, {"objective", kObjective}, {"pretrain", recipe}, {"history", history}};
+  nlohmann::json summary = {{"model", model_path},       {"preset", o.preset->name()}, {"recordings", n_recordings},
+                            {"sources", set.sources()},    {"skipped", set.skipped.size()}, {"objective", kObjective},
+                            {"pretrain", recipe},          {"history", history},
+                            {"dataset_fingerprint", set.fingerprint}, {"murmur_commit", util::git_commit()}};
+  util::write_file_atomic(o.out_dir + "/pretrain.json", util::json_text(summary, 1) + "\n");
+  return summary;
 }
 
 }  // namespace murmur::experiment

@@ -3,7 +3,8 @@
 // native-family preset starts from it (`train --init`, `cv --init`: model/init.h takes trunk.*).
 //
 //   PretrainRunOptions o;  o.data.data_dir = "../shared/data";  o.out_dir = "pre";
-//   nlohmann::json summary = pretrain_run(o);   // pre/model.pth (trunk.* and projection.*)
+//   nlohmann::json summary = pretrain_run(o);   // pre/model.pth (trunk.* and projection.*),
+//                                               // pre/pretrain.json (this summary: recipe, epochs)
 //   // then: murmur cv --preset valves --init pre/model.pth --data ../shared/data/bmd-hs
 //
 // Recordings: every one load_dataset gives the preset (the default, pooled, takes every recording

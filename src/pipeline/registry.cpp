@@ -78,13 +78,20 @@ PresetPtr reference_preset() { return make_preset("seed"); }
 
 PresetPtr with_overrides(const Preset& p, const std::vector<std::string>& overrides) {
   nlohmann::json j = p.to_json();
+  auto settable = [&](const std::string& section, const std::string& field) {
+    if (j.contains(section) && j[section].is_object() && j[section].contains(field)) return true;
+    if (section != "train") return false;
+    train::TrainConfig every = p.train;  // with the settings written only when set: init, freezing
+    every.init = every.freeze_prefix = "set";
+    return nlohmann::json(every).contains(field);
+  };
   for (const auto& o : overrides) {
     auto eq = o.find('=');
     auto dot = o.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq)
       throw Error("--set '" + o + "': expected section.field=value (e.g. native.time_reverse=false)");
     std::string section = o.substr(0, dot), field = o.substr(dot + 1, eq - dot - 1), text = o.substr(eq + 1);
-    if (!j.contains(section) || !j[section].is_object() || !j[section].contains(field))
+    if (!settable(section, field))
       throw Error("--set '" + o + "': preset " + p.name() + " has no setting " + section + "." + field);
     nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     j[section][field] = value.is_discarded() ? nlohmann::json(text) : value;
