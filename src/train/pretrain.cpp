@@ -45,15 +45,23 @@ torch::nn::Sequential projection_head(int64_t channels, const PretrainConfig& cf
                                torch::nn::Linear(channels, cfg.projection_dim));
 }
 
+namespace {
+
+// Row i's positive among 2B views: i + B for the first view, i - B for the second.
+torch::Tensor twin_index(int64_t n) {
+  const auto idx = torch::arange(n, torch::kLong);
+  return torch::where(idx < n / 2, idx + n / 2, idx - n / 2);
+}
+
+}  // namespace
+
 torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
-  const int64_t n = z.size(0), b = n / 2;
+  const int64_t n = z.size(0);
   if (n < 4 || n % 2) throw Error("nt_xent: expected 2B embeddings with B >= 2, got " + std::to_string(n));
   auto u = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
   auto sim = torch::matmul(u, u.t()) / temperature;
   sim = sim.masked_fill(torch::eye(n, torch::kBool), -1e9);  // a view is not its own positive
-  auto idx = torch::arange(n, torch::kLong);
-  auto twin = torch::where(idx < b, idx + b, idx - b);
-  return torch::nn::functional::cross_entropy(sim, twin);
+  return torch::nn::functional::cross_entropy(sim, twin_index(n));
 }
 
 std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::vector<torch::Tensor>& recordings,
@@ -106,9 +114,7 @@ std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::
         torch::NoGradGuard no_grad;
         auto u = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
         auto sim = torch::matmul(u, u.t()).fill_diagonal_(-2.0);
-        auto idx = torch::arange(2 * batch, torch::kLong);
-        auto twin = torch::where(idx < batch, idx + batch, idx - batch);
-        rank1 += sim.argmax(1).eq(twin).sum().item<double>();
+        rank1 += sim.argmax(1).eq(twin_index(2 * batch)).sum().item<double>();
         views += 2 * batch;
       }
       ++steps;
