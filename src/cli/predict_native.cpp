@@ -50,10 +50,10 @@ void run(const PredictArgs& args) {
   if (!args.pictures_dir.empty() && !args.explain) throw Error("--pictures: draws explanations; add --explain");
   if (!args.eval_overrides.empty()) hand_to_model_binary("--set runs in LibTorch");
   const std::vector<std::string> files = recording_files(args.files);
-  std::string why_not, why_not_seed;
+  std::string why_not;
   auto predictor = infer::NativePredictor::open(args.model, &why_not);
   if (!predictor) {
-    auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model, &why_not_seed);
+    auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model);
     if (seed) return run_seed(args, files, *seed);
     hand_to_model_binary(why_not);  // LibTorch's path runs it, or says what is wrong with it
   }
