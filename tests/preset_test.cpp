@@ -142,6 +142,33 @@ TEST(Preset, NativeFeaturesAreStandardised) {
   EXPECT_EQ(pic.height, 64);
 }
 
+TEST(Preset, ShortTrainingRecordingsAreRepeatedNotPadded) {
+  mp::NativePreset p;
+  auto stored = p.features(tone_audio(4000, 5.0));  // a quarter of train_s
+  const int64_t t = stored.size(2), frames = p.train_frames();
+  ASSERT_LT(t * 3, frames);
+  auto view = p.train_views(stored);
+  ASSERT_EQ(view.sizes(), (std::vector<int64_t>{1, 1, 32, frames}));
+  EXPECT_TRUE(view[0].slice(2, 0, t).equal(stored));
+  EXPECT_TRUE(view[0].slice(2, t, 2 * t).equal(stored)) << "the recording again, end to end";
+  EXPECT_TRUE(view[0].slice(2, 3 * t, frames).equal(stored.slice(2, 0, frames - 3 * t)));
+  // No training window is blank: each one's spread is the recording's.
+  auto windows = p.augment(view.expand({64, -1, -1, -1}).clone());
+  auto spread = windows.flatten(1).std(1);
+  EXPECT_GT(spread.min().item<double>(), 0.1);
+  // A longer recording is cut; a configuration saved before the setting existed pads with zeros.
+  auto long_one = p.features(tone_audio(4000, 30.0));
+  EXPECT_TRUE(p.train_views(long_one)[0].equal(long_one.slice(2, 0, frames)));
+  nlohmann::json j = p.native;
+  j.erase("repeat_short");
+  mp::NativePreset old;
+  old.native = j.get<mp::NativeFeatureConfig>();
+  EXPECT_FALSE(old.native.repeat_short);
+  auto padded = old.train_views(stored);
+  EXPECT_TRUE(padded[0].slice(2, 0, t).equal(stored));
+  EXPECT_EQ(padded[0].slice(2, t, frames).abs().max().item<float>(), 0.f);
+}
+
 TEST(Preset, WrongRateIsRefusedWithTheRates) {
   mp::NativePreset p;
   try {

@@ -83,10 +83,12 @@ int NativePreset::train_frames() const {
 }
 
 torch::Tensor NativePreset::train_views(const torch::Tensor& stored) const {
-  // Cut or zero-pad [C, F, T] to [C, F, train_frames], as one view [1, C, F, T].
-  const int frames = train_frames();
-  auto s = stored.size(2) >= frames ? stored.slice(2, 0, frames) : torch::constant_pad_nd(stored, {0, frames - stored.size(2)});
-  return s.unsqueeze(0);
+  // Cut [C, F, T] to [C, F, train_frames], or fill it up by repeating the recording (or zeros),
+  // as one view [1, C, F, T].
+  const int64_t frames = train_frames(), t = stored.size(2);
+  if (t >= frames) return stored.slice(2, 0, frames).unsqueeze(0);
+  if (!native.repeat_short || t == 0) return torch::constant_pad_nd(stored, {0, frames - t}).unsqueeze(0);
+  return stored.repeat({1, 1, (frames + t - 1) / t}).slice(2, 0, frames).unsqueeze(0);
 }
 
 torch::Tensor NativePreset::augment(const torch::Tensor& batch) const {

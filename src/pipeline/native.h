@@ -56,7 +56,7 @@ class NativePreset : public Preset {
 
   int frames_per_window() const;    // window_s in feature frames
   int hop_frames() const;           // window_hop_s in feature frames
-  int train_frames() const;         // training recordings are cut or padded to this
+  int train_frames() const;         // training recordings are cut or filled up to this
   int input_channels() const { return native.phase_channels ? 3 : 1; }
 
  protected:

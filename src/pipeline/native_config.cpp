@@ -22,7 +22,7 @@ void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
        {"centre_bands", c.centre_bands}, {"time_reverse", c.time_reverse}, {"freq_masks", c.freq_masks},
        {"freq_mask_bins", c.freq_mask_bins}, {"time_masks", c.time_masks},
        {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
-       {"train_s", c.train_s}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training},
+       {"train_s", c.train_s}, {"repeat_short", c.repeat_short}, {"crops_per_epoch", c.crops_per_epoch}, {"md_training", c.md_training},
        {"phase_channels", c.phase_channels}, {"cycle_weight", c.cycle_weight}};
 }
 
@@ -39,6 +39,7 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.time_mask_frames = j.value("time_mask_frames", d.time_mask_frames);
   c.gain_db = j.value("gain_db", d.gain_db);
   c.train_s = j.value("train_s", d.train_s);
+  c.repeat_short = j.value("repeat_short", false);  // absent: saved before it existed, zero-padded
   c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
   c.md_training = j.value("md_training", d.md_training);
   c.phase_channels = j.value("phase_channels", d.phase_channels);

@@ -24,6 +24,11 @@ struct NativeFeatureConfig {
   int time_masks = 2, time_mask_frames = 12;    // SpecAugment time masks
   double gain_db = 0;               // random gain (a no-op under standardisation; kept for ablation)
   double train_s = 20.0;            // training uses (up to) this much of each recording
+  // A training recording shorter than train_s is repeated end to end up to it, so that every
+  // training window holds heart sounds. Off, it is zero-padded, and a random window of a 5 s
+  // recording lies wholly in the padding two times in three: a blank input taught with the
+  // recording's label. Absent from a saved configuration: off, as its model was trained.
+  bool repeat_short = true;
   int crops_per_epoch = 4;          // random windows drawn from each training recording per epoch
   bool md_training = true;          // multi-disease patients as extra training data (never tested)
   // Cardiac phase as two more input channels (1 in systole / in diastole, per frame, from
