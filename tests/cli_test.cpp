@@ -361,6 +361,11 @@ TEST(Cli, SeedTrainsOnTheReferenceRecipe) {
                                           "/data/train/AS_002_sit_Aor.wav " + d + "/data/train/AS_002_sup_Mit.wav " +
                                           png + " " + d + "/nope.wav",
                                       3);
+  // What LibTorch alone runs, here --explain of a seed model, says so when LibTorch is refused.
+  CliRun explain = run_raw("-q predict --explain --model " + d + "/seed/model.pth " + d + "/data/train/AS_002_sit_Aor.wav",
+                           "MURMUR_LIBTORCH=0");
+  EXPECT_EQ(explain.code, 1) << explain.out;
+  EXPECT_TRUE(contains(explain.out, "as a seed model: --explain of a seed model runs in LibTorch")) << explain.out;
 }
 
 // `murmur train` killed (SIGKILL) mid-run and started again with --resume ends exactly as an

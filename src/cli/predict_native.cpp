@@ -53,9 +53,11 @@ void run(const PredictArgs& args) {
   std::string why_not;
   auto predictor = infer::NativePredictor::open(args.model, &why_not);
   if (!predictor) {
-    auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model);
+    std::string why_not_seed = "--explain of a seed model runs in LibTorch";
+    auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model, &why_not_seed);
     if (seed) return run_seed(args, files, *seed);
-    hand_to_model_binary(why_not);  // LibTorch's path runs it, or says what is wrong with it
+    // LibTorch's path runs it, or says what is wrong with it; both readers' reasons name the file.
+    hand_to_model_binary("as a native-family model: " + why_not + "; as a seed model: " + why_not_seed);
   }
   for (const auto& f : files)
     if (infer::is_picture_file(f)) hand_to_model_binary(f + ": pictures are the seed preset's input");
