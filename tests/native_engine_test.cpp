@@ -240,6 +240,9 @@ TEST(SeedEngine, EqualsLibTorchOnSeedModels) {
   expect_same_seed_answers(save_model(mp::make_preset("seed"), dir + "/seed"), {dir + "/rgba.png"});
   expect_same_seed_answers(save_model(mp::with_overrides(*mp::make_preset("seed"), {"eval.views=2"}), dir + "/twin"),
                            {dir + "/rgb.png"});
+  auto calibrated = mp::make_preset("seed")->clone();  // a fitted temperature: recordings and pictures alike
+  calibrated->temperature = 1.7;
+  expect_same_seed_answers(save_model(std::move(calibrated), dir + "/calibrated"), {dir + "/rgba.png"});
   save_model(mp::make_preset("seed"), dir + "/cv/fold_0", 1, 10);  // a cv folder: the folds' mean
   save_model(mp::make_preset("seed"), dir + "/cv/fold_1", 1, 20);
   expect_same_seed_answers(dir + "/cv");

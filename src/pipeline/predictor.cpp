@@ -94,7 +94,7 @@ torch::Tensor Predictor::predict_file(const std::string& path) const {
     torch::NoGradGuard no_grad;
     return mean_over_models([&](const Model& m) {
       ensure_eval(*m.net.module);
-      return torch::softmax(m.net.forward(input), 1)[0];
+      return m.calibrated(torch::softmax(m.net.forward(input), 1)[0]);  // as its recordings are
     });
   }
   return predict_stored(preset().answer_features(audio::load(path, preset().audio)));
