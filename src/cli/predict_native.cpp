@@ -53,7 +53,7 @@ void run(const PredictArgs& args) {
   std::string why_not;
   auto predictor = infer::NativePredictor::open(args.model, &why_not);
   if (!predictor) {
-    std::string why_not_seed = "--explain of a seed model runs in LibTorch";
+    std::string why_not_seed = "not read (--explain of a seed model runs in LibTorch)";
     auto seed = args.explain ? std::nullopt : infer::SeedPredictor::open(args.model, &why_not_seed);
     if (seed) return run_seed(args, files, *seed);
     // LibTorch's path runs it, or says what is wrong with it; both readers' reasons name the file.
