@@ -219,6 +219,11 @@ TEST(Trainer, ResumeFromEpochCheckpointEqualsUninterruptedRun) {
   TinyRun fourth;
   EXPECT_THROW(fit(*fourth.net, fourth.forward(), train, val, 3, changed, {}, {}, EpochCheckpoint{state, true}),
                murmur::Error);
+  // So is the same recipe under other model settings (e.g. a preset's native.cycle_weight).
+  TinyRun fifth;
+  EXPECT_THROW(fit(*fifth.net, fifth.forward(), train, val, 3, tiny_recipe(), {}, {},
+                   EpochCheckpoint{state, true, {{"native", {{"cycle_weight", 0.5}}}}}),
+               murmur::Error);
   remove_training_state(state);
   EXPECT_FALSE(std::filesystem::exists(state));
 }

@@ -153,6 +153,16 @@ pipeline::Model seeded_model(pipeline::PresetPtr preset, bool quiet) {
   return m;
 }
 
+namespace {
+// A training state is resumed only under the same features, network and heads (e.g. native.cycle_weight);
+// the recipe (train.*) is checked by train::fit itself.
+nlohmann::json state_model_key(const pipeline::Preset& preset) {
+  nlohmann::json key = preset.to_json();
+  key.erase("train");
+  return key;
+}
+}  // namespace
+
 train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set, const train::Batchable& val,
                            const FitJob& job) {
   const pipeline::Preset& preset = *m.preset;
@@ -165,7 +175,7 @@ train::FitResult fit_model(pipeline::Model& m, const train::Batchable& train_set
         bar.tick();
         if (job.on_epoch) job.on_epoch(e);
       },
-      train::EpochCheckpoint{job.state_path, job.resume}, m.net.aux_loss);
+      train::EpochCheckpoint{job.state_path, job.resume, state_model_key(preset)}, m.net.aux_loss);
   bar.done();
   return result;
 }

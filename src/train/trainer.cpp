@@ -278,7 +278,8 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   LoopState st;
   st.lr = cfg.lr;
   FitResult& result = st.result;
-  const nlohmann::json key = state_key(cfg, train, val, n_classes);
+  nlohmann::json key = state_key(cfg, train, val, n_classes);
+  if (!checkpoint.model_key.is_null()) key["model"] = checkpoint.model_key;
   // Several ranks (train/distributed.h) start alike: same data, and rank 0's state if it resumes.
   require_same_on_every_rank({train.size(), val.size(), n_classes, int64_t(cfg.seed)}, "the training data and seed");
   if (resume_as_rank0(checkpoint.path, !checkpoint.path.empty() && checkpoint.resume &&

@@ -13,7 +13,7 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -65,14 +65,14 @@ using Augment = std::function<torch::Tensor(const torch::Tensor&)>;
 using OnEpoch = std::function<void(const EpochLog&)>;
 using AuxLoss = std::function<torch::Tensor()>;  // the last training forward's extra loss (undefined: none)
 
-// After every epoch fit saves its whole state to `path` (atomically); with `resume` it continues after
-// it and ends exactly as an uninterrupted run would (same seed, machine, threads; on_epoch replayed). A state
-// from another recipe or data size is refused (only `epochs` may change); remove_training_state ends it.
+// Each epoch fit saves its state to `path` (atomically); `resume` ends as an uninterrupted run would (same seed,
+// threads; on_epoch replayed). Refused: a state of another recipe, data size or model_key (`epochs` may change).
 struct EpochCheckpoint {
   std::string path;  // "" = no epoch checkpoints
   bool resume = false;
+  nlohmann::json model_key;  // what else shapes the run (the preset's other settings); null = nothing
 };
-void remove_training_state(const std::string& path);
+void remove_training_state(const std::string& path);  // a finished run's state, gone
 // weight_c = n / (K * n_c) over the labels y (absent classes get 0); _soft: n_c = column sums of [N, K].
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
 torch::Tensor class_weights_soft(const torch::Tensor& targets);
