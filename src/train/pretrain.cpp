@@ -53,13 +53,18 @@ torch::Tensor twin_index(int64_t n) {
   return torch::where(idx < n / 2, idx + n / 2, idx - n / 2);
 }
 
+// [N, N] cosine similarities between the rows of z.
+torch::Tensor cosine_matrix(const torch::Tensor& z) {
+  auto u = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  return torch::matmul(u, u.t());
+}
+
 }  // namespace
 
 torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
   const int64_t n = z.size(0);
   if (n < 4 || n % 2) throw Error("nt_xent: expected 2B embeddings with B >= 2, got " + std::to_string(n));
-  auto u = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
-  auto sim = torch::matmul(u, u.t()) / temperature;
+  auto sim = cosine_matrix(z) / temperature;
   sim = sim.masked_fill(torch::eye(n, torch::kBool), -1e9);  // a view is not its own positive
   return torch::nn::functional::cross_entropy(sim, twin_index(n));
 }
@@ -112,8 +117,7 @@ std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::
       loss_sum += loss.item<double>();
       {
         torch::NoGradGuard no_grad;
-        auto u = torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1));
-        auto sim = torch::matmul(u, u.t()).fill_diagonal_(-2.0);
+        auto sim = cosine_matrix(z).fill_diagonal_(-2.0);
         rank1 += sim.argmax(1).eq(twin_index(2 * batch)).sum().item<double>();
         views += 2 * batch;
       }
