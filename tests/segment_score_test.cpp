@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "util/error.h"
 
 namespace sg = murmur::segment;
@@ -84,4 +86,23 @@ TEST(SegmentScore, FrameLabelsAtFrameCentresWithNoiseLeftOut) {
   const std::vector<int> want = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1, -1, -1, -1, 1, 1, 2, 2, -1, -1, -1};
   EXPECT_EQ(labels, want);
   EXPECT_TRUE(sg::frame_labels(truth, 0).empty());
+}
+
+TEST(SegmentScore, SoundDurationsAreFittedOnWholeAnnotatedSounds) {
+  // Recording 1: an S1 cut by the start, then S1 of 0.12 and 0.14 s, S2 of 0.10 s, an S2 next to
+  // noise (not whole) and a last S1 cut by the end. Recording 2: one whole S2 of 0.08 s.
+  const auto one = sg::parse_annotation(
+      "0\t0.5\tS1\n0.5\t0.7\tsystole\n0.7\t0.8\tS2\n0.8\t1.2\tdiastole\n1.2\t1.32\tS1\n1.32\t1.5\tsystole\n"
+      "1.5\t1.6\tnoise\n1.6\t1.7\tS2\n1.7\t2.0\tdiastole\n2.0\t2.14\tS1\n2.14\t2.3\tsystole\n2.3\t2.4\tS1\n",
+      "one.tsv");
+  const auto two = sg::parse_annotation("0\t0.3\tdiastole\n0.3\t0.38\tS2\n0.38\t0.6\tdiastole\n", "two.tsv");
+  sg::SegmentConfig base;
+  base.systole_sd_s = 0.05;
+  const sg::SegmentConfig c = sg::fit_sound_durations({one, two}, base);
+  EXPECT_NEAR(c.s1_mean_s, 0.13, 1e-9);
+  EXPECT_NEAR(c.s1_sd_s, std::sqrt(2 * 0.01 * 0.01), 1e-9);  // sample sd of 0.12 and 0.14
+  EXPECT_NEAR(c.s2_mean_s, 0.09, 1e-9);
+  EXPECT_NEAR(c.s2_sd_s, std::sqrt(2 * 0.01 * 0.01), 1e-9);
+  EXPECT_EQ(c.systole_sd_s, 0.05) << "only the sounds' durations are refitted";
+  EXPECT_THROW(sg::fit_sound_durations({two}, base), murmur::Error) << "fewer than 2 whole S1";
 }

@@ -62,7 +62,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--tolerance-ms", args->tolerance_ms, "With --score: how far a found sound's centre may be from "
                   "the annotated one's")->capture_default_str()->check(CLI::Range(1.0, 500.0));
   cmd->add_flag("--refit", args->refit, "With --score: leave one source out: score each source with emissions "
-                "refitted on the other sources' annotated heart cycles");
+                "and S1/S2 durations refitted on the other sources' annotated heart cycles");
   cmd->callback([args] {
     if (args->refit && !args->score) throw Error("--refit goes with --score");
     if (args->score) return score_segmentation(args->inputs, args->tolerance_ms / 1000, args->refit);

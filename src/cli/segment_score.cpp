@@ -60,8 +60,9 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     const audio::Audio a = audio::load(annotated[i].path);
     features[i] = segment::envelope_features(a.samples, a.sample_rate_hz, annotated[i].path);
   });
-  // --refit: per source, emissions fitted on every other source's annotated frames.
+  // --refit: per source, emissions and sound durations fitted on every other source's annotations.
   std::map<std::string, segment::EmissionModel> models;
+  std::map<std::string, segment::SegmentConfig> configs;
   if (refit) {
     std::map<std::string, int> sources;
     for (size_t i = 0; i < n; ++i) ++sources[annotated[i].source];
@@ -69,19 +70,23 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     for (const auto& [held_out, count] : sources) {
       std::vector<segment::Features> f;
       std::vector<std::vector<int>> labels;
+      std::vector<std::vector<segment::AnnotatedSpan>> others;
       for (size_t i = 0; i < n; ++i)
         if (errors[i].empty() && annotated[i].source != held_out) {
           f.push_back(features[i]);
           labels.push_back(segment::frame_labels(truth[i], features[i].n_frames()));
+          others.push_back(truth[i]);
         }
       models[held_out] = segment::fit_emissions(f, labels);
+      configs[held_out] = segment::fit_sound_durations(others, {});
     }
   }
   std::vector<std::optional<segment::EventScores>> scores(n);
   each("segment --score", [&](size_t i) {
     const audio::Audio a = audio::load(annotated[i].path);
     const segment::EmissionModel* model = refit ? &models.at(annotated[i].source) : nullptr;
-    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, {}, annotated[i].path, model),
+    const segment::SegmentConfig cfg = refit ? configs.at(annotated[i].source) : segment::SegmentConfig{};
+    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, cfg, annotated[i].path, model),
                                       truth[i], tolerance_s);
   });
   struct Pooled { int n = 0; segment::EventCounts s1, s2; };
@@ -102,12 +107,19 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
   }
   if (global().json) {
     nlohmann::json sources = nlohmann::json::object();
-    for (const auto& [name, p] : by_source)
+    for (const auto& [name, p] : by_source) {
       sources[name] = {{"recordings", p.n}, {"s1", counts_json(p.s1)}, {"s2", counts_json(p.s2)}};
+      if (refit) {
+        const auto& c = configs.at(name);
+        sources[name]["durations_s"] = {{"s1_mean", c.s1_mean_s}, {"s1_sd", c.s1_sd_s}, {"s2_mean", c.s2_mean_s},
+                                        {"s2_sd", c.s2_sd_s}};
+      }
+    }
     std::cout << util::json_text({{"murmur_commit", util::git_commit()},
                                   {"data", dirs},
                                   {"tolerance_s", tolerance_s},
-                                  {"emissions", refit ? "refit on the other sources (leave one source out)"
+                                  {"emissions", refit ? "emissions and S1/S2 durations refit on the other sources "
+                                                        "(leave one source out)"
                                                       : "default (fitted on synthetic recordings)"},
                                   {"sources", sources},
                                   {"all", {{"recordings", all.n}, {"s1", counts_json(all.s1)}, {"s2", counts_json(all.s2)}}},
@@ -116,7 +128,8 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
   } else {
     std::printf("S1 and S2 found within %.0f ms of the annotated sound's centre (precision / recall / F1); "
                 "emissions: %s\n", tolerance_s * 1000,
-                refit ? "refit on the other sources (each source held out)" : "default (synthetic recordings)");
+                refit ? "emissions and S1/S2 durations refit on the other sources (each source held out)"
+                      : "default (synthetic recordings)");
     std::printf("%-12s %10s %8s %8s %8s %8s %8s %8s\n", "source", "recordings", "S1 P", "S1 R", "S1 F1", "S2 P", "S2 R",
                 "S2 F1");
     auto line = [](const std::string& name, const Pooled& p) {

@@ -4,7 +4,7 @@
 //
 //   murmur segment --score ../shared/data/physionet2016            # a table per source
 //   murmur --json segment --score ../shared/data --tolerance-ms 60  # the same as JSON
-//   murmur segment --score ../shared/data --refit   # each source scored by emissions fitted on the others
+//   murmur segment --score ../shared/data --refit   # each source scored by a segmenter fitted on the others
 #pragma once
 
 #include <string>
@@ -15,7 +15,8 @@ namespace murmur::cli {
 // Prints the table (or JSON with --json); throws murmur::Error when no recording has an annotation.
 // Recordings that cannot be segmented or whose annotation is unreadable are reported, skipped,
 // and listed; then SomeInputsFailed is thrown (exit code 3).
-// refit: leave one source out, each source scored with emissions fitted on the others' annotations.
+// refit: leave one source out, each source scored with emissions (fit_emissions) and S1/S2 durations
+// (fit_sound_durations) fitted on the others' annotations.
 void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s, bool refit = false);
 
 }  // namespace murmur::cli

@@ -129,4 +129,25 @@ std::vector<int> frame_labels(const std::vector<AnnotatedSpan>& truth, int n_fra
   return out;
 }
 
+SegmentConfig fit_sound_durations(const std::vector<std::vector<AnnotatedSpan>>& truths, SegmentConfig base) {
+  struct Moments { double n = 0, sum = 0, sum_sq = 0; };
+  Moments s1, s2;
+  for (const auto& spans : truths)
+    for (size_t i = 1; i + 1 < spans.size(); ++i) {  // whole sounds only: both neighbours annotated
+      if (spans[i - 1].state == "noise" || spans[i + 1].state == "noise") continue;
+      Moments* m = spans[i].state == "S1" ? &s1 : spans[i].state == "S2" ? &s2 : nullptr;
+      if (!m) continue;
+      const double d = spans[i].end_s - spans[i].start_s;
+      m->n += 1, m->sum += d, m->sum_sq += d * d;
+    }
+  auto fit = [](const Moments& m, const char* sound, double& mean, double& sd) {
+    if (m.n < 2) throw Error(std::string("fit_sound_durations: fewer than 2 whole ") + sound + " annotated");
+    mean = m.sum / m.n;
+    sd = std::sqrt(std::max(0.0, (m.sum_sq - m.n * mean * mean) / (m.n - 1)));
+  };
+  fit(s1, "S1", base.s1_mean_s, base.s1_sd_s);
+  fit(s2, "S2", base.s2_mean_s, base.s2_sd_s);
+  return base;
+}
+
 }  // namespace murmur::segment

@@ -49,4 +49,9 @@ EventScores score_events(const Segmentation& found, const std::vector<AnnotatedS
 // nothing or `noise` is annotated: the labels fit_emissions (emission.h) learns from.
 std::vector<int> frame_labels(const std::vector<AnnotatedSpan>& truth, int n_frames);
 
+// `base` with its S1 and S2 duration priors (s1/s2 mean and sd) measured on annotated sounds, the
+// ones cut by an annotation's ends or by `noise` left out: the durations refitted as fit_emissions
+// refits the emissions. Throws murmur::Error unless each sound has at least 2 spans to measure.
+SegmentConfig fit_sound_durations(const std::vector<std::vector<AnnotatedSpan>>& truths, SegmentConfig base);
+
 }  // namespace murmur::segment
