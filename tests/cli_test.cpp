@@ -343,7 +343,7 @@ TEST(Cli, PretrainThenFineTune) {
   EXPECT_TRUE(contains(ft.out, "took 24 of the model's 26 tensors")) << ft.out;
   CliRun bad = run_murmur("pretrain --preset seed --data " + d + "/data -o " + d + "/pre_seed");
   EXPECT_EQ(bad.code, 1) << bad.out;
-  EXPECT_TRUE(contains(bad.out, "has no native trunk")) << bad.out;
+  EXPECT_TRUE(contains(bad.out, "has no trunk to pretrain")) << bad.out;
 }
 
 TEST(Cli, SeedTrainsOnTheReferenceRecipe) {

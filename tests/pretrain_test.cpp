@@ -1,9 +1,10 @@
 // Self-supervised pretraining (train/pretrain.h, experiment/pretrain_run.h): the contrastive
 // loss, a run that learns to find each window's twin, resumes from its file, and hands its trunk
-// to a fine-tuned preset through --init.
+// (or EfficientAT's encoder) to a fine-tuned preset through --init.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "experiment/pretrain_run.h"
@@ -72,6 +73,45 @@ TEST(Pretrain, LearnsTwinsResumesAndHandsItsTrunkToFineTuning) {
   EXPECT_TRUE(torch::equal(model::state_dict(*valves.net.module)["trunk.0.weight"], ck.state_dict["trunk.0.weight"]));
 }
 
+// EfficientAT's encoder: pretrained from the preset's train.init (here a file of known weights,
+// standing in for AudioSet's), all but the output layer kept and taken by a fine-tuned preset.
+TEST(Pretrain, PretrainsEfficientAtsEncoderFromItsStartAndHandsItOn) {
+  torch::set_num_threads(2);
+  const std::string d = test::temp_dir("pretrain_efficientat");
+  synth::SynthConfig s;
+  s.n_patients = 6, s.seed = 4, s.duration_s = 5;
+  synth::write_synthetic_dataset(d + "/data", s);
+  torch::manual_seed(7);
+  auto start = pipeline::Model::fresh(pipeline::make_preset("efficientat-pooled"));
+  model::Checkpoint start_ck;
+  start_ck.state_dict = model::state_dict(*start.net.module);
+  model::write_checkpoint(d + "/start.pth", start_ck);
+
+  experiment::PretrainRunOptions o;
+  o.preset = pipeline::with_overrides(*pipeline::make_preset("efficientat-pooled"),
+                                      {"train.init=" + d + "/start.pth", "efficientat.keep_bands=56"});
+  o.data = {d + "/data", d + "/cache", /*quiet=*/true, 2};
+  o.out_dir = d + "/pre";
+  o.pretrain.epochs = 2;
+  o.pretrain.batch_size = 8;
+  const auto summary = experiment::pretrain_run(o);
+  ASSERT_EQ(summary["history"].size(), 2u);
+  EXPECT_TRUE(std::isfinite(summary["history"][1]["loss"].get<double>()));
+  EXPECT_EQ(summary["init"], d + "/start.pth");
+
+  const model::Checkpoint ck = model::read_checkpoint(d + "/pre/model.pth");
+  EXPECT_TRUE(ck.state_dict.contains("projection.0.weight"));
+  EXPECT_FALSE(ck.state_dict.contains("classifier.5.weight")) << "the output layer is the task's";
+  // The encoder learnt from the start; the head's hidden layer, which no view reaches, is the start's.
+  EXPECT_FALSE(torch::equal(ck.state_dict["features.0.0.weight"], start_ck.state_dict["features.0.0.weight"]));
+  EXPECT_TRUE(torch::equal(ck.state_dict["classifier.2.weight"], start_ck.state_dict["classifier.2.weight"]));
+
+  auto valves = pipeline::Model::fresh(pipeline::make_preset("efficientat-valves"));
+  const auto report = model::init_from(*valves.net.module, ck.state_dict, "pre");
+  EXPECT_EQ(report.not_in_file, (std::vector<std::string>{"classifier.5.weight", "classifier.5.bias"}));
+  EXPECT_EQ(report.taken.size() + 2, model::state_dict(*valves.net.module).size());
+}
+
 TEST(Pretrain, RefusesPresetsWithoutTheNativeTrunk) {
   experiment::PretrainRunOptions o;
   o.preset = pipeline::make_preset("seed");
@@ -80,7 +120,7 @@ TEST(Pretrain, RefusesPresetsWithoutTheNativeTrunk) {
     experiment::pretrain_run(o);
     FAIL() << "the seed preset was pretrained";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("has no native trunk"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has no trunk to pretrain"), std::string::npos) << e.what();
   }
   o.pretrain.batch_size = 1;
   EXPECT_THROW(experiment::pretrain_run(o), Error);

@@ -222,7 +222,7 @@ TEST(Trainer, ResumeFromEpochCheckpointEqualsUninterruptedRun) {
   // So is the same recipe under other model settings (e.g. a preset's native.cycle_weight).
   TinyRun fifth;
   EXPECT_THROW(fit(*fifth.net, fifth.forward(), train, val, 3, tiny_recipe(), {}, {},
-                   EpochCheckpoint{state, true, {{"native", {{"cycle_weight", 0.5}}}}}),
+                   EpochCheckpoint{state, true, R"({"native": {"cycle_weight": 0.5}})"}),
                murmur::Error);
   remove_training_state(state);
   EXPECT_FALSE(std::filesystem::exists(state));

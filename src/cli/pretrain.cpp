@@ -1,16 +1,21 @@
-// murmur pretrain: the native trunk learnt without labels from every recording of a data set or
-// collection (experiment/pretrain_run.h); then `train --init` or `cv --init` fine-tunes from it.
+// murmur pretrain: a preset's encoder (the native trunk or EfficientAT's) learnt without labels
+// from every recording of a data set or collection (experiment/pretrain_run.h); then
+// `train --init` or `cv --init` fine-tunes from it. --init here is where pretraining starts.
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/model_commands.h"
 #include "cli/preset_options.h"
 #include "experiment/pretrain_run.h"
-#include "util/error.h"
 #include "util/json.h"
 
 namespace murmur::cli {
 namespace {
+
+// A preset that fine-tunes what `pretrained` learnt (its family's valve preset).
+std::string fine_tune_preset(const std::string& pretrained) {
+  return pretrained.rfind("efficientat", 0) == 0 ? "efficientat-valves" : "valves";
+}
 
 struct PretrainArgs : PresetOptions {
   std::string out = "pretrained";
@@ -28,11 +33,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--lr", args->cfg.lr, "AdamW learning rate (cosine decay)")->capture_default_str();
   cmd->add_option("--temperature", args->cfg.temperature, "NT-Xent temperature")->capture_default_str();
   cmd->add_option("--seed", args->cfg.seed, "Random seed (initialisation, batches, views)")->capture_default_str();
-  cmd->add_option("-o,--output", args->out, "Output folder (model.pth: trunk.* and projection.*)")->capture_default_str();
+  cmd->add_option("-o,--output", args->out, "Output folder (model.pth: the encoder and projection.*)")
+      ->capture_default_str();
   cmd->add_flag("--resume", args->resume, "Continue from the output folder's model.pth (its epochs done)");
   cmd->callback([args] {
-    if (!args->init.empty()) throw Error("pretrain: --init starts fine-tuning from a pretrained trunk; pretraining starts "
-                                         "from random weights");
     experiment::PretrainRunOptions o;
     PresetOptions preset = *args;
     preset.epochs = 0;  // --epochs are pretraining's, not the preset's training recipe
@@ -48,9 +52,10 @@ void setup(CLI::App& app) {
       return;
     }
     const auto& last = summary["history"].back();
-    std::cout << "pretrained trunk: " << args->out << "/model.pth  (" << summary["recordings"].get<int64_t>()
+    std::cout << "pretrained encoder: " << args->out << "/model.pth  (" << summary["recordings"].get<int64_t>()
               << " recordings, " << last["epoch"].get<int>() << " epochs, loss " << last["loss"].get<double>()
-              << ")\nfine-tune it: murmur train --preset valves --init " << args->out << "/model.pth --data DIR\n";
+              << ")\nfine-tune it: murmur train --preset " << fine_tune_preset(summary["preset"].get<std::string>())
+              << " --init " << args->out << "/model.pth --data DIR\n";
   });
 }
 

@@ -61,8 +61,11 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     features[i] = segment::envelope_features(a.samples, a.sample_rate_hz, annotated[i].path);
   });
   // --refit: per source, emissions and sound durations fitted on every other source's annotations.
-  std::map<std::string, segment::EmissionModel> models;
-  std::map<std::string, segment::SegmentConfig> configs;
+  struct Refit {
+    segment::EmissionModel emissions;
+    segment::SegmentConfig config;  // default but for the fitted sound durations
+  };
+  std::map<std::string, Refit> refits;  // by held-out source
   if (refit) {
     std::map<std::string, int> sources;
     for (size_t i = 0; i < n; ++i) ++sources[annotated[i].source];
@@ -77,16 +80,15 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
           labels.push_back(segment::frame_labels(truth[i], features[i].n_frames()));
           others.push_back(truth[i]);
         }
-      models[held_out] = segment::fit_emissions(f, labels);
-      configs[held_out] = segment::fit_sound_durations(others, {});
+      refits[held_out] = {segment::fit_emissions(f, labels), segment::fit_sound_durations(others, {})};
     }
   }
   std::vector<std::optional<segment::EventScores>> scores(n);
   each("segment --score", [&](size_t i) {
     const audio::Audio a = audio::load(annotated[i].path);
-    const segment::EmissionModel* model = refit ? &models.at(annotated[i].source) : nullptr;
-    const segment::SegmentConfig cfg = refit ? configs.at(annotated[i].source) : segment::SegmentConfig{};
-    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, cfg, annotated[i].path, model),
+    const Refit* r = refit ? &refits.at(annotated[i].source) : nullptr;
+    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, r ? r->config : segment::SegmentConfig{},
+                                                       annotated[i].path, r ? &r->emissions : nullptr),
                                       truth[i], tolerance_s);
   });
   struct Pooled { int n = 0; segment::EventCounts s1, s2; };
@@ -110,7 +112,7 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     for (const auto& [name, p] : by_source) {
       sources[name] = {{"recordings", p.n}, {"s1", counts_json(p.s1)}, {"s2", counts_json(p.s2)}};
       if (refit) {
-        const auto& c = configs.at(name);
+        const auto& c = refits.at(name).config;
         sources[name]["durations_s"] = {{"s1_mean", c.s1_mean_s}, {"s1_sd", c.s1_sd_s}, {"s2_mean", c.s2_mean_s},
                                         {"s2_sd", c.s2_sd_s}};
       }

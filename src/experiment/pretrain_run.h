@@ -1,16 +1,19 @@
-// `murmur pretrain`: the native trunk learnt from recordings without their labels
-// (train/pretrain.h: contrastive, two windows of a recording as positives), saved so that any
-// native-family preset starts from it (`train --init`, `cv --init`: model/init.h takes trunk.*).
+// `murmur pretrain`: a preset's encoder learnt from recordings without their labels
+// (train/pretrain.h: contrastive, two windows of a recording as positives), saved so that a preset
+// of the same family starts from it (`train --init`, `cv --init`: model/init.h takes what matches).
 //
 //   PretrainRunOptions o;  o.data.data_dir = "../shared/data";  o.out_dir = "pre";
-//   nlohmann::json summary = pretrain_run(o);   // pre/model.pth (trunk.* and projection.*),
+//   nlohmann::json summary = pretrain_run(o);   // pre/model.pth (the encoder and projection.*),
 //                                               // pre/pretrain.json (this summary: recipe, epochs)
 //   // then: murmur cv --preset valves --init pre/model.pth --data ../shared/data/bmd-hs
 //
-// Recordings: every one load_dataset gives the preset (the default, pooled, takes every recording
-// with any label from every source of a collection; the labels are not used), whole. Views: two
-// windows of native.window_s from anywhere in the recording, each through the preset's training
-// augmentation.
+// Encoders: the native trunk (native, valves, pooled; the file keeps trunk.*) or EfficientAT's
+// (efficientat-pooled and the other efficientat presets; the file keeps all but the output layer).
+// The start: random weights, or the preset's train.init when set (efficientat*: AudioSet's).
+// Recordings: every one load_dataset gives the preset (pooled and efficientat-pooled take every
+// recording with any label from every source of a collection; the labels are not used), whole.
+// Views: two windows of native.window_s from anywhere in the recording, each through the preset's
+// training augmentation.
 // model.pth is written atomically after every epoch with the epochs done; `resume` continues
 // from it (same batches and views; the optimizer's moments start again, so not bit-identical),
 // and may raise pretrain.epochs (the cosine schedule then follows the new total).

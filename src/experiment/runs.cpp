@@ -156,10 +156,10 @@ pipeline::Model seeded_model(pipeline::PresetPtr preset, bool quiet) {
 namespace {
 // A training state is resumed only under the same features, network and heads (e.g. native.cycle_weight);
 // the recipe (train.*) is checked by train::fit itself.
-nlohmann::json state_model_key(const pipeline::Preset& preset) {
+std::string state_model_key(const pipeline::Preset& preset) {
   nlohmann::json key = preset.to_json();
   key.erase("train");
-  return key;
+  return key.dump();
 }
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "pipeline/efficientat.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "util/check.h"
 #include "util/error.h"
@@ -35,6 +36,7 @@ EfficientAtPreset<Base>::EfficientAtPreset() {
 
 template <class Base>
 std::string EfficientAtPreset<Base>::name() const {
+  if constexpr (std::is_base_of_v<PooledPreset, Base>) return "efficientat-pooled";
   return this->multi_label() ? "efficientat-valves" : "efficientat";
 }
 
@@ -137,5 +139,6 @@ void EfficientAtPreset<Base>::validate_own() const {
 
 template class EfficientAtPreset<NativePreset>;
 template class EfficientAtPreset<ValvesPreset>;
+template class EfficientAtPreset<PooledPreset>;
 
 }  // namespace murmur::pipeline

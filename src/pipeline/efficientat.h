@@ -1,6 +1,6 @@
-// Presets `efficientat` (five classes, as `native`) and `efficientat-valves` (one sigmoid per
-// valve disease, as `valves`): EfficientAT's AudioSet encoder (model/efficientat.h) fine-tuned on
-// heart sounds.
+// Presets `efficientat` (five classes, as `native`), `efficientat-valves` (one sigmoid per
+// valve disease, as `valves`) and `efficientat-pooled` (every source's labels, as `pooled`):
+// EfficientAT's AudioSet encoder (model/efficientat.h) fine-tuned on heart sounds.
 //
 //   murmur cv --preset efficientat --data ../shared/data/bmd-hs       # starts from the published weights
 //   murmur cv --preset efficientat --data ... --set train.init= --set train.freeze_epochs=0  # from scratch
@@ -19,13 +19,14 @@
 #pragma once
 
 #include "model/efficientat.h"
-#include "pipeline/valves.h"
+#include "pipeline/pooled.h"
 
 namespace murmur::pipeline {
 
 inline constexpr const char* kEfficientAtWeights = "../shared/models/efficientat_mn04_as.pt";
 
-// Base: NativePreset (softmax over the five classes) or ValvesPreset (a sigmoid per valve).
+// Base: NativePreset (softmax over the five classes), ValvesPreset (a sigmoid per valve) or
+// PooledPreset (those and "abnormal", "murmur", each where a recording's source says).
 template <class Base>
 class EfficientAtPreset : public Base {
  public:
@@ -52,6 +53,7 @@ class EfficientAtPreset : public Base {
 
 using EfficientAtClassesPreset = EfficientAtPreset<NativePreset>;
 using EfficientAtValvesPreset = EfficientAtPreset<ValvesPreset>;
+using EfficientAtPooledPreset = EfficientAtPreset<PooledPreset>;
 
 // Window logits [B, W, K] of recordings x [B, 1, bands, T] from one encoder pass: the feature map
 // averaged over frequency, then over each window of window_frames input frames every hop_frames

@@ -22,6 +22,7 @@ std::mutex& registry_mutex() {
 std::map<std::string, PresetFactory>& registry() {
   static std::map<std::string, PresetFactory> presets{
       {"efficientat", [] { return std::make_unique<EfficientAtClassesPreset>(); }},
+      {"efficientat-pooled", [] { return std::make_unique<EfficientAtPooledPreset>(); }},
       {"efficientat-valves", [] { return std::make_unique<EfficientAtValvesPreset>(); }},
       {"native", [] { return std::make_unique<NativePreset>(); }},
       {"pooled", [] { return std::make_unique<PooledPreset>(); }},

@@ -69,7 +69,8 @@ torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
   return torch::nn::functional::cross_entropy(sim, twin_index(n));
 }
 
-std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::vector<torch::Tensor>& recordings,
+std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const Embed& embed,
+                                          const std::vector<torch::Tensor>& recordings,
                                           int64_t window_frames,
                                           const std::function<torch::Tensor(const torch::Tensor&)>& view,
                                           const PretrainConfig& cfg, torch::nn::Sequential& head, int first_epoch,
@@ -109,7 +110,7 @@ std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::
         second.push_back(window(r));
       }
       const auto both = torch::cat({view(torch::stack(first)), view(torch::stack(second))});
-      auto z = head->forward(net.trunk(both).mean({2, 3}));
+      auto z = head->forward(embed(both));
       auto loss = nt_xent(z, cfg.temperature);
       opt.zero_grad();
       loss.backward();

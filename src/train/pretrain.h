@@ -1,19 +1,21 @@
-// Self-supervised pretraining of the native trunk (NativeNet, model/native_net.h) on recordings
-// without labels: contrastive, as SimCLR (Chen et al. 2020, NT-Xent loss) with COLA's positives
-// for audio (Saeed et al. 2021): two windows of the same recording, each augmented on its own,
-// should embed close together and far from every other recording's windows in the batch.
+// Self-supervised pretraining of a preset's encoder (the native trunk, model/native_net.h, or
+// EfficientAT's, model/efficientat.h) on recordings without labels: contrastive, as SimCLR (Chen
+// et al. 2020, NT-Xent loss) with COLA's positives for audio (Saeed et al. 2021): two windows of
+// the same recording, each augmented on its own, should embed close together and far from every
+// other recording's windows in the batch.
 //
 //   PretrainConfig cfg;                                   // section "pretrain" of `murmur pretrain`
-//   auto log = pretrain_trunk(*net, recordings, 125, [&](const torch::Tensor& b) { return preset.augment(b); },
+//   auto embed = [&](const torch::Tensor& v) { return net->trunk(v).mean({2, 3}); };  // [2B, C]
+//   auto log = pretrain_trunk(*net, embed, recordings, 125, [&](const torch::Tensor& b) { return preset.augment(b); },
 //                             cfg, head);                 // recordings: [C, F, T_i] each
-//   // net's trunk.* weights are the result; `train --init` takes them (model/init.h)
+//   // net's encoder weights are the result; `train --init` takes them (model/init.h)
 //
 // A step: B recordings, two windows of window_frames from independent random starts within each
 // (zero-padded when shorter), each then through `view` (time reversal, SpecAugment, robustness
-// responses: whatever the preset's training does to a window), the trunk's feature
-// map averaged over frequency and time, a projection head (Linear-ReLU-Linear, trained with it,
+// responses: whatever the preset's training does to a window), `embed` (the encoder's feature
+// map averaged over frequency and time), a projection head (Linear-ReLU-Linear, trained with it,
 // kept only to resume), the NT-Xent loss over the 2B views at temperature tau. AdamW with a cosine
-// schedule; BatchNorm sees both views of the batch at once.
+// schedule over net's and the head's parameters; BatchNorm sees both views of the batch at once.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -22,8 +24,6 @@
 #include <functional>
 #include <string>
 #include <vector>
-
-#include "model/native_net.h"
 
 namespace murmur::train {
 
@@ -51,9 +51,12 @@ struct PretrainEpoch {
 };
 void to_json(nlohmann::json& j, const PretrainEpoch& e);
 
-// Trains net's trunk (and `head`) from epoch `first_epoch` (0: the start; a resumed run passes
-// the epochs done) to cfg.epochs; on_epoch after each (to save it). Deterministic for a seed.
-std::vector<PretrainEpoch> pretrain_trunk(model::NativeNetImpl& net, const std::vector<torch::Tensor>& recordings,
+// Trains net (the parameters `embed` reaches) and `head` from epoch `first_epoch` (0: the start; a
+// resumed run passes the epochs done) to cfg.epochs; on_epoch after each (to save it).
+// Deterministic for a seed. embed: views [2B, C, F, T] -> [2B, channels of the head's input].
+using Embed = std::function<torch::Tensor(const torch::Tensor&)>;
+std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const Embed& embed,
+                                          const std::vector<torch::Tensor>& recordings,
                                           int64_t window_frames,
                                           const std::function<torch::Tensor(const torch::Tensor&)>& view,
                                           const PretrainConfig& cfg, torch::nn::Sequential& head, int first_epoch = 0,

@@ -279,7 +279,7 @@ FitResult fit(torch::nn::Module& model, const Forward& forward, const Batchable&
   st.lr = cfg.lr;
   FitResult& result = st.result;
   nlohmann::json key = state_key(cfg, train, val, n_classes);
-  if (!checkpoint.model_key.is_null()) key["model"] = checkpoint.model_key;
+  if (!checkpoint.model_key.empty()) key["model"] = nlohmann::json::parse(checkpoint.model_key);
   // Several ranks (train/distributed.h) start alike: same data, and rank 0's state if it resumes.
   require_same_on_every_rank({train.size(), val.size(), n_classes, int64_t(cfg.seed)}, "the training data and seed");
   if (resume_as_rank0(checkpoint.path, !checkpoint.path.empty() && checkpoint.resume &&

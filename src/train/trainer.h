@@ -13,7 +13,7 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -70,9 +70,9 @@ using AuxLoss = std::function<torch::Tensor()>;  // the last training forward's 
 struct EpochCheckpoint {
   std::string path;  // "" = no epoch checkpoints
   bool resume = false;
-  nlohmann::json model_key;  // what else shapes the run (the preset's other settings); null = nothing
+  std::string model_key;  // what else shapes the run (the preset's other settings, JSON text); "" = nothing
 };
-void remove_training_state(const std::string& path);  // a finished run's state, gone
+void remove_training_state(const std::string& path);  // deletes a run's saved state once it has ended
 // weight_c = n / (K * n_c) over the labels y (absent classes get 0); _soft: n_c = column sums of [N, K].
 torch::Tensor class_weights(const torch::Tensor& y, int n_classes);
 torch::Tensor class_weights_soft(const torch::Tensor& targets);
