@@ -26,8 +26,9 @@ inline constexpr ModelCommand kModelCommands[] = {
     {"merge", "Gather the finished folds of one cv run from several run folders (cv --fold K jobs) into one; refuses "
               "folders of another configuration, murmur commit or data set"},
     {"predict", "Classify recordings with a model (.pth) or a cv run folder (fold ensemble)"},
-    {"pretrain", "Pretrain the native trunk without labels on every recording of a data set or collection "
-                 "(contrastive); then train or cv --init OUT/model.pth"},
+    {"pretrain", "Pretrain a preset's encoder (the native trunk, or EfficientAT's with an efficientat preset) "
+                 "without labels on every recording of a data set or collection (contrastive); then train or cv "
+                 "--init OUT/model.pth"},
     {"serve", "Serve a model over HTTP: JSON API and a web page (GET /)"},
     {"stream", "Classify a live stream: raw PCM on stdin (or a file), one JSON line per hop"},
     {"status", "List the done and missing folds of a cv run folder (with the commit and data that made each)"},
