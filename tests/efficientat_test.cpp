@@ -55,6 +55,7 @@ TEST(EfficientAt, WidthRoundingAndSizeAreMn04s) {
   for (const auto& item : murmur::model::state_dict(*net)) n += item.value().numel();
   EXPECT_EQ(n, 993485);  // the published count: parameters and BatchNorm statistics
   EXPECT_EQ(net->embedding_size(), 384);
+  EXPECT_EQ(net->output_layer(), "classifier.5.");  // the published file's name for the AudioSet layer
   auto [logits, emb] = net->forward(torch::zeros({2, 1, 128, 100}));
   EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 527}));
   EXPECT_EQ(emb.sizes(), (std::vector<int64_t>{2, 384}));

@@ -21,7 +21,7 @@ const char* const kObjective = "contrastive: NT-Xent over two augmented windows 
 
 // What pretraining trains of a preset's network, and what its file keeps (what --init hands on).
 struct Encoder {
-  train::Embed embed;  // views [2B, C, F, T] -> [2B, channels]: the feature map averaged
+  train::TensorFn embed;  // views [2B, C, F, T] -> [2B, channels]: the feature map averaged
   int64_t channels = 0;
   std::function<bool(const std::string&)> kept;
 };
@@ -32,7 +32,7 @@ Encoder encoder_of(const pipeline::NativePreset& preset, torch::nn::Module& modu
             [](const std::string& key) { return key.rfind("trunk.", 0) == 0; }};
   if (auto* net = dynamic_cast<model::EfficientAtImpl*>(&module))  // all but the output layer: its size is the task's
     return {[net](const torch::Tensor& v) { return net->feature_map(v).mean({2, 3}); }, net->embedding_size(),
-            [](const std::string& key) { return key.rfind(model::EfficientAtImpl::kOutputLayer, 0) != 0; }};
+            [output = net->output_layer()](const std::string& key) { return key.rfind(output, 0) != 0; }};
   throw Error("pretrain: preset " + preset.name() + " has no trunk to pretrain");
 }
 

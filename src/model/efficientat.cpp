@@ -151,6 +151,10 @@ torch::Tensor EfficientAtImpl::head(const torch::Tensor& embedding) {
   return y;
 }
 
+std::string EfficientAtImpl::output_layer() const {
+  return "classifier." + std::to_string(classifier_->size() - 1) + ".";
+}
+
 std::pair<torch::Tensor, torch::Tensor> EfficientAtImpl::forward(const torch::Tensor& x) {
   auto h = feature_map(x);
   return {classifier_->forward(h), h.mean({2, 3})};

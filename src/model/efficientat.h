@@ -63,7 +63,7 @@ class EfficientAtImpl : public torch::nn::Module {
   torch::Tensor feature_map(const torch::Tensor& x);  // [B, embedding_size(), F/32, T/32]
   torch::Tensor head(const torch::Tensor& embedding);  // [..., embedding_size()] -> [..., n_classes]
   static constexpr int kTimeStride = 32;               // input frames per feature-map frame
-  static constexpr const char* kOutputLayer = "classifier.5.";  // the head's last Linear (n_classes)
+  std::string output_layer() const;                     // "classifier.N.": the head's last Linear (n_classes)
   int64_t embedding_size() const { return embedding_size_; }
 
  private:

@@ -69,10 +69,10 @@ torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
   return torch::nn::functional::cross_entropy(sim, twin_index(n));
 }
 
-std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const Embed& embed,
+std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const TensorFn& embed,
                                           const std::vector<torch::Tensor>& recordings,
                                           int64_t window_frames,
-                                          const std::function<torch::Tensor(const torch::Tensor&)>& view,
+                                          const TensorFn& view,
                                           const PretrainConfig& cfg, torch::nn::Sequential& head, int first_epoch,
                                           const std::function<void(const PretrainEpoch&)>& on_epoch) {
   cfg.validate();

@@ -54,11 +54,11 @@ void to_json(nlohmann::json& j, const PretrainEpoch& e);
 // Trains net (the parameters `embed` reaches) and `head` from epoch `first_epoch` (0: the start; a
 // resumed run passes the epochs done) to cfg.epochs; on_epoch after each (to save it).
 // Deterministic for a seed. embed: views [2B, C, F, T] -> [2B, channels of the head's input].
-using Embed = std::function<torch::Tensor(const torch::Tensor&)>;
-std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const Embed& embed,
+using TensorFn = std::function<torch::Tensor(const torch::Tensor&)>;
+std::vector<PretrainEpoch> pretrain_trunk(torch::nn::Module& net, const TensorFn& embed,
                                           const std::vector<torch::Tensor>& recordings,
                                           int64_t window_frames,
-                                          const std::function<torch::Tensor(const torch::Tensor&)>& view,
+                                          const TensorFn& view,
                                           const PretrainConfig& cfg, torch::nn::Sequential& head, int first_epoch = 0,
                                           const std::function<void(const PretrainEpoch&)>& on_epoch = {});
 
