@@ -1,15 +1,20 @@
 // Preset pooled and leave-one-source-out: masked multi-label training (a source teaches only the
 // labels it has), source-balanced sampling, cv --split source naming each held-out source, and
-// cv --test-source (one source's patient folds with every other source in training).
+// cv --test-source (one source's patient folds with every other source in training), and each
+// held-out source started from a pretraining without it (pretrain --exclude-source, --init '{source}').
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "eval/thresholds.h"
 #include "experiment/cv_run.h"
 #include "experiment/loso_run.h"
+#include "experiment/pretrain_run.h"
 #include "experiment/runs.h"
+#include "model/checkpoint.h"
+#include "model/init.h"
 #include "pipeline/predictor.h"
 #include "pipeline/registry.h"
 #include "synth/synth.h"
@@ -293,4 +298,61 @@ TEST(Pooled, TestSourceFoldsThatSourceWithTheOthersInTraining) {
   };
   EXPECT_NE(refusal("patient", "clinic-z").find("its sources: bmd-hs, clinic-a, clinic-b"), std::string::npos);
   EXPECT_NE(refusal("source", "bmd-hs").find("--test-source needs --split patient"), std::string::npos);
+}
+
+TEST(Pooled, EachHeldOutSourceStartsFromAPretrainingWithoutIt) {
+  const std::string d = make_collection();
+  experiment::PretrainRunOptions pre;
+  pre.data = {d + "/data", d + "/cache", /*quiet=*/true, /*threads=*/2};
+  pre.pretrain.epochs = 1;
+  pre.pretrain.batch_size = 8;
+  const auto all = experiment::pretrain_run([&] { auto p = pre; p.out_dir = d + "/pre-all"; return p; }());
+  for (const std::string s : {"bmd-hs", "clinic-a", "clinic-b"}) {
+    pre.exclude_sources = {s};
+    pre.out_dir = d + "/pre-no-" + s;
+    const auto summary = experiment::pretrain_run(pre);
+    EXPECT_EQ(std::count(summary["sources"].begin(), summary["sources"].end(), s), 0) << summary["sources"];
+    EXPECT_EQ(summary["sources"].size(), 2u);
+    EXPECT_EQ(summary["excluded_sources"], nlohmann::json{s});
+    EXPECT_LT(summary["recordings"].get<int>(), all["recordings"].get<int>());
+  }
+  pre.exclude_sources = {"clinic-z"};
+  try {
+    experiment::pretrain_run(pre);
+    ADD_FAILURE() << "an unknown source was excluded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no source 'clinic-z'"), std::string::npos) << e.what();
+  }
+
+  experiment::CvOptions o;
+  o.preset = pipeline::with_overrides(*pipeline::make_preset("pooled"), {"train.epochs=1", "native.crops_per_epoch=1"});
+  o.data = pre.data;
+  o.split = "source";
+  o.bootstrap.n_resamples = 50;
+  // A start missing for one source: refused before any source trains, naming its file.
+  o.preset->train.init = d + "/pre-none-{source}/model.pth";
+  o.run_dir = d + "/loso-missing";
+  try {
+    experiment::cv_run(o);
+    ADD_FAILURE() << "a missing start was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pre-none-bmd-hs/model.pth is not a file"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(d + "/loso-missing/bmd-hs/done.json"));
+  o.preset->train.init = d + "/pre-no-{source}/model.pth";
+  o.run_dir = d + "/loso";
+  const auto report = experiment::cv_run(o);
+  ASSERT_EQ(report["sources"].size(), 3u);
+  for (const std::string s : {"bmd-hs", "clinic-a", "clinic-b"}) {
+    const auto ck = model::read_checkpoint(d + "/loso/" + s + "/model.pth");
+    EXPECT_EQ(ck.murmur_config["train"]["init"], d + "/pre-no-" + s + "/model.pth");
+  }
+  // Outside leave-one-source-out the placeholder has nothing to stand for.
+  try {
+    model::require_init_file(d + "/pre-no-{source}/model.pth");
+    ADD_FAILURE() << "{source} was accepted without a held-out source";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("only cv --split source"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(model::init_for_source("a-{source}/{source}.pth", "b"), "a-b/b.pth");
 }

@@ -27,8 +27,9 @@ struct PresetOptions {
     auto p = pipeline::with_overrides(*pipeline::make_preset(preset), overrides)->clone();
     if (epochs > 0) p->train.epochs = epochs;
     if (!init.empty()) p->train.init = init;
-    // Before any data is read: a missing file is the same error seeded_model gives, minutes sooner.
-    if (!p->train.init.empty()) model::require_init_file(p->train.init);
+    // Before any data is read: a missing file is the same error seeded_model gives, minutes sooner
+    // ({source}: cv --split source checks each source's file before it trains).
+    if (!p->train.init.empty() && !model::has_source_placeholder(p->train.init)) model::require_init_file(p->train.init);
     return p;
   }
   experiment::DataOptions data_options() const { return {data, cache, global().quiet, global().threads}; }

@@ -20,6 +20,7 @@ std::string fine_tune_preset(const std::string& pretrained) {
 struct PretrainArgs : PresetOptions {
   std::string out = "pretrained";
   train::PretrainConfig cfg;
+  std::vector<std::string> exclude_sources;
   bool resume = false;
 };
 
@@ -35,6 +36,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--seed", args->cfg.seed, "Random seed (initialisation, batches, views)")->capture_default_str();
   cmd->add_option("-o,--output", args->out, "Output folder (model.pth: the encoder and projection.*)")
       ->capture_default_str();
+  cmd->add_option("--exclude-source", args->exclude_sources,
+                  "Leave this source's recordings out (repeatable; names as `murmur index` gives them), e.g. the "
+                  "source a leave-one-source-out fold tests on: cv --split source --init 'DIR-{source}/model.pth'");
   cmd->add_flag("--resume", args->resume, "Continue from the output folder's model.pth (its epochs done)");
   cmd->callback([args] {
     experiment::PretrainRunOptions o;
@@ -45,6 +49,7 @@ void setup(CLI::App& app) {
     o.out_dir = args->out;
     o.pretrain = args->cfg;
     o.pretrain.epochs = args->epochs > 0 ? args->epochs : args->cfg.epochs;
+    o.exclude_sources = args->exclude_sources;
     o.resume = args->resume;
     const auto summary = experiment::pretrain_run(o);
     if (global().json) {

@@ -13,6 +13,7 @@
 #include "eval/report.h"
 #include "experiment/merge.h"
 #include "experiment/runs.h"
+#include "model/init.h"
 #include "train/distributed.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -61,6 +62,7 @@ double run_source(const CvOptions& o, const LoadedSet& set, const std::vector<da
   keep_trainable(set, *o.preset, split);
   auto preset = o.preset->clone();
   preset->train.seed = o.seed + uint64_t(f) + 1000003ULL * o.train_seed;
+  preset->train.init = model::init_for_source(preset->train.init, held_out);
   pipeline::Model m = seeded_model(std::move(preset), o.data.quiet);
   train::Batchable train_set = make_train_set(set, all_views(split.train), *m.preset);
   train::Batchable val = make_set(set, all_views(split.val), *m.preset);
@@ -210,6 +212,8 @@ nlohmann::json loso_run(const CvOptions& o) {
     if (auto [it, fresh] = folders.emplace(source_folder(o.run_dir, s), s); !fresh)
       throw Error("cv --split source: sources '" + it->second + "' and '" + s + "' would share the folder " + it->first +
                   "; rename one in the manifest");
+  if (const std::string& init = o.preset->train.init; model::has_source_placeholder(init))
+    for (auto& s : sources) model::require_init_file(model::init_for_source(init, s));  // every start, before training
   std::vector<std::string> units;  // for murmur status and merge (experiment/merge.h)
   for (auto& [folder, source] : folders) units.push_back(fs::path(folder).filename().generic_string());
   write_plan(o.run_dir, units);

@@ -1,8 +1,10 @@
 #include "experiment/pretrain_run.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <set>
 
 #include "model/checkpoint.h"
 #include "model/efficientat.h"
@@ -63,8 +65,20 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
   };
 
   const LoadedSet set = load_dataset(o.data, *o.preset);
+  const std::set<std::string> excluded(o.exclude_sources.begin(), o.exclude_sources.end());
+  const std::vector<std::string> known = set.sources();
+  for (const auto& s : excluded)
+    if (std::find(known.begin(), known.end(), s) == known.end())
+      throw Error("pretrain --exclude-source: " + o.data.data_dir + " has no source '" + s + "' (its sources: " +
+                  nlohmann::json(known).dump() + ")");
   std::vector<torch::Tensor> recordings;  // whole, unpadded: the windows are cut within each
-  for (const auto* list : {&set.stored, &set.extra_stored}) recordings.insert(recordings.end(), list->begin(), list->end());
+  std::set<std::string> used_sources;
+  auto take = [&](const std::vector<data::Recording>& list, const std::vector<torch::Tensor>& stored) {
+    for (size_t i = 0; i < list.size(); ++i)
+      if (!excluded.count(list[i].source)) recordings.push_back(stored[i]), used_sources.insert(list[i].source);
+  };
+  take(set.recordings, set.stored);
+  take(set.extra, set.extra_stored);
   if (recordings.size() < 2)
     throw Error("pretrain: " + o.data.data_dir + ": fewer than 2 recordings preset " + o.preset->name() +
                 " trains on (pooled and efficientat-pooled take every labelled recording of every source)");
@@ -82,7 +96,8 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
   if (o.resume && std::filesystem::exists(model_path)) {
     const model::Checkpoint ck = model::read_checkpoint(model_path);
     if (!same_recipe(ck.provenance.value("pretrain", nlohmann::json())) ||
-        ck.provenance.value("dataset_fingerprint", "") != set.fingerprint || ck.murmur_config != o.preset->to_json())
+        ck.provenance.value("dataset_fingerprint", "") != set.fingerprint || ck.murmur_config != o.preset->to_json() ||
+        ck.provenance.value("excluded_sources", nlohmann::json::array()) != nlohmann::json(excluded))
       throw Error("--resume: " + model_path + " was pretrained with other settings or data; use another -o");
     model::init_from(net, ck.state_dict, model_path);
     model::StateDict head_sd;
@@ -104,7 +119,8 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
     ck.preset = o.preset->name();
     ck.murmur_config = o.preset->to_json();
     ck.provenance = {{"dataset_fingerprint", set.fingerprint}, {"data_dir", o.data.data_dir},
-                     {"sources", set.sources()}, {"recordings", n_recordings}, {"objective", kObjective},
+                     {"sources", used_sources}, {"excluded_sources", excluded},
+                     {"recordings", n_recordings}, {"objective", kObjective},
                      {"init", init},
                      {"pretrain", recipe}, {"history", history}};
     model::write_checkpoint(model_path, ck);  // atomic: a killed run resumes from the last epoch
@@ -116,7 +132,8 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
   if (done < o.pretrain.epochs)
     train::pretrain_trunk(net, encoder.embed, recordings, native->frames_per_window(), view, o.pretrain, head, done, on_epoch);
   nlohmann::json summary = {{"model", model_path},       {"preset", o.preset->name()}, {"recordings", n_recordings},
-                            {"sources", set.sources()},    {"skipped", set.skipped.size()}, {"objective", kObjective},
+                            {"sources", used_sources},     {"excluded_sources", excluded},
+                            {"skipped", set.skipped.size()}, {"objective", kObjective},
                             {"init", init},
                             {"pretrain", recipe},          {"history", history},
                             {"dataset_fingerprint", set.fingerprint}, {"murmur_commit", util::git_commit()}};

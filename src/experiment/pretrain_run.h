@@ -11,7 +11,8 @@
 // (efficientat-pooled and the other efficientat presets; the file keeps all but the output layer).
 // The start: random weights, or the preset's train.init when set (efficientat*: AudioSet's).
 // Recordings: every one load_dataset gives the preset (pooled and efficientat-pooled take every
-// recording with any label from every source of a collection; the labels are not used), whole.
+// recording with any label from every source of a collection; the labels are not used), whole,
+// but those of exclude_sources (then `cv --split source --init 'pre-no-{source}/model.pth'`).
 // Views: two windows of native.window_s from anywhere in the recording, each through the preset's
 // training augmentation.
 // model.pth is written atomically after every epoch with the epochs done; `resume` continues
@@ -21,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "experiment/dataset.h"
 #include "pipeline/registry.h"
@@ -33,6 +35,8 @@ struct PretrainRunOptions {
   DataOptions data;
   std::string out_dir = "pretrained";
   train::PretrainConfig pretrain;
+  std::vector<std::string> exclude_sources;  // sources left out (as `index` names them), e.g. the one a
+                                             // leave-one-source-out fold will test on
   bool resume = false;
 };
 

@@ -26,7 +26,20 @@ std::string InitReport::summary(const std::string& source) const {
   return s;
 }
 
+bool has_source_placeholder(const std::string& path) { return path.find(kSourcePlaceholder) != std::string::npos; }
+
+std::string init_for_source(const std::string& path, const std::string& source) {
+  std::string out = path;
+  const std::string key = kSourcePlaceholder;
+  for (size_t at = out.find(key); at != std::string::npos; at = out.find(key, at + source.size()))
+    out.replace(at, key.size(), source);
+  return out;
+}
+
 void require_init_file(const std::string& path) {
+  if (has_source_placeholder(path))
+    throw Error("train.init (--init): " + path + ": " + kSourcePlaceholder + " stands for the held-out source, which "
+                "only cv --split source has (one start per source left out)");
   if (!std::filesystem::is_regular_file(path))
     throw Error("train.init (--init): " + path + " is not a file (a murmur or PyTorch checkpoint to start from; "
                 "--set train.init= starts from the seeded initial weights instead)");

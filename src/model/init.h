@@ -29,8 +29,16 @@ struct InitReport {
   std::string summary(const std::string& source) const;  // one paragraph, as above
 };
 
-// murmur::Error unless `path` (train.init, --init) is a file: said before any data is read.
+// murmur::Error unless `path` (train.init, --init) is a file: said before any data is read. A
+// path holding kSourcePlaceholder is an error here too: only leave-one-source-out fills it in.
 void require_init_file(const std::string& path);
+
+// "{source}" in train.init: with cv --split source, each held-out source's training starts from
+// its own file (e.g. a pretraining without that source: `pretrain --exclude-source S`).
+//   init_for_source("pre-no-{source}/model.pth", "training-a") == "pre-no-training-a/model.pth"
+inline constexpr const char* kSourcePlaceholder = "{source}";
+bool has_source_placeholder(const std::string& path);
+std::string init_for_source(const std::string& path, const std::string& source);  // every placeholder replaced
 
 // Copies the matching tensors into `model` (no autograd). Throws murmur::Error naming `source`
 // when not one tensor matches.
