@@ -325,12 +325,15 @@ TEST(Pooled, EachHeldOutSourceStartsFromAPretrainingWithoutIt) {
   }
 
   experiment::CvOptions o;
-  o.preset = pipeline::with_overrides(*pipeline::make_preset("pooled"), {"train.epochs=1", "native.crops_per_epoch=1"});
+  const auto pooled_from = [](const std::string& init) {
+    return pipeline::with_overrides(*pipeline::make_preset("pooled"),
+                                    {"train.epochs=1", "native.crops_per_epoch=1", "train.init=" + init});
+  };
   o.data = pre.data;
   o.split = "source";
   o.bootstrap.n_resamples = 50;
   // A start missing for one source: refused before any source trains, naming its file.
-  o.preset->train.init = d + "/pre-none-{source}/model.pth";
+  o.preset = pooled_from(d + "/pre-none-{source}/model.pth");
   o.run_dir = d + "/loso-missing";
   try {
     experiment::cv_run(o);
@@ -339,7 +342,7 @@ TEST(Pooled, EachHeldOutSourceStartsFromAPretrainingWithoutIt) {
     EXPECT_NE(std::string(e.what()).find("pre-none-bmd-hs/model.pth is not a file"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(d + "/loso-missing/bmd-hs/done.json"));
-  o.preset->train.init = d + "/pre-no-{source}/model.pth";
+  o.preset = pooled_from(d + "/pre-no-{source}/model.pth");
   o.run_dir = d + "/loso";
   const auto report = experiment::cv_run(o);
   ASSERT_EQ(report["sources"].size(), 3u);
