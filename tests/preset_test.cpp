@@ -234,6 +234,17 @@ TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   ASSERT_GT(inside_diastole, 40);
   EXPECT_GE(marked_systole, 0.9 * inside_systole);
   EXPECT_GE(marked_diastole, 0.9 * inside_diastole);
+  // The segmenter is saved with the channels; a configuration saved before it was (no key) was
+  // trained with the first segmenter, and gets it back, with a feature cache of its own.
+  nlohmann::json j = phased.native;
+  EXPECT_EQ(j.at("phase_segmenter").at("emissions"), "physionet2016");
+  EXPECT_FALSE(nlohmann::json(plain.native).contains("phase_segmenter"));
+  j.erase("phase_segmenter");
+  mp::NativePreset old;
+  old.native = j.get<mp::NativeFeatureConfig>();
+  EXPECT_EQ(nlohmann::json(old.native.phase_segmenter), nlohmann::json(murmur::segment::SegmentConfig::synthetic()));
+  EXPECT_NE(old.feature_json(), phased.feature_json());
+  EXPECT_EQ(plain.native.phase_segmenter.emissions, "physionet2016");
 }
 
 // Training augmentation masks and shifts the log-mel channel only; the phase channels travel with

@@ -22,9 +22,11 @@ struct Tally {
   int n = 0, hr_within_5 = 0;
 };
 
-// 5 classes x 5 heart rates x 3 SNRs = 75 recordings of 10 s; seeds 5000+ (the emission model
-// was fitted on seeds 1000-1199).
+// 5 classes x 5 heart rates x 3 SNRs = 75 recordings of 10 s; seeds 5000+ (the synthetic emission
+// model was fitted on seeds 1000-1199). The default segmenter, fitted on real hearts, is scored on
+// them by segment_emission_test.cpp; this is the synthetic model's own check.
 TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
+  const segment::SegmentConfig synthetic = segment::SegmentConfig::synthetic();
   const double rates[] = {45, 70, 100, 130, 160}, snrs[] = {10, 20, 30};
   std::map<std::string, Tally> by;
   uint64_t seed = 5000;
@@ -36,7 +38,7 @@ TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
         c.snr_db = snr;
         std::vector<synth::CardiacCycle> cycles;
         std::vector<float> pcm = test::render(c, cycles);
-        segment::Segmentation s = segment::segment(pcm, c.rate_hz);
+        segment::Segmentation s = segment::segment(pcm, c.rate_hz, synthetic);
         std::vector<double> s1, s2;
         for (auto& k : cycles) s1.push_back(k.s1_s), s2.push_back(k.s2_s);
         EXPECT_GE(s.systolic_interval_s, segment::SegmentConfig{}.min_systolic_interval_s) << c.seed;
@@ -169,8 +171,9 @@ TEST(Segment, ConfigNamesTheBadKey) {
   changed.min_relative_autocorrelation = 0.6;
   changed.max_systolic_interval_s = 0.55;
   changed.max_systole_candidates = 2;
+  changed.emissions = "synthetic";
   nlohmann::json j = changed;
-  EXPECT_EQ(j.size(), 16u);  // every SegmentConfig field
+  EXPECT_EQ(j.size(), 17u);  // every SegmentConfig field
   segment::SegmentConfig back = j.get<segment::SegmentConfig>();
   EXPECT_EQ(nlohmann::json(back), j);
   EXPECT_EQ(back.min_relative_autocorrelation, 0.6);

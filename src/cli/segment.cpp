@@ -26,6 +26,7 @@ struct SegmentArgs {
   std::string out, format = "svg";
   bool states = false, cycles = false, score = false, refit = false;
   double tolerance_ms = 50;
+  std::string emissions = segment::SegmentConfig{}.emissions;
 };
 
 void print_recording(const std::string& file, const nlohmann::json& r, bool cycles) {
@@ -63,9 +64,14 @@ void setup(CLI::App& app) {
                   "the annotated one's")->capture_default_str()->check(CLI::Range(1.0, 500.0));
   cmd->add_flag("--refit", args->refit, "With --score: leave one source out: score each source with emissions "
                 "and S1/S2 durations refitted on the other sources' annotated heart cycles");
+  cmd->add_option("--emissions", args->emissions, "The emission model and sound durations: physionet2016 (fitted on "
+                  "PhysioNet 2016's annotated heart cycles) or synthetic (murmur's first segmenter)")
+      ->capture_default_str()->check(CLI::IsMember({"physionet2016", "synthetic"}));
   cmd->callback([args] {
     if (args->refit && !args->score) throw Error("--refit goes with --score");
-    if (args->score) return score_segmentation(args->inputs, args->tolerance_ms / 1000, args->refit);
+    const segment::SegmentConfig cfg =
+        args->emissions == "synthetic" ? segment::SegmentConfig::synthetic() : segment::SegmentConfig{};
+    if (args->score) return score_segmentation(args->inputs, args->tolerance_ms / 1000, args->refit, cfg);
     const std::vector<std::string> files = recording_files(args->inputs);
     // -o: a .svg/.png file for one recording, else a folder (existing, or a name without extension).
     const std::string ext = fs::path(args->out).extension().string();
@@ -79,7 +85,7 @@ void setup(CLI::App& app) {
     for (const auto& f : files) {
       try {
         audio::Audio a = audio::load(f);
-        segment::Segmentation s = segment::segment(a.samples, a.sample_rate_hz, {}, f);
+        segment::Segmentation s = segment::segment(a.samples, a.sample_rate_hz, cfg, f);
         nlohmann::json r = segment::to_json(s, args->states);
         r["file"] = f;
         if (!args->out.empty()) {

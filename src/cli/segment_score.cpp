@@ -30,7 +30,9 @@ nlohmann::json counts_json(const segment::EventCounts& c) {
 
 }  // namespace
 
-void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s, bool refit) {
+void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s, bool refit,
+                        const segment::SegmentConfig& segmenter) {
+  segmenter.validate();
   std::vector<data::Recording> annotated;
   for (const auto& d : dirs)
     for (auto& r : data::index_dataset(d).recordings)
@@ -61,33 +63,27 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     features[i] = segment::envelope_features(a.samples, a.sample_rate_hz, annotated[i].path);
   });
   // --refit: per source, emissions and sound durations fitted on every other source's annotations.
-  struct Refit {
-    segment::EmissionModel emissions;
-    segment::SegmentConfig config;  // default but for the fitted sound durations
-  };
-  std::map<std::string, Refit> refits;  // by held-out source
+  std::map<std::string, segment::FittedSegmenter> refits;  // by held-out source
   if (refit) {
     std::map<std::string, int> sources;
     for (size_t i = 0; i < n; ++i) ++sources[annotated[i].source];
     if (sources.size() < 2) throw Error("--refit needs annotated recordings from at least two sources");
     for (const auto& [held_out, count] : sources) {
       std::vector<segment::Features> f;
-      std::vector<std::vector<int>> labels;
       std::vector<std::vector<segment::AnnotatedSpan>> others;
       for (size_t i = 0; i < n; ++i)
         if (errors[i].empty() && annotated[i].source != held_out) {
           f.push_back(features[i]);
-          labels.push_back(segment::frame_labels(truth[i], features[i].n_frames()));
           others.push_back(truth[i]);
         }
-      refits[held_out] = {segment::fit_emissions(f, labels), segment::fit_sound_durations(others, {})};
+      refits[held_out] = segment::fit_segmenter(f, others);
     }
   }
   std::vector<std::optional<segment::EventScores>> scores(n);
   each("segment --score", [&](size_t i) {
     const audio::Audio a = audio::load(annotated[i].path);
-    const Refit* r = refit ? &refits.at(annotated[i].source) : nullptr;
-    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, r ? r->config : segment::SegmentConfig{},
+    const segment::FittedSegmenter* r = refit ? &refits.at(annotated[i].source) : nullptr;
+    scores[i] = segment::score_events(segment::segment(a.samples, a.sample_rate_hz, r ? r->config : segmenter,
                                                        annotated[i].path, r ? &r->emissions : nullptr),
                                       truth[i], tolerance_s);
   });
@@ -107,6 +103,9 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
       p->s2 += scores[i]->s2;
     }
   }
+  const std::string used = refit ? "emissions and S1/S2 durations refit on the other sources (each source held out)"
+                             : segmenter.emissions == "synthetic" ? "synthetic (murmur's first segmenter)"
+                                                                  : "physionet2016 (fitted on PhysioNet 2016's annotations: in-sample there)";
   if (global().json) {
     nlohmann::json sources = nlohmann::json::object();
     for (const auto& [name, p] : by_source) {
@@ -120,18 +119,14 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
     std::cout << util::json_text({{"murmur_commit", util::git_commit()},
                                   {"data", dirs},
                                   {"tolerance_s", tolerance_s},
-                                  {"emissions", refit ? "emissions and S1/S2 durations refit on the other sources "
-                                                        "(leave one source out)"
-                                                      : "default (fitted on synthetic recordings)"},
+                                  {"emissions", used},
                                   {"sources", sources},
                                   {"all", {{"recordings", all.n}, {"s1", counts_json(all.s1)}, {"s2", counts_json(all.s2)}}},
                                   {"skipped", skipped}}, 1)
               << "\n";
   } else {
     std::printf("S1 and S2 found within %.0f ms of the annotated sound's centre (precision / recall / F1); "
-                "emissions: %s\n", tolerance_s * 1000,
-                refit ? "emissions and S1/S2 durations refit on the other sources (each source held out)"
-                      : "default (synthetic recordings)");
+                "emissions: %s\n", tolerance_s * 1000, used.c_str());
     std::printf("%-12s %10s %8s %8s %8s %8s %8s %8s\n", "source", "recordings", "S1 P", "S1 R", "S1 F1", "S2 P", "S2 R",
                 "S2 F1");
     auto line = [](const std::string& name, const Pooled& p) {

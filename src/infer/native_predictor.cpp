@@ -144,7 +144,7 @@ std::vector<float> NativePredictor::features(const audio::Audio& a, int* frames)
   *frames = db.cols;
   if (!native_.phase_channels) return std::move(x);
   // Two more channels: 1 where the segmenter says systole / diastole at frame k (centred at k * hop).
-  auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, "recording");
+  auto seg = segment::segment(a.samples, a.sample_rate_hz, native_.phase_segmenter, "recording");
   auto states = segment::states_at(seg, double(log_mel_.hop) / log_mel_.sample_rate_hz, db.cols);
   std::vector<float> out(3 * x.size(), 0.f);
   std::copy(x.begin(), x.end(), out.begin());

@@ -46,7 +46,10 @@ void NativePreset::validate_own() const {
 nlohmann::json NativePreset::feature_json() const {
   nlohmann::json j = {{"preset", name()}, {"target_rate_hz", audio.target_rate_hz}, {"log_mel", log_mel},
                       {"standardize", native.standardize}};
-  if (native.phase_channels) j["phase_channels"] = true;  // absent when off: older caches stay valid
+  if (native.phase_channels) {  // absent when off: older caches stay valid
+    j["phase_channels"] = true;
+    j["phase_segmenter"] = native.phase_segmenter;
+  }
   if (native.centre_bands) j["centre_bands"] = true;
   return j;
 }
@@ -59,7 +62,7 @@ torch::Tensor NativePreset::features(const audio::Audio& a) const {
   if (native.standardize) t = (t - t.mean()) / (t.std() + 1e-5);
   if (!native.phase_channels) return t;
   // Frame k of the log-mel is centred at k * hop: the segmenter's state there, as two indicators.
-  auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, "recording");
+  auto seg = segment::segment(a.samples, a.sample_rate_hz, native.phase_segmenter, "recording");
   auto states = segment::states_at(seg, double(log_mel.hop) / log_mel.sample_rate_hz, int(db.cols));
   auto phase = torch::zeros({2, 1, db.cols});
   auto acc = phase.accessor<float, 3>();

@@ -13,6 +13,7 @@ void NativeFeatureConfig::validate(const std::string& s) const {
   util::check_setting(time_masks >= 0, key("time_masks"), "must be >= 0", time_masks);
   util::check_setting(gain_db >= 0, key("gain_db"), "must be >= 0", gain_db);
   util::check_setting(crops_per_epoch >= 1, key("crops_per_epoch"), "must be >= 1", crops_per_epoch);
+  phase_segmenter.validate(util::setting_key(s, "phase_segmenter"));
   util::check_setting(cycle_weight >= 0 && cycle_weight <= 100, key("cycle_weight"), "must be in [0, 100]",
                       cycle_weight);
 }
@@ -24,6 +25,7 @@ void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
        {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
        {"train_s", c.train_s}, {"repeat_short", c.repeat_short}, {"crops_per_epoch", c.crops_per_epoch},
        {"md_training", c.md_training}, {"phase_channels", c.phase_channels}, {"cycle_weight", c.cycle_weight}};
+  if (c.phase_channels) j["phase_segmenter"] = c.phase_segmenter;
 }
 
 void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
@@ -43,6 +45,10 @@ void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {
   c.crops_per_epoch = j.value("crops_per_epoch", d.crops_per_epoch);
   c.md_training = j.value("md_training", d.md_training);
   c.phase_channels = j.value("phase_channels", d.phase_channels);
+  if (j.contains("phase_segmenter"))
+    c.phase_segmenter = j.at("phase_segmenter").get<segment::SegmentConfig>();
+  else  // absent: off, or saved before it existed and trained with the first segmenter
+    c.phase_segmenter = c.phase_channels ? segment::SegmentConfig::synthetic() : d.phase_segmenter;
   c.cycle_weight = j.value("cycle_weight", d.cycle_weight);
 }
 

@@ -1,7 +1,7 @@
 // The segmenter's observations and emission model, public so the model can be refitted:
 // envelope features at 50 Hz per recording, and one logistic regression per state (Springer et
 // al. 2016) giving P(state | features). tests/segment_emission_test.cpp refits the model on
-// synthetic recordings with known states and prints the constants of emission.cpp.
+// annotated recordings (PhysioNet 2016) and synthetic ones and prints the constants of emission.cpp.
 //
 //   murmur::segment::Features f = murmur::segment::envelope_features(pcm, 4000);  // [frames][8]
 //   std::vector<int> labels = ...;                          // state 0..3 per frame, -1 = skip
@@ -41,8 +41,13 @@ struct EmissionModel {
   double log_emission(const FeatureVector& x, State s) const;
 };
 
-// The model emission.cpp holds (fitted by tests/segment_emission_test.cpp).
-const EmissionModel& default_emissions();
+// The models emission.cpp holds, each checked against its refit by tests/segment_emission_test.cpp:
+// "physionet2016", the default, fitted on the 1,755 hand-annotated recordings of PhysioNet 2016's
+// six sources; "synthetic", fitted on synthetic recordings (murmur's first segmenter). Throws
+// murmur::Error naming the models there are for any other name.
+const EmissionModel& physionet_emissions();
+const EmissionModel& synthetic_emissions();
+const EmissionModel& emissions_named(const std::string& name);
 
 // One-vs-rest logistic regressions by Newton's method (IRLS) with a small ridge (l2) penalty;
 // labels[r][t] in 0..3, or -1 for frames to leave out. Throws murmur::Error on mismatched sizes

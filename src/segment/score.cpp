@@ -150,4 +150,14 @@ SegmentConfig fit_sound_durations(const std::vector<std::vector<AnnotatedSpan>>&
   return base;
 }
 
+FittedSegmenter fit_segmenter(const std::vector<Features>& features,
+                              const std::vector<std::vector<AnnotatedSpan>>& truths) {
+  if (features.size() != truths.size())
+    throw Error("fit_segmenter: " + std::to_string(features.size()) + " feature sets for " +
+                std::to_string(truths.size()) + " annotations");
+  std::vector<std::vector<int>> labels;
+  for (size_t i = 0; i < features.size(); ++i) labels.push_back(frame_labels(truths[i], features[i].n_frames()));
+  return {fit_emissions(features, labels), fit_sound_durations(truths, {})};
+}
+
 }  // namespace murmur::segment

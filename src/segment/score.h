@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "segment/emission.h"
 #include "segment/segment.h"
 
 namespace murmur::segment {
@@ -53,5 +54,15 @@ std::vector<int> frame_labels(const std::vector<AnnotatedSpan>& truth, int n_fra
 // ones cut by an annotation's ends or by `noise` left out: the durations refitted as fit_emissions
 // refits the emissions. Throws murmur::Error unless each sound has at least 2 spans to measure.
 SegmentConfig fit_sound_durations(const std::vector<std::vector<AnnotatedSpan>>& truths, SegmentConfig base);
+
+// A segmenter learnt from annotated recordings: emissions fitted on their labelled frames and the
+// sound durations measured on their sounds; segment(pcm, rate, s.config, name, &s.emissions).
+// features[i] are envelope_features of the recording truths[i] annotates.
+struct FittedSegmenter {
+  EmissionModel emissions;
+  SegmentConfig config;
+};
+FittedSegmenter fit_segmenter(const std::vector<Features>& features,
+                              const std::vector<std::vector<AnnotatedSpan>>& truths);
 
 }  // namespace murmur::segment

@@ -16,8 +16,18 @@ const char* state_name(State s) {
   return names[static_cast<int>(s)];
 }
 
+SegmentConfig SegmentConfig::synthetic() {
+  SegmentConfig c;
+  c.emissions = "synthetic";
+  c.s1_mean_s = 0.122, c.s1_sd_s = 0.022;
+  c.s2_mean_s = 0.092, c.s2_sd_s = 0.022;
+  return c;
+}
+
 void SegmentConfig::validate(const std::string& section) const {
   auto key = [&](const char* field) { return util::setting_key(section, field); };
+  util::check_setting(emissions == "physionet2016" || emissions == "synthetic", key("emissions"),
+                      "must be physionet2016 or synthetic", emissions);
   util::check_setting(min_duration_s >= 1, key("min_duration_s"), "must be >= 1 (the heart rate needs cycles)",
                       min_duration_s);
   util::check_setting(min_rate_hz >= 1000, key("min_rate_hz"), "must be >= 1000 (the band reaches 400 Hz)",
@@ -48,7 +58,7 @@ void SegmentConfig::validate(const std::string& section) const {
 void to_json(nlohmann::json& j, const SegmentConfig& c) {
   j = {{"min_duration_s", c.min_duration_s}, {"min_rate_hz", c.min_rate_hz},
        {"min_heart_rate_bpm", c.min_heart_rate_bpm}, {"max_heart_rate_bpm", c.max_heart_rate_bpm},
-       {"s1_mean_s", c.s1_mean_s}, {"s1_sd_s", c.s1_sd_s}, {"s2_mean_s", c.s2_mean_s}, {"s2_sd_s", c.s2_sd_s},
+       {"emissions", c.emissions}, {"s1_mean_s", c.s1_mean_s}, {"s1_sd_s", c.s1_sd_s}, {"s2_mean_s", c.s2_mean_s}, {"s2_sd_s", c.s2_sd_s},
        {"systole_sd_s", c.systole_sd_s}, {"diastole_sd_fraction", c.diastole_sd_fraction},
        {"diastole_sd_floor_s", c.diastole_sd_floor_s}, {"max_candidates", c.max_candidates},
        {"min_relative_autocorrelation", c.min_relative_autocorrelation},
@@ -62,6 +72,7 @@ void from_json(const nlohmann::json& j, SegmentConfig& c) {
   c.min_rate_hz = j.value("min_rate_hz", d.min_rate_hz);
   c.min_heart_rate_bpm = j.value("min_heart_rate_bpm", d.min_heart_rate_bpm);
   c.max_heart_rate_bpm = j.value("max_heart_rate_bpm", d.max_heart_rate_bpm);
+  c.emissions = j.value("emissions", d.emissions);
   c.s1_mean_s = j.value("s1_mean_s", d.s1_mean_s);
   c.s1_sd_s = j.value("s1_sd_s", d.s1_sd_s);
   c.s2_mean_s = j.value("s2_mean_s", d.s2_mean_s);
@@ -124,7 +135,7 @@ Segmentation segment(const std::vector<float>& pcm, int rate_hz, const SegmentCo
   cfg.validate();
   check_input(pcm, rate_hz, cfg, name);
   Features f = envelope_features(pcm, rate_hz, name);
-  const EmissionModel& model = emissions ? *emissions : default_emissions();
+  const EmissionModel& model = emissions ? *emissions : emissions_named(cfg.emissions);
   std::vector<std::array<double, kNumStates>> log_e(f.n_frames());
   for (int t = 0; t < f.n_frames(); ++t)
     for (int j = 0; j < kNumStates; ++j) log_e[t][j] = model.log_emission(f.values[t], State(j));

@@ -30,9 +30,11 @@ struct SegmentConfig {
   int min_rate_hz = 2000;             // the band up to 400 Hz must survive, with margin
   double min_heart_rate_bpm = 35;     // autocorrelation search range of the heart rate
   double max_heart_rate_bpm = 200;
-  // Sound durations (Schmidt et al. 2010, measured on real recordings): mean and sd.
-  double s1_mean_s = 0.122, s1_sd_s = 0.022;
-  double s2_mean_s = 0.092, s2_sd_s = 0.022;
+  // The emission model (emission.h: "physionet2016" or "synthetic") and the sound durations'
+  // mean and sd, both fitted on PhysioNet 2016's annotated recordings (fit_segmenter, score.h).
+  std::string emissions = "physionet2016";
+  double s1_mean_s = 0.1296, s1_sd_s = 0.0176;  // Schmidt et al. (2010): 0.122, 0.022
+  double s2_mean_s = 0.1040, s2_sd_s = 0.0170;  // 0.092, 0.022
   // Systole state (S1 end to S2 onset): sd; diastole (S2 end to next S1): sd = fraction * mean
   // + floor. Springer uses 0.025 s and 0.07 * mean + 0.006 s; wider tolerates arrhythmia.
   double systole_sd_s = 0.03;
@@ -48,6 +50,10 @@ struct SegmentConfig {
   double min_systolic_interval_s = 0.12, max_systolic_interval_s = 0.6;
 
   void validate(const std::string& section = "segment") const;  // "segment.field: rule (got v)"
+  // murmur's first segmenter: emissions fitted on synthetic recordings, Schmidt et al.'s (2010)
+  // durations (S1 122 ms, S2 92 ms, sd 22 ms). Phase-channel models saved before the default
+  // changed were trained with it.
+  static SegmentConfig synthetic();
 };
 
 void to_json(nlohmann::json& j, const SegmentConfig& c);
@@ -81,7 +87,7 @@ struct Segmentation {
   double log_likelihood_per_frame = 0;  // of the decoded path: low values flag poor fits
 };
 
-struct EmissionModel;  // emission.h; null: default_emissions()
+struct EmissionModel;  // emission.h; null: the one cfg.emissions names
 Segmentation segment(const std::vector<float>& pcm, int rate_hz, const SegmentConfig& cfg = {},
                      const std::string& name = "recording", const EmissionModel* emissions = nullptr);
 
