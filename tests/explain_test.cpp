@@ -117,6 +117,12 @@ TEST(Explain, NamesThePhaseAndBandAModelListensTo) {
   EXPECT_NE(svg.find(">AR: diastolic</text>"), std::string::npos);
   EXPECT_NE(svg.find("without 400-800 Hz"), std::string::npos);
   EXPECT_FALSE(e.segmentation.segments.empty()) << "the segmentation it was explained by";
+  // The first segmenter, asked for by name, marks the phases of this synthetic recording too.
+  mp::ExplainConfig first;
+  first.segmenter = "synthetic";
+  const auto by_first = mp::explain(predictor, rec, first, "ms.wav");
+  EXPECT_EQ(by_first.all[0].phase, "diastolic") << by_first.sentence;
+  EXPECT_NE(by_first.segmentation.states, e.segmentation.states) << "another segmenter, other frames";
   EXPECT_THROW(mp::write_explanation_picture(murmur::test::temp_dir("explain_png") + "/x.png", rec, e, "x"),
                murmur::Error);
 }
@@ -135,6 +141,9 @@ TEST(Explain, RefusesWhatCannotBeExplained) {
   mp::ExplainConfig bad;
   bad.band_edges_hz = {200, 100};
   EXPECT_THROW(mp::explain(predictor, murmur_recording(4), bad), murmur::Error);
+  mp::ExplainConfig unknown;
+  unknown.segmenter = "springer";
+  EXPECT_THROW(mp::explain(predictor, murmur_recording(4), unknown), murmur::Error);
   EXPECT_EQ(mp::expected_phase("AS"), "systolic");
   EXPECT_EQ(mp::expected_phase("MR"), "systolic");
   EXPECT_EQ(mp::expected_phase("AR"), "diastolic");

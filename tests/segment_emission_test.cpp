@@ -147,6 +147,9 @@ TEST(SegmentEmission, ModelsByName) {
   const segment::SegmentConfig first = segment::SegmentConfig::synthetic();
   EXPECT_EQ(first.emissions, "synthetic");
   EXPECT_EQ(first.s1_mean_s, 0.122);
+  EXPECT_EQ(nlohmann::json(segment::SegmentConfig::named("synthetic")), nlohmann::json(first));
+  EXPECT_EQ(nlohmann::json(segment::SegmentConfig::named("physionet2016")), nlohmann::json(segment::SegmentConfig{}));
+  EXPECT_THROW(segment::SegmentConfig::named("springer"), Error);
   segment::SegmentConfig bad;
   bad.emissions = "springer";
   EXPECT_THROW(bad.validate(), Error);

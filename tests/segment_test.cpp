@@ -23,10 +23,8 @@ struct Tally {
 };
 
 // 5 classes x 5 heart rates x 3 SNRs = 75 recordings of 10 s; seeds 5000+ (the synthetic emission
-// model was fitted on seeds 1000-1199). The default segmenter, fitted on real hearts, is scored on
-// them by segment_emission_test.cpp; this is the synthetic model's own check.
-TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
-  const segment::SegmentConfig synthetic = segment::SegmentConfig::synthetic();
+// model was fitted on seeds 1000-1199), per condition ("all", class, rate, SNR).
+std::map<std::string, Tally> score_synthetic(const segment::SegmentConfig& cfg, bool print_failures) {
   const double rates[] = {45, 70, 100, 130, 160}, snrs[] = {10, 20, 30};
   std::map<std::string, Tally> by;
   uint64_t seed = 5000;
@@ -38,15 +36,15 @@ TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
         c.snr_db = snr;
         std::vector<synth::CardiacCycle> cycles;
         std::vector<float> pcm = test::render(c, cycles);
-        segment::Segmentation s = segment::segment(pcm, c.rate_hz, synthetic);
+        segment::Segmentation s = segment::segment(pcm, c.rate_hz, cfg);
         std::vector<double> s1, s2;
         for (auto& k : cycles) s1.push_back(k.s1_s), s2.push_back(k.s2_s);
-        EXPECT_GE(s.systolic_interval_s, segment::SegmentConfig{}.min_systolic_interval_s) << c.seed;
-        EXPECT_LE(s.systolic_interval_s, segment::SegmentConfig{}.max_systolic_interval_s) << c.seed;
+        EXPECT_GE(s.systolic_interval_s, cfg.min_systolic_interval_s) << c.seed;
+        EXPECT_LE(s.systolic_interval_s, cfg.max_systolic_interval_s) << c.seed;
         auto m1 = test::match_onsets(s1, test::detected_onsets(s, State::kS1), c.duration_s);
         auto m2 = test::match_onsets(s2, test::detected_onsets(s, State::kS2), c.duration_s);
         double true_hr = hr * (c.position == "sit" ? 1.04 : 1.0);  // synth: sitting is 4 % faster
-        if (m1.f1() < 0.8 || m2.f1() < 0.8)
+        if (print_failures && (m1.f1() < 0.8 || m2.f1() < 0.8))
           std::printf("seed %llu %s %s %s %.0f bpm (found %.0f) SNR %.0f dB %d Hz: S1 F1 %.2f, S2 F1 %.2f\n",
                       (unsigned long long)c.seed, data::kClassNames[cls].c_str(), c.site.c_str(), c.position.c_str(),
                       true_hr, s.heart_rate_bpm, snr, c.rate_hz, m1.f1(), m2.f1());
@@ -61,9 +59,18 @@ TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
           t.hr_within_5 += std::abs(s.heart_rate_bpm - true_hr) <= 5;
         }
       }
-  std::printf("%-12s %4s %8s %8s %10s\n", "condition", "n", "S1 F1", "S2 F1", "HR +-5bpm");
+  std::printf("%s emissions:\n%-12s %4s %8s %8s %10s\n", cfg.emissions.c_str(), "condition", "n", "S1 F1", "S2 F1",
+              "HR +-5bpm");
   for (auto& [key, t] : by)
     std::printf("%-12s %4d %8.3f %8.3f %10.2f\n", key.c_str(), t.n, t.s1.f1(), t.s2.f1(), double(t.hr_within_5) / t.n);
+  return by;
+}
+
+// The synthetic model's own check. The default, fitted on real hearts, is scored on real ones by
+// segment_emission_test.cpp; on these it finds the heart rate as well and the sounds less well
+// (it swaps S1 and S2 in some fast or AR recordings), printed here for docs/segment.md.
+TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
+  auto by = score_synthetic(segment::SegmentConfig::synthetic(), true);
   EXPECT_GE(by["all"].s1.f1(), 0.95);
   EXPECT_GE(by["all"].s2.f1(), 0.95);
   for (auto& [key, t] : by) {  // no condition may hide behind the average
@@ -71,6 +78,9 @@ TEST(Segment, DetectsS1AndS2OnSyntheticRecordings) {
     EXPECT_GE(t.s2.f1(), 0.9) << key;
   }
   EXPECT_GE(double(by["all"].hr_within_5) / by["all"].n, 0.95);
+  auto real = score_synthetic(segment::SegmentConfig{}, false);
+  EXPECT_GE(double(real["all"].hr_within_5) / real["all"].n, 0.95);
+  EXPECT_GE(real["all"].s1.f1(), 0.7);  // measured 0.77: the sounds, not the rate, are what it misses
 }
 
 TEST(Segment, CyclesAreOrderedAndTileTheSegments) {

@@ -10,7 +10,7 @@ the patient's class, masked in systole and in diastole.
   /usr/bin/python3 tools/explain_oof.py docs/runs/native-cv ../shared/data/bmd-hs --murmur build/murmur
 
 Needs the run's fold models (runs/<name>/repeat0/fold*/model.pth; docs/runs keeps reports only,
-so point it at the local run folder). Prints a table and writes <run>/explain_oof.json.
+so point it at the local run folder). Prints a table and writes <run>/explain_oof-SEGMENTER.json.
 """
 import argparse
 import collections
@@ -40,6 +40,7 @@ def main():
     ap.add_argument("data")
     ap.add_argument("--murmur", default="build/murmur")
     ap.add_argument("--repeat", type=int, default=0)
+    ap.add_argument("--segmenter", default="physionet2016", help="where systole and diastole are (predict --segmenter)")
     a = ap.parse_args()
 
     rows = [r for r in csv.DictReader(open(os.path.join(a.run, "oof_predictions.csv"))) if int(r["repeat"]) == a.repeat]
@@ -55,7 +56,8 @@ def main():
         if not os.path.exists(model):
             sys.exit(f"explain_oof: {model} is missing (docs/runs keeps reports only: use the local run folder)")
         files = [wav_of(os.path.join(a.data, "train"), r["file"]) for r in members]
-        out = subprocess.run([a.murmur, "-q", "--json", "predict", "--explain", "--model", model] + files,
+        out = subprocess.run([a.murmur, "-q", "--json", "predict", "--explain", "--segmenter", a.segmenter,
+                              "--model", model] + files,
                              capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit(f"explain_oof: fold {fold}: murmur failed ({out.returncode}):\n{out.stderr}")
@@ -79,9 +81,9 @@ def main():
         table[cls] = {"expected": want, "correct_patients": len(right), "phases": dict(phases),
                       "share_expected": phases[want] / len(right) if right else None,
                       "bands": dict(collections.Counter(p["explanation"]["strongest_band"] or "none" for p in right))}
-    result = {"run": a.run, "repeat": a.repeat, "patients": len(patients),
+    result = {"run": a.run, "repeat": a.repeat, "segmenter": a.segmenter, "patients": len(patients),
               "max_probability_difference_vs_oof": max_diff, "per_class": table}
-    with open(os.path.join(a.run, "explain_oof.json"), "w") as f:
+    with open(os.path.join(a.run, f"explain_oof-{a.segmenter}.json"), "w") as f:
         json.dump(result, f, indent=1)
     print(f"{'class':6} {'expected':10} {'correct':>7} {'share':>6}  phases (systolic/diastolic/both/unclear)  bands")
     for cls, t in table.items():

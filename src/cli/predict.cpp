@@ -31,7 +31,7 @@ void setup(CLI::App& app) {
     const PredictOutcome got = answer_each(files, workers, [&](size_t i) -> std::vector<double> {
       if (!args->explain) return pipeline::probabilities(predictor.predict_file(files[i]));
       const auto a = audio::load(files[i], predictor.preset().audio);
-      why[i] = pipeline::explain(predictor, a, {}, files[i]);
+      why[i] = pipeline::explain(predictor, a, args->explain_config, files[i]);
       if (!args->pictures_dir.empty())
         pipeline::write_explanation_picture(args->pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
                                             stem_of(files[i]));

@@ -84,6 +84,10 @@ CLI::App* add_predict_command(CLI::App& app, PredictArgs& args) {
   cmd->add_option("--pictures", args.pictures_dir,
                   "With --explain: draw each recording's explanation to DIR/NAME.svg (waveform and spectrogram "
                   "with the phases shaded, the band relied on outlined, the probabilities with each part masked)");
+  cmd->add_option("--segmenter", args.explain_config.segmenter,
+                  "With --explain: where systole and diastole are: physionet2016 (fitted on annotated hearts) or "
+                  "synthetic (the first segmenter)")
+      ->capture_default_str()->check(CLI::IsMember({"physionet2016", "synthetic"}));
   return cmd;
 }
 

@@ -27,6 +27,7 @@ struct PredictArgs {
   std::vector<std::string> files;
   bool explain = false;
   std::string pictures_dir;  // with --explain: DIR/<stem>.svg per recording
+  pipeline::ExplainConfig explain_config;  // --segmenter
 };
 
 // The "predict" subcommand with its options bound to args (no callback yet).

@@ -71,7 +71,7 @@ void run(const PredictArgs& args) {
       return std::vector<double>(p.begin(), p.end());
     }
     const auto a = audio::load(files[i], predictor->audio_config());
-    why[i] = predictor->explain(a, nullptr, {}, files[i]);
+    why[i] = predictor->explain(a, nullptr, args.explain_config, files[i]);
     if (!args.pictures_dir.empty())
       pipeline::write_explanation_picture(args.pictures_dir + "/" + stem_of(files[i]) + ".svg", a, why[i],
                                           stem_of(files[i]));

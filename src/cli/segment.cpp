@@ -69,8 +69,7 @@ void setup(CLI::App& app) {
       ->capture_default_str()->check(CLI::IsMember({"physionet2016", "synthetic"}));
   cmd->callback([args] {
     if (args->refit && !args->score) throw Error("--refit goes with --score");
-    const segment::SegmentConfig cfg =
-        args->emissions == "synthetic" ? segment::SegmentConfig::synthetic() : segment::SegmentConfig{};
+    const segment::SegmentConfig cfg = segment::SegmentConfig::named(args->emissions);
     if (args->score) return score_segmentation(args->inputs, args->tolerance_ms / 1000, args->refit, cfg);
     const std::vector<std::string> files = recording_files(args->inputs);
     // -o: a .svg/.png file for one recording, else a folder (existing, or a name without extension).

@@ -7,7 +7,6 @@
 #include "eval/predictions.h"
 #include "experiment/runs.h"
 #include "pipeline/explain.h"
-#include "segment/segment.h"
 #include "pipeline/predictor.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -171,7 +170,7 @@ nlohmann::json explain_cv_run(const std::string& run_dir, const LoadedSet& set, 
                      "the diastolic ones, then each band; a patient's explanation of a class is its recording most "
                      "sure of that class"},
           {"repeat", 0},
-          {"segmenter", segment::SegmentConfig{}.emissions},  // where systole and diastole are
+          {"segmenter", cfg.segmenter},  // where systole and diastole are
           {"phase_ratio", cfg.phase_ratio},
           {"min_drop", cfg.min_drop},
           {"patients_explained", patients.size()},

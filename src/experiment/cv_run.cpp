@@ -95,12 +95,9 @@ std::vector<data::Split> patient_folds(const CvOptions& o, const LoadedSet& set,
     mine.push_back(int(i));
     sub.push_back(items[i]);
   }
-  if (mine.empty()) {
-    std::string known;
-    for (auto& s : set.sources()) known += (known.empty() ? "" : ", ") + s;
+  if (mine.empty())
     throw Error("cv: --test-source '" + o.test_source + "' has no usable recording in " + o.data.data_dir +
-                " (its sources: " + known + ")");
-  }
+                " (its sources: " + set.sources_text() + ")");
   // Stand-in strata (a patient without valve labels, LoadedSet::items) numbered in the order this
   // source alone would number them: the folds then equal those of a run on it alone.
   std::map<int, int> strata;

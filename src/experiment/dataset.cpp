@@ -41,6 +41,12 @@ std::vector<std::string> LoadedSet::sources() const {
   return {s.begin(), s.end()};
 }
 
+std::string LoadedSet::sources_text() const {
+  std::string text;
+  for (const auto& s : sources()) text += (text.empty() ? "" : ", ") + s;
+  return text;
+}
+
 std::vector<data::Item> LoadedSet::items() const {
   std::vector<data::Item> items;
   const bool pooled = sources().size() > 1;  // patients named by their source too: ids may repeat across sources

@@ -50,6 +50,7 @@ struct LoadedSet {
   // source and its normal / abnormal and murmur labels), so splits stratify by those.
   std::vector<data::Item> items() const;
   std::vector<std::string> sources() const;  // of `recordings`, sorted
+  std::string sources_text() const;          // the same, as "bmd-hs, pascal-b, ..." for messages
 };
 
 // Targets of a recording for a multi-label preset's outputs: 1, 0, or -1 where its source does not

@@ -70,7 +70,7 @@ nlohmann::json pretrain_run(const PretrainRunOptions& o) {
   for (const auto& s : excluded)
     if (std::find(known.begin(), known.end(), s) == known.end())
       throw Error("pretrain --exclude-source: " + o.data.data_dir + " has no source '" + s + "' (its sources: " +
-                  nlohmann::json(known).dump() + ")");
+                  set.sources_text() + ")");
   std::vector<torch::Tensor> recordings;  // whole, unpadded: the windows are cut within each
   std::set<std::string> used_sources;
   auto take = [&](const std::vector<data::Recording>& list, const std::vector<torch::Tensor>& stored) {

@@ -62,6 +62,8 @@ void ExplainConfig::validate(const std::string& s) const {
                         "must increase", band_edges_hz[i]);
   util::check_setting(min_drop >= 0 && min_drop < 1, util::setting_key(s, "min_drop"), "must be in [0, 1)", min_drop);
   util::check_setting(phase_ratio >= 1, util::setting_key(s, "phase_ratio"), "must be >= 1", phase_ratio);
+  util::check_setting(segmenter == "physionet2016" || segmenter == "synthetic", util::setting_key(s, "segmenter"),
+                      "must be physionet2016 or synthetic", segmenter);
 }
 
 std::string expected_phase(const std::string& cls) {
@@ -79,7 +81,7 @@ std::vector<double> probabilities(const Explanation& e) {
 Explanation explain_with(const OccludedProbs& probs_of, const audio::Audio& a, const std::vector<std::string>& names,
                          const std::vector<float>& thresholds, const ExplainConfig& cfg, const std::string& name) {
   cfg.validate();
-  const auto seg = segment::segment(a.samples, a.sample_rate_hz, {}, name);
+  const auto seg = segment::segment(a.samples, a.sample_rate_hz, segment::SegmentConfig::named(cfg.segmenter), name);
   const auto systole = spans_of(seg, segment::State::kSystole), diastole = spans_of(seg, segment::State::kDiastole);
   Explanation e;
   e.segmentation = seg;

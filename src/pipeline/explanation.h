@@ -33,6 +33,9 @@ struct ExplainConfig {
   // every answer "both" on development folds (docs/RESULTS.md section 5); masking either phase
   // costs a lot, so the question that tells classes apart is which costs more.
   double phase_ratio = 1.25;
+  // Where systole and diastole are: segment::SegmentConfig::named(segmenter), "physionet2016"
+  // (the default, fitted on annotated hearts) or "synthetic" (the first segmenter).
+  std::string segmenter = "physionet2016";
   void validate(const std::string& section = "explain") const;
 };
 

@@ -24,6 +24,13 @@ SegmentConfig SegmentConfig::synthetic() {
   return c;
 }
 
+SegmentConfig SegmentConfig::named(const std::string& emissions) {
+  if (emissions == "synthetic") return synthetic();
+  if (emissions != SegmentConfig{}.emissions)
+    throw Error("segmenter '" + emissions + "' unknown: the segmenters are physionet2016 (the default) and synthetic");
+  return {};
+}
+
 void SegmentConfig::validate(const std::string& section) const {
   auto key = [&](const char* field) { return util::setting_key(section, field); };
   util::check_setting(emissions == "physionet2016" || emissions == "synthetic", key("emissions"),

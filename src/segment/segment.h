@@ -54,6 +54,9 @@ struct SegmentConfig {
   // durations (S1 122 ms, S2 92 ms, sd 22 ms). Phase-channel models saved before the default
   // changed were trained with it.
   static SegmentConfig synthetic();
+  // The default ("physionet2016") or synthetic(), by emission model name; throws murmur::Error
+  // naming both for any other.
+  static SegmentConfig named(const std::string& emissions);
 };
 
 void to_json(nlohmann::json& j, const SegmentConfig& c);
