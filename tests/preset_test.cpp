@@ -238,7 +238,10 @@ TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   // trained with the first segmenter, and gets it back, with a feature cache of its own.
   nlohmann::json j = phased.native;
   EXPECT_EQ(j.at("phase_segmenter").at("emissions"), "physionet2016");
-  EXPECT_FALSE(nlohmann::json(plain.native).contains("phase_segmenter"));
+  EXPECT_EQ(nlohmann::json(plain.native).at("phase_segmenter").at("emissions"), "physionet2016");
+  // Switched on by --set, as a fresh run does: the default segmenter, not the old one.
+  const auto switched = mp::with_overrides(plain, {"native.phase_channels=true"});
+  EXPECT_EQ(switched->to_json().at("native").at("phase_segmenter").at("emissions"), "physionet2016");
   j.erase("phase_segmenter");
   mp::NativePreset old;
   old.native = j.get<mp::NativeFeatureConfig>();

@@ -103,9 +103,9 @@ void score_segmentation(const std::vector<std::string>& dirs, double tolerance_s
       p->s2 += scores[i]->s2;
     }
   }
-  const std::string used = refit ? "emissions and S1/S2 durations refit on the other sources (each source held out)"
-                             : segmenter.emissions == "synthetic" ? "synthetic (murmur's first segmenter)"
-                                                                  : "physionet2016 (fitted on PhysioNet 2016's annotations: in-sample there)";
+  std::string used = "physionet2016 (fitted on PhysioNet 2016's annotations: in-sample there)";
+  if (segmenter.emissions == "synthetic") used = "synthetic (murmur's first segmenter)";
+  if (refit) used = "emissions and S1/S2 durations refit on the other sources (each source held out)";
   if (global().json) {
     nlohmann::json sources = nlohmann::json::object();
     for (const auto& [name, p] : by_source) {

@@ -25,7 +25,6 @@
 
 namespace murmur::pipeline {
 
-
 struct ExplainConfig {
   std::vector<double> band_edges_hz{25, 100, 200, 400, 800};  // bands occluded one at a time
   double min_drop = 0.05;    // a fall in probability below this is no evidence of reliance
@@ -33,9 +32,7 @@ struct ExplainConfig {
   // every answer "both" on development folds (docs/RESULTS.md section 5); masking either phase
   // costs a lot, so the question that tells classes apart is which costs more.
   double phase_ratio = 1.25;
-  // Where systole and diastole are: segment::SegmentConfig::named(segmenter), "physionet2016"
-  // (the default, fitted on annotated hearts) or "synthetic" (the first segmenter).
-  std::string segmenter = "physionet2016";
+  std::string segmenter = "physionet2016";  // where the phases are: SegmentConfig::named(segmenter)
   void validate(const std::string& section = "explain") const;
 };
 

@@ -24,8 +24,8 @@ void to_json(nlohmann::json& j, const NativeFeatureConfig& c) {
        {"freq_mask_bins", c.freq_mask_bins}, {"time_masks", c.time_masks},
        {"time_mask_frames", c.time_mask_frames}, {"gain_db", c.gain_db},
        {"train_s", c.train_s}, {"repeat_short", c.repeat_short}, {"crops_per_epoch", c.crops_per_epoch},
-       {"md_training", c.md_training}, {"phase_channels", c.phase_channels}, {"cycle_weight", c.cycle_weight}};
-  if (c.phase_channels) j["phase_segmenter"] = c.phase_segmenter;
+       {"md_training", c.md_training}, {"phase_channels", c.phase_channels},
+       {"phase_segmenter", c.phase_segmenter}, {"cycle_weight", c.cycle_weight}};
 }
 
 void from_json(const nlohmann::json& j, NativeFeatureConfig& c) {

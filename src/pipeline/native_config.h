@@ -37,9 +37,9 @@ struct NativeFeatureConfig {
   // murmur's segmenter, segment/segment.h): lets the network tell systolic from diastolic
   // murmurs by where they sit in the cycle. Off by default (ablation: docs/RESULTS.md section 5).
   bool phase_channels = false;
-  // The segmenter that marks those channels, saved with them. A configuration with phase channels
-  // saved before the segmenter learnt from annotated hearts has none: SegmentConfig::synthetic(),
-  // the one its model was trained with.
+  // The segmenter that marks those channels (always saved, so `--set native.phase_channels=true`
+  // keeps the default). A configuration with phase channels saved before the segmenter learnt from
+  // annotated hearts has none: SegmentConfig::synthetic(), the one its model was trained with.
   segment::SegmentConfig phase_segmenter;
   // Heart-cycle auxiliary task: training recordings with a hand annotation of S1 / systole / S2 /
   // diastole (PhysioNet 2016's, a manifest's `segmentation` column) also teach a frame-level head

@@ -30,8 +30,7 @@ struct SegmentConfig {
   int min_rate_hz = 2000;             // the band up to 400 Hz must survive, with margin
   double min_heart_rate_bpm = 35;     // autocorrelation search range of the heart rate
   double max_heart_rate_bpm = 200;
-  // The emission model (emission.h: "physionet2016" or "synthetic") and the sound durations'
-  // mean and sd, both fitted on PhysioNet 2016's annotated recordings (fit_segmenter, score.h).
+  // Emission model (emission.h) and sound durations, fitted on PhysioNet 2016 (score.h).
   std::string emissions = "physionet2016";
   double s1_mean_s = 0.1296, s1_sd_s = 0.0176;  // Schmidt et al. (2010): 0.122, 0.022
   double s2_mean_s = 0.1040, s2_sd_s = 0.0170;  // 0.092, 0.022
@@ -50,13 +49,9 @@ struct SegmentConfig {
   double min_systolic_interval_s = 0.12, max_systolic_interval_s = 0.6;
 
   void validate(const std::string& section = "segment") const;  // "segment.field: rule (got v)"
-  // murmur's first segmenter: emissions fitted on synthetic recordings, Schmidt et al.'s (2010)
-  // durations (S1 122 ms, S2 92 ms, sd 22 ms). Phase-channel models saved before the default
-  // changed were trained with it.
+  // The first segmenter: synthetic emissions, Schmidt's durations (older phase-channel models').
   static SegmentConfig synthetic();
-  // The default ("physionet2016") or synthetic(), by emission model name; throws murmur::Error
-  // naming both for any other.
-  static SegmentConfig named(const std::string& emissions);
+  static SegmentConfig named(const std::string& emissions);  // {} or synthetic(); else throws
 };
 
 void to_json(nlohmann::json& j, const SegmentConfig& c);
