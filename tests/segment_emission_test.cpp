@@ -37,12 +37,17 @@ segment::EmissionModel refit() {
   return segment::fit_emissions(features, labels);
 }
 
-// PhysioNet 2016's hand-annotated recordings (every source), or none when ../shared lacks them.
-segment::FittedSegmenter refit_on_physionet() {
+// PhysioNet 2016's hand-annotated recordings (every source); none when ../shared lacks them.
+std::vector<data::Recording> physionet_annotated() {
   const std::string dir = test::shared_dir() + "/data/physionet2016";
   std::vector<data::Recording> annotated;
+  if (test::shared_dir().empty() || !std::filesystem::exists(dir + "/REFERENCE.csv")) return annotated;
   for (auto& r : data::index_dataset(dir).recordings)
     if (!r.segmentation.empty()) annotated.push_back(std::move(r));
+  return annotated;
+}
+
+segment::FittedSegmenter refit_on_physionet(const std::vector<data::Recording>& annotated) {
   std::vector<segment::Features> features(annotated.size());
   std::vector<std::vector<segment::AnnotatedSpan>> truths(annotated.size());
   util::parallel_for(annotated.size(), 2, [&](size_t i) {
@@ -90,10 +95,11 @@ TEST(SegmentEmission, SyntheticModelIsTheRefit) {
 
 TEST(SegmentEmission, PhysionetModelIsTheRefit) {
   MURMUR_SKIP_UNLESS_GCC();
-  if (test::shared_dir().empty() || !std::filesystem::exists(test::shared_dir() + "/data/physionet2016/REFERENCE.csv"))
+  const auto annotated = physionet_annotated();
+  if (annotated.empty())
     GTEST_SKIP() << "../shared/data/physionet2016 is absent next to the repository: skipping the refit on its "
                     "annotated heart cycles";
-  const segment::FittedSegmenter fitted = refit_on_physionet();
+  const segment::FittedSegmenter fitted = refit_on_physionet(annotated);
   EXPECT_LE(check_constants(fitted.emissions, segment::physionet_emissions()), 1e-4);
   // The default configuration carries the durations measured on the same annotations (ms precision).
   const segment::SegmentConfig d;
@@ -109,12 +115,10 @@ TEST(SegmentEmission, PhysionetModelIsTheRefit) {
 // `murmur segment --score --refit` holds each source out; docs/RESULTS.md section 5). And what it
 // gives up: the synthetic recordings the first model was fitted on, which it finds less well.
 TEST(SegmentEmission, PhysionetModelFindsTheAnnotatedSounds) {
-  if (test::shared_dir().empty() || !std::filesystem::exists(test::shared_dir() + "/data/physionet2016/REFERENCE.csv"))
+  const auto annotated = physionet_annotated();
+  if (annotated.empty())
     GTEST_SKIP() << "../shared/data/physionet2016 is absent next to the repository: skipping the score on its "
                     "annotated heart cycles";
-  std::vector<data::Recording> annotated;
-  for (auto& r : data::index_dataset(test::shared_dir() + "/data/physionet2016").recordings)
-    if (!r.segmentation.empty()) annotated.push_back(std::move(r));
   std::vector<segment::EventScores> scores(annotated.size());
   util::parallel_for(annotated.size(), 2, [&](size_t i) {
     const audio::Audio a = audio::load(annotated[i].path);
