@@ -197,7 +197,9 @@ TEST(Preset, NativeAcceptsOtherRatesAndLengths) {
 }
 
 // native.phase_channels: the log-mel channel is unchanged, and channels 1 and 2 mark the frames
-// that lie in systole and in diastole of a synthetic recording whose beats are known.
+// that lie in systole and in diastole of a synthetic recording whose beats are known, phased by
+// the segmenter fitted on synthetic recordings (the default, fitted on real hearts, finds the
+// synthesiser's sounds less well: segment_test.cpp).
 TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   auto c = murmur::test::draw_segment_case(5, 72);
   c.snr_db = 30;
@@ -209,6 +211,7 @@ TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   a.samples = murmur::test::render(c, truth);
   mp::NativePreset plain, phased;
   phased.native.phase_channels = true;
+  phased.native.phase_segmenter = murmur::segment::SegmentConfig::synthetic();
   EXPECT_NE(plain.feature_json(), phased.feature_json());  // separate feature caches
   const auto mel = plain.features(a), x = phased.features(a);
   ASSERT_EQ(x.size(0), 3);
@@ -236,7 +239,10 @@ TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   EXPECT_GE(marked_diastole, 0.9 * inside_diastole);
   // The segmenter is saved with the channels; a configuration saved before it was (no key) was
   // trained with the first segmenter, and gets it back, with a feature cache of its own.
-  nlohmann::json j = phased.native;
+  mp::NativePreset current;
+  current.native.phase_channels = true;
+  EXPECT_NE(current.feature_json(), phased.feature_json());  // another segmenter, another cache
+  nlohmann::json j = current.native;
   EXPECT_EQ(j.at("phase_segmenter").at("emissions"), "physionet2016");
   EXPECT_EQ(nlohmann::json(plain.native).at("phase_segmenter").at("emissions"), "physionet2016");
   // Switched on by --set, as a fresh run does: the default segmenter, not the old one.
@@ -246,7 +252,7 @@ TEST(Preset, NativePhaseChannelsMarkSystoleAndDiastole) {
   mp::NativePreset old;
   old.native = j.get<mp::NativeFeatureConfig>();
   EXPECT_EQ(nlohmann::json(old.native.phase_segmenter), nlohmann::json(murmur::segment::SegmentConfig::synthetic()));
-  EXPECT_NE(old.feature_json(), phased.feature_json());
+  EXPECT_NE(old.feature_json(), current.feature_json());
   EXPECT_EQ(plain.native.phase_segmenter.emissions, "physionet2016");
 }
 
